@@ -1,0 +1,95 @@
+/**
+ * The device's one SQLite database (better-sqlite3). Opened with WAL, synchronous=FULL
+ * (a committed transaction survives power loss), secure_delete=ON (freed pages are
+ * zeroed, L7) and foreign keys. Every module owns a `MigrationSet`; migrations run at
+ * open, each step in its own transaction, recorded in `schema_migrations`.
+ *
+ * A database that is not SQLite or fails `quick_check` is refused with a clear error and
+ * never overwritten.
+ */
+import Database from "better-sqlite3";
+import { existsSync } from "node:fs";
+import { StoreError } from "../errors.js";
+
+export type Db = Database.Database;
+
+export interface MigrationSet {
+  /** Owner of these tables, e.g. `vault`, `consent`, `audit`, `access`, `outbox`. */
+  module: string;
+  /** Ordered steps; step i brings the module to version i+1. Never edit a released step: append. */
+  steps: ReadonlyArray<string | ((db: Db) => void)>;
+}
+
+export interface OpenDatabaseOptions {
+  path: string;
+  migrations: readonly MigrationSet[];
+  /** Refuse to create a new file (for tools that inspect an existing device). */
+  mustExist?: boolean;
+  readonly?: boolean;
+}
+
+export function openDatabase(options: OpenDatabaseOptions): Db {
+  const { path } = options;
+  const existed = path !== ":memory:" && existsSync(path);
+  if (options.mustExist && !existed) throw new StoreError("store_missing", `database ${path} does not exist`, { path });
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.mustExist ?? false });
+  } catch (err) {
+    throw new StoreError("store_open_failed", `cannot open database ${path}: ${(err as Error).message}`, { path }, { cause: err });
+  }
+  try {
+    if (existed) {
+      const check = db.pragma("quick_check", { simple: true });
+      if (check !== "ok") throw new Error(`quick_check: ${String(check)}`);
+    }
+    if (!options.readonly) {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = FULL");
+    }
+    db.pragma("secure_delete = ON");
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    if (!options.readonly) runMigrations(db, options.migrations);
+    return db;
+  } catch (err) {
+    db.close();
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(
+      "store_corrupt",
+      `database ${path} is corrupt or not a facegate database (${(err as Error).message}); it was left untouched. Restore it from a backup or move it away to start fresh.`,
+      { path },
+      { cause: err },
+    );
+  }
+}
+
+export function runMigrations(db: Db, sets: readonly MigrationSet[]): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (module, version))");
+  const current = db.prepare<[string], { v: number | null }>("SELECT MAX(version) AS v FROM schema_migrations WHERE module = ?");
+  const record = db.prepare("INSERT INTO schema_migrations (module, version) VALUES (?, ?)");
+  for (const set of sets) {
+    const have = current.get(set.module)?.v ?? 0;
+    if (have > set.steps.length) {
+      throw new StoreError("store_too_new", `database has ${set.module} schema version ${have}, newer than this software (${set.steps.length})`, {
+        module: set.module,
+      });
+    }
+    for (let i = have; i < set.steps.length; i++) {
+      const step = set.steps[i]!;
+      db.transaction(() => {
+        if (typeof step === "string") db.exec(step);
+        else step(db);
+        record.run(set.module, i + 1);
+      })();
+    }
+  }
+}
+
+/**
+ * Makes deleted data unrecoverable from the WAL: checkpoints every frame into the main
+ * file (where secure_delete has zeroed freed pages) and truncates the WAL to zero bytes.
+ */
+export function checkpointTruncate(db: Db): void {
+  db.pragma("wal_checkpoint(TRUNCATE)");
+}
