@@ -1,0 +1,200 @@
+/**
+ * The face pipeline: decode -> detect -> (per face) landmarks -> align -> liveness -> embed.
+ *
+ * One ONNX session per model, created once from verified bytes (models/verify.ts) and
+ * reused; model inputs are preallocated Float32Arrays, so a frame allocates little
+ * besides the decoded image. Calls are serialised internally (the input buffers are
+ * shared), so concurrent `analyze` calls are safe and simply queue.
+ *
+ * The door path (default) runs landmarks, liveness and the embedding only for the face
+ * at the door (see `selectPrimary`); `{ all: true }` runs them for every detected face.
+ *
+ * L4: only entry verification: no age, gender, expression or pose model is loaded. The
+ * returned embeddings are never logged; logs get counts and timings only.
+ */
+import { FacegateError } from "../errors.js";
+import { type Logger, silentLogger } from "../log/logger.js";
+import { decodeImage, MAX_INPUT_PIXELS } from "./decode-image.js";
+import { FaceDetector } from "./detector.js";
+import { Embedder } from "./embedder.js";
+import { Landmarker } from "./landmarker.js";
+import { LivenessChecker } from "./liveness.js";
+import { assessFace, DEFAULT_QUALITY_POLICY, frameQuality, type Quality, type QualityPolicy, selectPrimary } from "./quality.js";
+import type { Box, ChannelOrder, Point, RawFrame } from "./types.js";
+
+export interface DetectedFace {
+  /** Face box in source pixels, clamped to the frame. */
+  box: Box;
+  /** Detector confidence, 0..1. */
+  score: number;
+  quality: Quality;
+  /** 68 landmarks in source pixels; undefined for faces the door path skipped. */
+  landmarks?: Point[];
+  /** P(live), 0..1; compare with LIVENESS_THRESHOLD. Undefined if skipped. */
+  liveness?: number;
+  /** Unit-length 512-d embedding (biometric data, L4). Undefined if skipped. */
+  embedding?: Float32Array;
+}
+
+/** Milliseconds per stage; per-face stages are summed over the faces processed. */
+export interface StageTimings {
+  decode: number;
+  detect: number;
+  landmarks: number;
+  align: number;
+  liveness: number;
+  embed: number;
+  total: number;
+}
+
+export interface FaceAnalysis {
+  width: number;
+  height: number;
+  /** Every detected face, by descending detector score. */
+  faces: DetectedFace[];
+  /** Index into `faces` of the face at the door, if any face passes quality. */
+  primaryIndex: number | undefined;
+  /** Frame-level verdict: `no_face`, or why no face qualified for the door. */
+  quality: Quality;
+  timings: StageTimings;
+}
+
+export interface AnalyzeOptions {
+  /** Landmarks, liveness and embedding for every face, not just the face at the door. */
+  all?: boolean;
+  /** Skip the liveness model (enrollment from a photo the operator vouches for, evaluation). */
+  liveness?: boolean;
+  /** Override quality gates for this call (e.g. `{ edgeMargin: -1 }` for tight crops). */
+  quality?: Partial<QualityPolicy>;
+}
+
+export interface FacePipelineOptions {
+  modelsDir: string;
+  logger?: Logger;
+  /** ONNX Runtime threads per operator (default 2). */
+  intraOpNumThreads?: number;
+  /** Channel order fed to the embedder / liveness model; defaults are the measured best (BGR). */
+  embeddingChannels?: ChannelOrder;
+  livenessChannels?: ChannelOrder;
+  /** Default quality gates. */
+  quality?: Partial<QualityPolicy>;
+  maxPixels?: number;
+  /** Monotonic milliseconds for stage timings (default performance.now). */
+  now?: () => number;
+}
+
+export class FacePipeline {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly detector: FaceDetector,
+    private readonly landmarker: Landmarker,
+    private readonly embedder: Embedder,
+    private readonly liveness: LivenessChecker,
+    private readonly options: FacePipelineOptions,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {}
+
+  /** Loads and verifies all four models; throws ModelError naming a missing or altered file. */
+  static async create(options: FacePipelineOptions): Promise<FacePipeline> {
+    const session = { intraOpNumThreads: options.intraOpNumThreads };
+    const detector = await FaceDetector.create(options.modelsDir, session);
+    const landmarker = await Landmarker.create(options.modelsDir, session);
+    const embedder = await Embedder.create(options.modelsDir, { ...session, channels: options.embeddingChannels });
+    const liveness = await LivenessChecker.create(options.modelsDir, { ...session, channels: options.livenessChannels });
+    const log = (options.logger ?? silentLogger).child("vision");
+    log.info("face pipeline ready", { models: 4 });
+    return new FacePipeline(detector, landmarker, embedder, liveness, options, log, options.now ?? (() => performance.now()));
+  }
+
+  /** Decodes and analyses one image or camera frame. Throws ImageError on bad input. */
+  analyze(input: Uint8Array | RawFrame, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
+    const run = this.queue.then(() => this.analyzeNow(input, options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async analyzeNow(input: Uint8Array | RawFrame, options: AnalyzeOptions): Promise<FaceAnalysis> {
+    if (this.closed) throw new FacegateError("pipeline_closed", "the face pipeline has been closed");
+    const now = this.now;
+    const t: StageTimings = { decode: 0, detect: 0, landmarks: 0, align: 0, liveness: 0, embed: 0, total: 0 };
+    const start = now();
+    const img = await decodeImage(input, { maxPixels: this.options.maxPixels ?? MAX_INPUT_PIXELS });
+    let mark = now();
+    t.decode = mark - start;
+
+    const policy: QualityPolicy = { ...DEFAULT_QUALITY_POLICY, ...this.options.quality, ...options.quality };
+    const detections = await this.detector.detect(img);
+    const faces: DetectedFace[] = detections.map((d) => {
+      const raw: Box = { x: d.x1, y: d.y1, width: d.x2 - d.x1, height: d.y2 - d.y1 };
+      return { box: clampBox(raw, img.width, img.height), score: d.score, quality: assessFace(raw, img.width, img.height, policy) };
+    });
+    // Per-face crops work on the detector's unclamped box (the model's convention).
+    const rawBoxes = detections.map((d) => ({ x: d.x1, y: d.y1, width: d.x2 - d.x1, height: d.y2 - d.y1 }));
+    let prev = mark;
+    mark = now();
+    t.detect = mark - prev;
+
+    const primaryIndex = selectPrimary(faces);
+    const targets = options.all ? faces.map((_, i) => i) : primaryIndex === undefined ? [] : [primaryIndex];
+    for (const i of targets) {
+      const face = faces[i]!;
+      const raw = rawBoxes[i]!;
+      prev = now();
+      face.landmarks = await this.landmarker.landmarks(img, raw);
+      mark = now();
+      t.landmarks += mark - prev;
+      if (options.liveness !== false) {
+        face.liveness = await this.liveness.score(img, raw);
+        prev = mark;
+        mark = now();
+        t.liveness += mark - prev;
+      }
+      this.embedder.align(img, face.landmarks);
+      prev = mark;
+      mark = now();
+      t.align += mark - prev;
+      face.embedding = await this.embedder.embed();
+      prev = mark;
+      mark = now();
+      t.embed += mark - prev;
+    }
+    t.total = now() - start;
+    const analysis: FaceAnalysis = { width: img.width, height: img.height, faces, primaryIndex, quality: frameQuality(faces, primaryIndex), timings: t };
+    this.log.debug("frame analysed", {
+      faces: faces.length,
+      processed: targets.length,
+      primary: primaryIndex !== undefined,
+      totalMs: round(t.total),
+      decodeMs: round(t.decode),
+      detectMs: round(t.detect),
+    });
+    return analysis;
+  }
+
+  /** Releases the ONNX sessions; later calls to analyze fail with `pipeline_closed`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    await Promise.all([this.detector.close(), this.landmarker.close(), this.embedder.close(), this.liveness.close()]);
+  }
+}
+
+export function createFacePipeline(options: FacePipelineOptions): Promise<FacePipeline> {
+  return FacePipeline.create(options);
+}
+
+function clampBox(b: Box, w: number, h: number): Box {
+  const x1 = Math.max(0, b.x);
+  const y1 = Math.max(0, b.y);
+  const x2 = Math.min(w, b.x + b.width);
+  const y2 = Math.min(h, b.y + b.height);
+  return { x: x1, y: y1, width: Math.max(0, x2 - x1), height: Math.max(0, y2 - y1) };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { cropAffine, expandedCrop, sampleAffine } from "../../../sdk/vision/image-ops.js";
+import { nonMaxSuppression } from "../../../sdk/vision/nms.js";
+import { assessFace, frameQuality, MIN_FACE_SIZE, selectPrimary } from "../../../sdk/vision/quality.js";
+import { cosineSimilarity } from "../../../sdk/vision/similarity.js";
+import { applySimilarity, estimateSimilarity, inverseAffine } from "../../../sdk/vision/similarity-transform.js";
+import { REFERENCE_POINTS } from "../../../sdk/vision/aligner.js";
+
+describe("similarity transform", () => {
+  it("recovers a known rotation, scale and shift exactly from five points", () => {
+    const angle = 0.3, scale = 0.7;
+    const truth = { a: scale * Math.cos(angle), b: scale * Math.sin(angle), tx: 12, ty: -5 };
+    const src = REFERENCE_POINTS.map((p) => ({ x: p.x * 2 + 100, y: p.y * 2 + 40 }));
+    const dst = src.map((p) => applySimilarity(truth, p));
+    const t = estimateSimilarity(src, dst);
+    expect(t.a).toBeCloseTo(truth.a, 9);
+    expect(t.b).toBeCloseTo(truth.b, 9);
+    expect(t.tx).toBeCloseTo(truth.tx, 6);
+    expect(t.ty).toBeCloseTo(truth.ty, 6);
+  });
+
+  it("inverts: the warp's output->source map sends reference points back to the face", () => {
+    const face = [{ x: 210, y: 150 }, { x: 260, y: 148 }, { x: 236, y: 180 }, { x: 215, y: 210 }, { x: 255, y: 209 }];
+    const t = estimateSimilarity(face, REFERENCE_POINTS);
+    const [a, b, c, d, e, f] = inverseAffine(t);
+    const back = REFERENCE_POINTS.map((q) => ({ x: a * q.x + b * q.y + c, y: d * q.x + e * q.y + f }));
+    back.forEach((p, i) => {
+      expect(Math.abs(p.x - face[i]!.x)).toBeLessThan(3);
+      expect(Math.abs(p.y - face[i]!.y)).toBeLessThan(3);
+    });
+  });
+});
+
+describe("sampling into tensors", () => {
+  const img = { width: 4, height: 2, data: new Uint8Array([0, 0, 0, 10, 20, 30, 0, 0, 0, 10, 20, 30, 100, 100, 100, 50, 60, 70, 100, 100, 100, 50, 60, 70]) };
+
+  it("an identity crop copies pixels into planes, in BGR when asked", () => {
+    const out = new Float32Array(4 * 2 * 3);
+    sampleAffine(img, cropAffine({ x: 0, y: 0, width: 4, height: 2 }, 4, 2), out, { width: 4, height: 2, channels: "bgr", offset: 0, scale: 1, border: "replicate" });
+    expect(Array.from(out.slice(0, 8))).toEqual([0, 30, 0, 30, 100, 70, 100, 70]); // B plane
+    expect(Array.from(out.slice(16, 24))).toEqual([0, 10, 0, 10, 100, 50, 100, 50]); // R plane last
+  });
+
+  it("halving averages 2x2 blocks, and normalises", () => {
+    const out = new Float32Array(2 * 1 * 3);
+    sampleAffine(img, cropAffine({ x: 0, y: 0, width: 4, height: 2 }, 2, 1), out, { width: 2, height: 1, channels: "rgb", offset: 0, scale: 0.5, border: "replicate" });
+    expect(out[0]).toBeCloseTo(((0 + 10 + 100 + 50) / 4) * 0.5, 5);
+  });
+
+  it("a crop that would leave the image is shifted inside, not cut", () => {
+    const c = expandedCrop({ x: 550, y: 10, width: 100, height: 100 }, 2.7, 640, 480);
+    expect(c.x + c.width).toBeLessThanOrEqual(639);
+    expect(c.y).toBeGreaterThanOrEqual(0);
+    expect(c.width).toBeCloseTo(270, 5);
+  });
+});
+
+describe("NMS", () => {
+  it("keeps the best of overlapping boxes and separate faces", () => {
+    const kept = nonMaxSuppression(
+      [
+        { x1: 0, y1: 0, x2: 10, y2: 10, score: 0.8 },
+        { x1: 1, y1: 1, x2: 11, y2: 11, score: 0.9 },
+        { x1: 50, y1: 50, x2: 60, y2: 60, score: 0.7 },
+      ],
+      0.4,
+    );
+    expect(kept.map((k) => k.score)).toEqual([0.9, 0.7]);
+  });
+});
+
+describe("quality gates and the face at the door", () => {
+  it("flags small faces and faces cut off by the frame edge", () => {
+    expect(assessFace({ x: 100, y: 100, width: 120, height: 150 }, 640, 480)).toEqual({ ok: true, reasons: [] });
+    expect(assessFace({ x: 100, y: 100, width: MIN_FACE_SIZE - 1, height: 60 }, 640, 480).reasons).toEqual(["face_too_small"]);
+    expect(assessFace({ x: -10, y: 100, width: 120, height: 150 }, 640, 480).reasons).toEqual(["cut_off"]);
+    expect(assessFace({ x: 100, y: 380, width: 120, height: 100 }, 640, 480).reasons).toEqual(["cut_off"]);
+    expect(assessFace({ x: -10, y: 100, width: 120, height: 150 }, 640, 480, { minFaceSize: 48, edgeMargin: -1 }).ok).toBe(true);
+  });
+
+  it("picks the largest face that passes quality; ties go to the detector score", () => {
+    const ok = { ok: true, reasons: [] };
+    const faces = [
+      { box: { x: 0, y: 0, width: 100, height: 100 }, score: 0.99, quality: ok },
+      { box: { x: 0, y: 0, width: 300, height: 300 }, score: 0.9, quality: { ok: false, reasons: ["cut_off" as const] } },
+      { box: { x: 0, y: 0, width: 150, height: 150 }, score: 0.8, quality: ok },
+      { box: { x: 0, y: 0, width: 150, height: 150 }, score: 0.85, quality: ok },
+    ];
+    expect(selectPrimary(faces)).toBe(3);
+    expect(selectPrimary([faces[1]!])).toBeUndefined();
+    expect(frameQuality([faces[1]!], undefined)).toEqual({ ok: false, reasons: ["cut_off"] });
+    expect(frameQuality([], undefined)).toEqual({ ok: false, reasons: ["no_face"] });
+  });
+});
+
+describe("cosineSimilarity", () => {
+  it("is 1 for parallel, 0 for orthogonal, -1 for opposite vectors, whatever their length", () => {
+    expect(cosineSimilarity([1, 0], [5, 0])).toBeCloseTo(1);
+    expect(cosineSimilarity([1, 0], [0, 2])).toBeCloseTo(0);
+    expect(cosineSimilarity(new Float32Array([1, 2]), new Float32Array([-2, -4]))).toBeCloseTo(-1);
+    expect(() => cosineSimilarity([1], [1, 2])).toThrow(RangeError);
+  });
+});
