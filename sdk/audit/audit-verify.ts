@@ -1,0 +1,100 @@
+/**
+ * Offline verification of an audit export (L8): a third party needs only the export and
+ * the device public signing key. Checks, in order:
+ *   1. positions run 1, 2, 3... without gaps (a removed entry is named);
+ *   2. every entry's hash is SHA-256(previous hash + canonical content) (an edited entry
+ *      is named);
+ *   3. every checkpoint is signed by the device key and matches the entry it names (a
+ *      chain rewritten with fresh hashes is caught here);
+ *   4. the last entry is covered by a signed checkpoint (removing entries at the tail
+ *      cannot go unnoticed).
+ */
+import { fromBase64 } from "../crypto/canonical.js";
+import { keyIdOf, verifySignature } from "../crypto/key-hierarchy.js";
+import { loadSodium } from "../crypto/sodium.js";
+import { AUDIT_EXPORT_FORMAT, type AuditCheckpoint, type AuditEntry, type AuditExport, GENESIS_HASH, checkpointMessage, entryHash } from "./audit-types.js";
+
+export interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  checkpoints: number;
+  /** Hash of the last entry that verified. */
+  head: string;
+  /** The first entry (by position) that does not verify, and why. */
+  firstBroken?: { seq: number; reason: string };
+}
+
+export type VerifyFn = (message: string, signature: Uint8Array, publicKey: Uint8Array) => boolean;
+
+export function verifyAuditChain(options: {
+  entries: readonly AuditEntry[];
+  checkpoints: readonly AuditCheckpoint[];
+  publicKey: Uint8Array;
+  verify: VerifyFn;
+  /** Exports must end in a signed checkpoint; the live log may have an unsigned tail. Default true. */
+  requireSignedTail?: boolean;
+}): AuditVerification {
+  const { entries, checkpoints, publicKey } = options;
+  const result = (head: string, firstBroken?: { seq: number; reason: string }): AuditVerification => ({
+    ok: firstBroken === undefined,
+    entries: entries.length,
+    checkpoints: checkpoints.length,
+    head,
+    ...(firstBroken ? { firstBroken } : {}),
+  });
+  let prev = GENESIS_HASH;
+  const hashes = new Map<number, string>();
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const expected = i + 1;
+    if (e.seq !== expected) return result(prev, { seq: expected, reason: `entry ${expected} is missing (found ${e.seq} in its place)` });
+    if (e.prevHash !== prev) return result(prev, { seq: e.seq, reason: "does not link to the previous entry" });
+    let recomputed: string;
+    try {
+      recomputed = entryHash(e);
+    } catch {
+      return result(prev, { seq: e.seq, reason: "content is not canonical JSON" });
+    }
+    if (recomputed !== e.hash) return result(prev, { seq: e.seq, reason: "content does not match its hash (edited)" });
+    hashes.set(e.seq, e.hash);
+    prev = e.hash;
+  }
+  const keyId = keyIdOf(publicKey);
+  let covered = 0;
+  const sorted = [...checkpoints].sort((a, b) => a.seq - b.seq);
+  for (const cp of sorted) {
+    let signature: Uint8Array;
+    try {
+      signature = fromBase64(cp.signature);
+    } catch {
+      signature = new Uint8Array(0);
+    }
+    const firstUncovered = covered + 1;
+    if (cp.keyId !== keyId || !options.verify(checkpointMessage(cp), signature, publicKey)) {
+      return result(prev, { seq: Math.min(firstUncovered, cp.seq), reason: `checkpoint at ${cp.seq} is not signed by the device key ${keyId}` });
+    }
+    if (hashes.get(cp.seq) !== cp.head) {
+      return result(prev, { seq: Math.min(firstUncovered, cp.seq), reason: `entries ${firstUncovered}..${cp.seq} do not match the signed checkpoint at ${cp.seq} (rewritten or removed)` });
+    }
+    covered = cp.seq;
+  }
+  if ((options.requireSignedTail ?? true) && entries.length > covered) {
+    return result(prev, { seq: covered + 1, reason: `entries from ${covered + 1} on are not covered by a signed checkpoint` });
+  }
+  return result(prev);
+}
+
+/** Verifies a parsed export document against the device public signing key. */
+export async function verifyAuditExport(doc: unknown, publicKey: Uint8Array): Promise<AuditVerification> {
+  const sodium = await loadSodium();
+  const d = doc as Partial<AuditExport> | null;
+  if (!d || d.format !== AUDIT_EXPORT_FORMAT || !Array.isArray(d.entries) || !Array.isArray(d.checkpoints)) {
+    return { ok: false, entries: 0, checkpoints: 0, head: GENESIS_HASH, firstBroken: { seq: 1, reason: `not a ${AUDIT_EXPORT_FORMAT} document` } };
+  }
+  return verifyAuditChain({
+    entries: d.entries,
+    checkpoints: d.checkpoints,
+    publicKey,
+    verify: (message, signature, pk) => verifySignature(sodium, message, signature, pk),
+  });
+}

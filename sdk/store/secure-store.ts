@@ -1,0 +1,139 @@
+/**
+ * One call that opens the device's secure store: keys, database, audit log, consent
+ * registry, template vault and deletion service, wired together (the device runtime's
+ * entry point into L1, L3, L5-L10).
+ *
+ * Start-up refuses, with a clear error and without writing anything:
+ * - a key file with permissions wider than 0600 (`key_permissions`);
+ * - an existing database whose key file is missing (`key_missing`): a new key would
+ *   make every template unreadable, so none is created;
+ * - a key file that did not write this database (`key_mismatch`);
+ * - a corrupt database (`store_corrupt`).
+ */
+import { existsSync, statSync } from "node:fs";
+import { auditMigrations } from "../audit/audit-migrations.js";
+import { AuditLog } from "../audit/audit-log.js";
+import { consentMigrations } from "../consent/consent-migrations.js";
+import { type ConsentPolicy, resolvePolicy } from "../consent/consent-policy.js";
+import { ConsentRegistry } from "../consent/consent-registry.js";
+import { bindDeviceKeys, checkDeviceKeys, deviceKeysMigrations } from "../crypto/device-key-binding.js";
+import { type DevicePublicKeys, KeyHierarchy, type Signer } from "../crypto/key-hierarchy.js";
+import type { KeyProvider } from "../crypto/key-provider.js";
+import { deletionMigrations } from "../deletion/deletion-migrations.js";
+import { DeletionService } from "../deletion/deletion-service.js";
+import { type ClearTimer, ExpiryScheduler, type SetTimer } from "../deletion/expiry-scheduler.js";
+import { KeyError } from "../errors.js";
+import type { EventRecorder } from "../events/event.js";
+import type { Logger } from "../log/logger.js";
+import type { TemplateSink } from "../matcher/template-sink.js";
+import type { Clock } from "../time/clock.js";
+import { vaultMigrations } from "../vault/vault-migrations.js";
+import { TemplateVault } from "../vault/template-vault.js";
+import { type Db, type MigrationSet, checkpointTruncate, openDatabase } from "./database.js";
+import { recordPolicy, storeMetaMigrations } from "./store-meta.js";
+import { type SubjectStatus, listSubjectIds, subjectStatus } from "./subject-status.js";
+
+/** Migration sets of the secure store, in the order they run. */
+export const secureStoreMigrations: readonly MigrationSet[] = [deviceKeysMigrations, storeMetaMigrations, auditMigrations, consentMigrations, vaultMigrations, deletionMigrations];
+
+export interface SecureStoreConfig extends ConsentPolicy {
+  /** Sign an audit checkpoint every N entries (default 100). */
+  auditCheckpointEvery?: number;
+}
+
+export interface OpenSecureStoreOptions {
+  dbPath: string;
+  keyProvider: KeyProvider;
+  clock: Clock;
+  logger: Logger;
+  /** The in-memory gallery; receives enrolled templates and loses deleted subjects. */
+  sink: TemplateSink;
+  config: SecureStoreConfig;
+  /** Called inside each change's transaction (an MQTT outbox plugs in here). */
+  events?: EventRecorder;
+  /** Other modules' migrations (outbox, access...), run in the same open after ours. */
+  migrations?: readonly MigrationSet[];
+}
+
+export interface SecureStore {
+  db: Db;
+  keys: KeyHierarchy;
+  publicKeys: DevicePublicKeys;
+  signer: Signer;
+  audit: AuditLog;
+  consents: ConsentRegistry;
+  vault: TemplateVault;
+  deletion: DeletionService;
+  subjectStatus(subjectId: string): SubjectStatus;
+  listSubjects(): SubjectStatus[];
+  /** Starts the on-device expiry sweep (sweeps at once, then at each expiry). */
+  startExpiryScheduler(options: { setTimer: SetTimer; clearTimer?: ClearTimer; maxIntervalMs?: number }): ExpiryScheduler;
+  close(): void;
+}
+
+export async function openSecureStore(options: OpenSecureStoreOptions): Promise<SecureStore> {
+  const { dbPath, keyProvider, clock, logger, config } = options;
+  const policy = resolvePolicy(config);
+  const dbExists = dbPath !== ":memory:" && existsSync(dbPath) && statSync(dbPath).size > 0;
+  if (dbExists && !keyProvider.exists()) {
+    throw new KeyError(
+      "key_missing",
+      `database ${dbPath} exists but ${keyProvider.description} is missing; restore the key file (a new key would make every template unreadable). Nothing was created or changed.`,
+      { path: dbPath },
+    );
+  }
+  const keys = await KeyHierarchy.fromProvider({ provider: keyProvider, create: !dbExists });
+  let db: Db | undefined;
+  try {
+    if (dbExists) {
+      // Read-only preflight: a corrupt file or a foreign key is refused before any migration writes.
+      const probe = openDatabase({ path: dbPath, migrations: [], readonly: true, mustExist: true });
+      try {
+        checkDeviceKeys(probe, keys);
+      } finally {
+        probe.close();
+      }
+    }
+    db = openDatabase({ path: dbPath, migrations: [...secureStoreMigrations, ...(options.migrations ?? [])] });
+    const audit = new AuditLog({ db, signer: keys.signer, clock, checkpointEvery: config.auditCheckpointEvery });
+    const openDb = db;
+    openDb.transaction(() => {
+      if (bindDeviceKeys({ db: openDb, keys, at: clock.now() })) {
+        audit.append({ type: "key.created", actor: "device", details: { keyId: keys.publicKeys.keyId, provider: keyProvider.description } });
+      }
+      recordPolicy({ db: openDb, audit, policy });
+    })();
+    const log = logger.child("store");
+    const consents = new ConsentRegistry({ db, audit, clock, policy, events: options.events });
+    const vault = new TemplateVault({ db, keys, consents, audit, sink: options.sink, clock, logger: logger.child("vault"), events: options.events });
+    const deletion = new DeletionService({ db, vault, consents, audit, signer: keys.signer, clock, logger: logger.child("deletion"), events: options.events });
+    const schedulers: ExpiryScheduler[] = [];
+    log.info("secure store open", { keyId: keys.publicKeys.keyId });
+    return {
+      db, keys, publicKeys: keys.publicKeys, signer: keys.signer, audit, consents, vault, deletion,
+      subjectStatus: (subjectId) => subjectStatus({ vault, consents, subjectId, at: clock.now() }),
+      listSubjects: () => listSubjectIds(openDb).map((subjectId) => subjectStatus({ vault, consents, subjectId, at: clock.now() })),
+      startExpiryScheduler: (timers) => {
+        const scheduler = new ExpiryScheduler({ clock, ...timers, sweep: (now) => deletion.sweepExpired(now), nextDue: (now) => consents.nextExpiryAfter(now), logger: logger.child("expiry") });
+        schedulers.push(scheduler);
+        scheduler.start();
+        return scheduler;
+      },
+      close: () => {
+        schedulers.forEach((s) => s.stop());
+        if (openDb.open) {
+          try {
+            checkpointTruncate(openDb);
+          } finally {
+            openDb.close();
+          }
+        }
+        keys.close();
+      },
+    };
+  } catch (err) {
+    if (db?.open) db.close();
+    keys.close();
+    throw err;
+  }
+}
