@@ -26,7 +26,8 @@ describe("model files", () => {
     const dir = copyModels();
     const path = join(dir, "fr_feature.onnx");
     const bytes = readFileSync(path);
-    bytes[bytes.length - 10] ^= 0x01;
+    const at = bytes.length - 10;
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
     writeFileSync(path, bytes);
     expect(() => readVerifiedModel(dir, "feature")).toThrowError(ModelError);
     expect(() => readVerifiedModel(dir, "feature")).toThrowError(/fr_feature\.onnx.*facegate models fetch/);
