@@ -1,0 +1,38 @@
+/**
+ * Builds and signs commands on the operator side.
+ */
+import { randomUUID } from "node:crypto";
+import { signCommand } from "../commands/envelope.js";
+import { loadSodium } from "../crypto/sodium.js";
+import { systemClock, type Clock } from "../time/clock.js";
+import type { CommandBodies, CommandEnvelope, CommandType } from "../transport/contract.js";
+
+export interface SigningKey {
+  keyId: string;
+  secretKey: Uint8Array;
+}
+
+export interface BuildCommandOptions<T extends CommandType> {
+  site: string;
+  gate: string;
+  type: T;
+  body: CommandBodies[T];
+  key: SigningKey;
+  clock?: Clock;
+  /** How long the command stays valid. Default 5 minutes (the device allows at most 24 h). */
+  ttlMs?: number;
+  /** Default: a random UUID. */
+  id?: string;
+}
+
+export const DEFAULT_COMMAND_TTL_MS = 5 * 60_000;
+
+export async function buildCommand<T extends CommandType>(o: BuildCommandOptions<T>): Promise<CommandEnvelope<T>> {
+  const sodium = await loadSodium();
+  const now = (o.clock ?? systemClock).now();
+  return signCommand(
+    sodium,
+    { v: 1, id: o.id ?? randomUUID(), site: o.site, gate: o.gate, type: o.type, body: o.body, issuedAt: now, expiresAt: now + (o.ttlMs ?? DEFAULT_COMMAND_TTL_MS), keyId: o.key.keyId },
+    o.key.secretKey,
+  );
+}

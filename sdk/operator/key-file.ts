@@ -1,0 +1,78 @@
+/**
+ * Operator key files. A key file holds one Ed25519 key pair as JSON and is created with
+ * mode 0600 (never overwritten); reading refuses a file that group or others can read
+ * (SPEC section 6: key files are private to their user). The public key is what the
+ * installer enrols on the device (config) or an admin adds with operator.key_add.
+ */
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { KeyError } from "../errors.js";
+import { type Ed25519KeyPair, ED25519_PUBLIC_KEY_BYTES, fromBase64, generateEd25519KeyPair, keyIdFor, toBase64 } from "../commands/keys.js";
+
+export interface OperatorKeyFile {
+  v: 1;
+  kind: "facegate-operator-key";
+  keyId: string;
+  publicKey: string;
+  secretKey: string;
+}
+
+export async function generateOperatorKey(): Promise<Ed25519KeyPair> {
+  return generateEd25519KeyPair();
+}
+
+export function writeOperatorKeyFile(path: string, key: Ed25519KeyPair): void {
+  const file: OperatorKeyFile = { v: 1, kind: "facegate-operator-key", keyId: key.keyId, publicKey: toBase64(key.publicKey), secretKey: toBase64(key.secretKey) };
+  try {
+    writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") throw new KeyError("key_file_exists", `${path}: already exists; refusing to overwrite a key`, { path });
+    throw new KeyError("key_file_unwritable", `${path}: cannot write the key file (${code ?? "error"})`, { path });
+  }
+}
+
+export function readOperatorKeyFile(path: string): Ed25519KeyPair {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch {
+    throw new KeyError("key_file_missing", `${path}: no such key file`, { path });
+  }
+  if (process.platform !== "win32" && (mode & 0o077) !== 0) {
+    throw new KeyError("key_file_permissions", `${path}: key file is readable by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${path}`, { path });
+  }
+  let file: Partial<OperatorKeyFile>;
+  try {
+    file = JSON.parse(readFileSync(path, "utf8")) as Partial<OperatorKeyFile>;
+  } catch {
+    throw new KeyError("key_file_invalid", `${path}: not a facegate operator key file`, { path });
+  }
+  const publicKey = typeof file.publicKey === "string" ? fromBase64(file.publicKey) : undefined;
+  const secretKey = typeof file.secretKey === "string" ? fromBase64(file.secretKey) : undefined;
+  if (file.kind !== "facegate-operator-key" || !publicKey || publicKey.length !== 32 || !secretKey || secretKey.length !== 64) {
+    throw new KeyError("key_file_invalid", `${path}: not a facegate operator key file`, { path });
+  }
+  if (Buffer.compare(Buffer.from(secretKey.subarray(32)), Buffer.from(publicKey)) !== 0) {
+    throw new KeyError("key_file_invalid", `${path}: public and secret key do not match`, { path });
+  }
+  return { keyId: keyIdFor(publicKey), publicKey, secretKey };
+}
+
+/**
+ * A public key given on the command line: base64, or `@FILE` holding base64 or a JSON
+ * object with a `publicKey` field (an operator key file or a device identity file).
+ */
+export function parsePublicKeyArg(arg: string, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): Uint8Array {
+  let text = arg.trim();
+  if (text.startsWith("@")) {
+    const content = readFile(text.slice(1)).trim();
+    text = content;
+    if (content.startsWith("{")) {
+      const obj = JSON.parse(content) as { publicKey?: unknown };
+      text = typeof obj.publicKey === "string" ? obj.publicKey : "";
+    }
+  }
+  const pk = fromBase64(text);
+  if (!pk || pk.length !== ED25519_PUBLIC_KEY_BYTES) throw new KeyError("key_invalid", "public key: must be base64 of 32 bytes (or @FILE)");
+  return pk;
+}

@@ -1,0 +1,234 @@
+/**
+ * The property operator's side of the MQTT contract: send a signed command and await the
+ * device's signed result; watch events, gate state and notices.
+ *
+ * A result is accepted only if it is signed by the expected device key, names the command
+ * id and gate, and carries the hash of the exact request sent; anything else on the result
+ * topic (a forgery, the answer to someone else's request reusing the id) is ignored.
+ */
+import { randomUUID } from "node:crypto";
+import { canonicalJson, sha256Hex } from "../commands/canonical.js";
+import { verifyResultSignature } from "../commands/envelope.js";
+import { loadSodium } from "../crypto/sodium.js";
+import { TransportError } from "../errors.js";
+import { silentLogger, type Logger } from "../log/logger.js";
+import { MqttConnection, type BackoffOptions } from "../transport/connection.js";
+import {
+  type CommandEnvelope,
+  type CommandResultMessage,
+  type CommandType,
+  DEFAULT_TOPIC_PREFIX,
+  type EventCategory,
+  type EventMessage,
+  type GateStateMessage,
+  type NoticeMessage,
+  encodePayload,
+  fleetFilter,
+  gateTopics,
+  parseTopic,
+} from "../transport/contract.js";
+import { DuplicateFilter } from "./duplicate-filter.js";
+
+export interface OperatorClientOptions {
+  url: string;
+  prefix?: string;
+  /** Stable id for a persistent session (events wait at the broker while away). Default: random, clean session. */
+  clientId?: string;
+  protocolVersion?: 4 | 5;
+  backoff?: BackoffOptions;
+  username?: string;
+  password?: string;
+  logger?: Logger;
+}
+
+export interface SendOptions {
+  /** The device's Ed25519 public key: results are verified against it. */
+  devicePublicKey: Uint8Array;
+  /** Default 10 s. */
+  timeoutMs?: number;
+}
+
+export interface WatchOptions {
+  site: string | "+";
+  gate: string | "+";
+  /** Default: every category. */
+  categories?: readonly EventCategory[];
+  onEvent?: (event: EventMessage) => void;
+  onState?: (state: GateStateMessage) => void;
+  onNotice?: (notice: NoticeMessage) => void;
+  /** Shared filter if several watches must agree; default: a new one per watch. */
+  dedupe?: DuplicateFilter;
+}
+
+export interface Watch {
+  readonly received: number;
+  readonly duplicates: number;
+  stop(): Promise<void>;
+}
+
+type Route = (topic: string, payload: Buffer) => void;
+
+/** MQTT filter matching for `+` and a trailing `#`. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split("/");
+  const t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return true;
+    if (i >= t.length || (f[i] !== "+" && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}
+
+export class OperatorClient {
+  readonly prefix: string;
+  private readonly connection: MqttConnection;
+  private readonly routes = new Map<string, Set<Route>>();
+  private readonly logger: Logger;
+  private detach: (() => void) | undefined;
+
+  constructor(private readonly options: OperatorClientOptions) {
+    this.prefix = options.prefix ?? DEFAULT_TOPIC_PREFIX;
+    this.logger = (options.logger ?? silentLogger).child("operator");
+    this.connection = new MqttConnection({
+      url: options.url,
+      clientId: options.clientId ?? `fg-op-${randomUUID().slice(0, 12)}`,
+      clean: options.clientId === undefined,
+      protocolVersion: options.protocolVersion ?? 5,
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.username !== undefined ? { username: options.username } : {}),
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      logger: options.logger ?? silentLogger,
+    });
+    this.connection.on("connect", () => {
+      const filters = [...this.routes.keys()];
+      if (filters.length > 0) this.connection.subscribe(filters, 1).catch((err: unknown) => this.logger.warn("resubscribe failed", { error: err }));
+    });
+  }
+
+  get connected(): boolean {
+    return this.connection.connected;
+  }
+
+  /** Connects; rejects if the broker cannot be reached within `timeoutMs` (default 10 s). */
+  async start(timeoutMs = 10_000): Promise<void> {
+    this.connection.start();
+    this.detach = this.connection.onAnyMessage((topic, payload) => {
+      for (const [filter, routes] of this.routes) if (topicMatches(filter, topic)) for (const r of routes) r(topic, payload);
+    });
+    await this.connection.waitConnected(timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    this.detach?.();
+    await this.connection.stop({ graceful: true });
+  }
+
+  private async route(filter: string, route: Route): Promise<() => Promise<void>> {
+    let set = this.routes.get(filter);
+    if (!set) {
+      set = new Set();
+      this.routes.set(filter, set);
+    }
+    set.add(route);
+    if (this.connection.connected) await this.connection.subscribe([filter], 1);
+    return async () => {
+      set.delete(route);
+      if (set.size === 0) {
+        this.routes.delete(filter);
+        await this.connection.unsubscribe([filter]);
+      }
+    };
+  }
+
+  /** Publishes a signed command and resolves with the device's verified, signed result. */
+  async send<T extends CommandType>(command: CommandEnvelope<T>, opts: SendOptions): Promise<CommandResultMessage<T>> {
+    const sodium = await loadSodium();
+    const topics = gateTopics({ prefix: this.prefix, site: command.site, gate: command.gate });
+    const requestHash = sha256Hex(canonicalJson(command));
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    let lastIgnored = "";
+    let settle!: (r: CommandResultMessage<T>) => void;
+    const answered = new Promise<CommandResultMessage<T>>((resolve) => (settle = resolve));
+    const unroute = await this.route(topics.commandResult(command.id), (_topic, payload) => {
+      let msg: CommandResultMessage<T>;
+      try {
+        msg = JSON.parse(payload.toString("utf8")) as CommandResultMessage<T>;
+      } catch {
+        lastIgnored = "a result that is not JSON";
+        return;
+      }
+      if (msg.commandId !== command.id || msg.site !== command.site || msg.gate !== command.gate) lastIgnored = "a result for another command";
+      else if (!verifyResultSignature(sodium, msg, opts.devicePublicKey)) lastIgnored = "a result not signed by the device key";
+      else if (msg.requestHash !== requestHash) lastIgnored = "the answer to a different request with this command id";
+      else return settle(msg);
+      this.logger.warn("ignored a message on the result topic", { commandId: command.id, why: lastIgnored });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await this.connection.publish(topics.commandRequest, encodePayload("commandRequest", command), { qos: 1 });
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new TransportError("command_timeout", `no signed result for command ${command.id} within ${timeoutMs} ms${lastIgnored ? ` (ignored ${lastIgnored})` : ""}`, {
+                commandId: command.id,
+              }),
+            ),
+          timeoutMs,
+        );
+      });
+      return await Promise.race([answered, timeout]);
+    } finally {
+      if (timer) clearTimeout(timer);
+      await unroute();
+    }
+  }
+
+  /** Watches events (duplicates dropped by id), and optionally gate state and notices. */
+  async watch(o: WatchOptions): Promise<Watch> {
+    const dedupe = o.dedupe ?? new DuplicateFilter();
+    let received = 0;
+    const before = dedupe.duplicates;
+    const unroutes: Array<() => Promise<void>> = [];
+    const categories = o.categories ? new Set(o.categories) : undefined;
+    const parse = <M>(payload: Buffer): M | undefined => {
+      try {
+        return JSON.parse(payload.toString("utf8")) as M;
+      } catch {
+        return undefined;
+      }
+    };
+    if (o.onEvent) {
+      const onEvent = o.onEvent;
+      unroutes.push(
+        await this.route(fleetFilter(this.prefix, o.site, o.gate, "events/+"), (topic, payload) => {
+          const t = parseTopic(this.prefix, topic);
+          const msg = parse<EventMessage>(payload);
+          if (!t || t.kind !== "event" || !msg || typeof msg.id !== "string") return;
+          if (categories && !categories.has(t.category!)) return;
+          received++;
+          if (dedupe.accept(`${t.site}/${t.gate}/${msg.id}`)) onEvent(msg);
+        }),
+      );
+    }
+    if (o.onState) {
+      const onState = o.onState;
+      unroutes.push(await this.route(fleetFilter(this.prefix, o.site, o.gate, "state"), (_t, p) => void (parse<GateStateMessage>(p) && onState(parse<GateStateMessage>(p)!))));
+    }
+    if (o.onNotice) {
+      const onNotice = o.onNotice;
+      unroutes.push(await this.route(fleetFilter(this.prefix, o.site, o.gate, "notice"), (_t, p) => void (parse<NoticeMessage>(p) && onNotice(parse<NoticeMessage>(p)!))));
+    }
+    return {
+      get received() {
+        return received;
+      },
+      get duplicates() {
+        return dedupe.duplicates - before;
+      },
+      stop: async () => {
+        for (const u of unroutes) await u();
+      },
+    };
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The device link against a real broker: retained birth state, last will on a crash,
+ * shutdown state, the retained processing notice (L3), and events on their topics.
+ */
+import mqtt from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../../sdk/store/database.js";
+import { systemClock } from "../../../sdk/time/clock.js";
+import { type GateStateMessage, type NoticeMessage, gateTopics } from "../../../sdk/transport/contract.js";
+import { DeviceLink } from "../../../sdk/transport/device-link.js";
+import { Outbox, outboxMigrations } from "../../../sdk/transport/outbox.js";
+import { clearRetained, startTestBroker, type TestBroker } from "../../support/broker.js";
+
+let broker: TestBroker;
+const leftRetained: string[] = [];
+beforeAll(async () => {
+  broker = await startTestBroker();
+});
+afterAll(async () => {
+  await clearRetained(broker, leftRetained);
+  await broker.stop();
+});
+
+const identity = { site: "estate-7", gate: "north" };
+
+/** Reads the retained message on a topic with a fresh subscriber. */
+async function retained(topic: string): Promise<unknown> {
+  const c = await mqtt.connectAsync(broker.url, { protocolVersion: broker.protocolVersion, clean: true, reconnectPeriod: 0 });
+  try {
+    return await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no retained message on ${topic}`)), 3000);
+      c.on("message", (_t, p, packet) => {
+        if (packet.retain) {
+          clearTimeout(t);
+          resolve(JSON.parse(p.toString()));
+        }
+      });
+      c.subscribe(topic, { qos: 1 });
+    });
+  } finally {
+    await c.endAsync();
+  }
+}
+
+const until = async (cond: () => Promise<boolean> | boolean, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe("DeviceLink", () => {
+  it("publishes a retained birth state, the last will when it vanishes, and a shutdown state when stopped", async () => {
+    const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
+    const topics = gateTopics({ prefix, ...identity });
+    leftRetained.push(topics.state);
+    const make = () => new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, deviceKeyId: "k".repeat(32), clientId: `dev-${prefix}` });
+    const link = make();
+    link.start();
+    await link.connection.waitConnected(5000);
+    await until(async () => ((await retained(topics.state)) as GateStateMessage).online === true);
+    expect(await retained(topics.state)).toMatchObject({ v: 1, online: true, reason: "connected", site: "estate-7", gate: "north", deviceKeyId: "k".repeat(32) });
+
+    await link.connection.stop({ graceful: false }); // as a crash: socket dropped, no DISCONNECT
+    await until(async () => ((await retained(topics.state)) as GateStateMessage).online === false);
+    expect(await retained(topics.state)).toMatchObject({ online: false, reason: "connection_lost" });
+
+    const again = make();
+    again.start();
+    await again.connection.waitConnected(5000);
+    await until(async () => ((await retained(topics.state)) as GateStateMessage).online === true);
+    await again.stop();
+    expect(await retained(topics.state)).toMatchObject({ online: false, reason: "shutdown" });
+  });
+
+  it("keeps the current processing notice retained (L3) and publishes events on their category topics", async () => {
+    const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
+    const topics = gateTopics({ prefix, ...identity });
+    leftRetained.push(topics.state, topics.notice);
+    const db = openDatabase({ path: ":memory:", migrations: [outboxMigrations] });
+    const outbox = new Outbox({ db, identity, clock: systemClock });
+    const notice: NoticeMessage = {
+      v: 1,
+      ...identity,
+      version: "2026-01",
+      hash: "a".repeat(64),
+      publishedAt: 1,
+      notice: { purpose: "entry verification", method: "face template 1:N", scope: "north gate", retention: "until consent ends", contact: "office", rights: "withdraw, delete" },
+    };
+    const sub = await mqtt.connectAsync(broker.url, { protocolVersion: broker.protocolVersion, clean: true, reconnectPeriod: 0 });
+    const seen: Array<{ topic: string; body: { id?: string } }> = [];
+    sub.on("message", (topic, p) => seen.push({ topic, body: JSON.parse(p.toString()) }));
+    await sub.subscribeAsync(topics.events, { qos: 1 });
+    const link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, outbox, notice: () => notice });
+    link.start();
+    outbox.record({ id: "e-alarm", type: "alarm.door_forced", category: "alarm", at: 1, data: {}, auditRelevant: true });
+    outbox.record({ id: "e-privacy", type: "privacy.deletion", category: "privacy", at: 2, data: { subjectRef: "s-1" }, auditRelevant: true });
+    await link.publisher!.idle();
+    await until(() => seen.length >= 2);
+    expect(seen.map((s) => [s.topic, s.body.id])).toEqual([
+      [topics.event("alarm"), "e-alarm"],
+      [topics.event("privacy"), "e-privacy"],
+    ]);
+    expect(await retained(topics.notice)).toEqual(notice);
+    expect(outbox.count()).toBe(0);
+    await link.stop();
+    await sub.endAsync();
+  });
+});
