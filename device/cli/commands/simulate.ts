@@ -1,0 +1,49 @@
+/**
+ * `facegate simulate --scenario FILE [--json] [--faces DIR] [--db FILE]`: runs a scripted
+ * scenario (simulator/scenarios/README.md) against a gate on simulated hardware and
+ * reports each step, the events and pass/fail. Exit code 0 when the scenario passes.
+ *
+ * The gate comes from `buildSimulatedGate`; `simulateOptions` is where the composition
+ * root plugs in the real face pipeline, gallery and privacy desk (not wired yet: a
+ * scenario that needs them reports what is missing and fails).
+ */
+import { loadScenarioFile, simulateScenario, type ScenarioResult } from "../../../simulator/scenario-runner.js";
+import type { SimulatedGateOptions } from "../../../simulator/simulated-gate.js";
+import { defaultFacesDir } from "../../../simulator/simulated-gate.js";
+import { parseArgs, requireValue } from "../args.js";
+import { type CliIo, EXIT } from "../cli-io.js";
+import { resolve } from "node:path";
+
+export const summary = "run a scripted scenario against a gate on simulated hardware (--scenario FILE)";
+
+/** Options for the simulated gate beyond the scenario. The composition root extends this with the real components. */
+export async function simulateOptions(io: CliIo, args: { faces?: string; db?: string }): Promise<Omit<SimulatedGateOptions, "gates" | "gateId" | "start">> {
+  return {
+    facesDir: args.faces ? resolve(io.cwd, args.faces) : defaultFacesDir(io.env),
+    ...(args.db ? { dbPath: resolve(io.cwd, args.db) } : {}),
+  };
+}
+
+function text(result: ScenarioResult): string {
+  const lines = [`scenario: ${result.name}${result.covers.length ? ` (${result.covers.join(", ")})` : ""}`];
+  for (const s of result.steps) {
+    const decision = s.decision ? ` -> ${s.decision.granted ? "granted" : "denied"} (${String(s.decision.method)}, ${String(s.decision.reason)})` : "";
+    const err = s.error ? ` -> error ${s.error.code}` : "";
+    lines.push(`  ${s.passed ? "ok  " : "FAIL"} ${String(s.index + 1).padStart(2)} ${s.do}${s.note ? ` - ${s.note}` : ""}${decision}${err}`);
+    for (const f of s.failures) lines.push(`         ${f}`);
+  }
+  lines.push(`events: ${result.events.map((e) => e.type).join(", ") || "(none)"}`);
+  for (const f of result.failures) lines.push(`FAIL: ${f}`);
+  lines.push(result.passed ? "PASSED" : "FAILED");
+  return lines.join("\n");
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, { values: ["scenario", "faces", "db"] });
+  const file = resolve(io.cwd, requireValue(args, "scenario"));
+  const scenario = await loadScenarioFile(file);
+  const result = await simulateScenario(scenario, await simulateOptions(io, { faces: args.values["faces"], db: args.values["db"] }));
+  if (args.flags.has("json")) io.out(JSON.stringify({ scenario: file, ...result }));
+  else io.out(text(result));
+  return result.passed ? EXIT.ok : EXIT.failure;
+}

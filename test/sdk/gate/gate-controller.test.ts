@@ -1,0 +1,205 @@
+/**
+ * The gate orchestrator on simulated hardware with a real access store (SQLite,
+ * libsodium). The face analyzer, matcher and privacy desk are in-test stand-ins (the real
+ * ones are built in parallel), scripted per test.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { CameraFrame } from "../../../sdk/hal/camera.js";
+import type { FaceAnalysis, FaceAnalyzer, FaceCandidate, FaceMatcher } from "../../../sdk/gate/ports.js";
+import { type SimulatedGate, buildSimulatedGate } from "../../../simulator/simulated-gate.js";
+import { InMemoryGallery, InMemoryPrivacyDesk } from "../../simulator/fakes.js";
+
+const FRAME: CameraFrame = { width: 2, height: 2, data: new Uint8Array(12) };
+const GATES = [{ gateId: "lobby", mode: "face_or_card_or_pin" }];
+const RESIDENT = { personRef: "p-res-1", rights: { gates: ["lobby"] }, cards: [{ cardNumber: "CAFE4321" }], pins: [{ code: "101", pin: "582046" }] };
+
+function unitVector(seed: number): Float32Array {
+  const v = new Float32Array(512);
+  v[seed % 512] = 1;
+  return v;
+}
+
+/** Stand-in analyzer: returns one face with the given properties, or throws, or never answers. */
+class ScriptedAnalyzer implements FaceAnalyzer {
+  calls = 0;
+  issued: Float32Array[] = [];
+  mode: "face" | "throw" | "hang" = "face";
+  liveness = 0.95;
+  vector = unitVector(1);
+  analyze(): Promise<FaceAnalysis> | FaceAnalysis {
+    this.calls++;
+    if (this.mode === "throw") throw new Error("onnx session failed");
+    if (this.mode === "hang") return new Promise(() => {});
+    const embedding = Float32Array.from(this.vector);
+    const other = unitVector(99);
+    this.issued.push(embedding, other);
+    return {
+      faces: [
+        { score: 0.9, liveness: this.liveness, embedding, quality: { ok: true, reasons: [] } },
+        { score: 0.8, liveness: 0.9, embedding: other, quality: { ok: true, reasons: [] } },
+      ],
+      primaryIndex: 0,
+    };
+  }
+}
+
+class SpyMatcher implements FaceMatcher {
+  searches = 0;
+  seen: Float32Array[] = [];
+  constructor(private readonly inner: InMemoryGallery) {}
+  search(embedding: Float32Array, k: number): FaceCandidate[] {
+    this.searches++;
+    this.seen.push(embedding);
+    return this.inner.search(embedding, k);
+  }
+  verify(personRef: string, embedding: Float32Array): number | null {
+    return this.inner.verify(personRef, embedding);
+  }
+}
+
+let sim: SimulatedGate | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function setup(mode = "face_or_card_or_pin") {
+  const analyzer = new ScriptedAnalyzer();
+  const gallery = new InMemoryGallery();
+  const matcher = new SpyMatcher(gallery);
+  const desk = new InMemoryPrivacyDesk(gallery);
+  sim = await buildSimulatedGate({ gates: [{ gateId: "lobby", mode }], face: { analyzer, matcher }, privacy: desk });
+  await sim.access.putPerson(RESIDENT);
+  return { sim, analyzer, gallery, matcher, desk };
+}
+
+async function cardAndPinStillOpen(s: SimulatedGate): Promise<void> {
+  const before = s.hardware.pulses.length;
+  s.hardware.swipe("CAFE4321");
+  await s.gate.idle();
+  s.clock.advance(10_000);
+  s.hardware.typePin("582046", "101");
+  await s.gate.idle();
+  expect(s.hardware.pulses.length).toBe(before + 2);
+  const granted = s.events.events.filter((e) => e.type === "access.granted").slice(-2);
+  expect(granted.map((e) => e.data["method"])).toEqual(["card", "pin"]);
+}
+
+describe("gate orchestrator: card and PIN never depend on the face path (L2)", () => {
+  it("opens with card and PIN when the analyzer throws (stand-in analyzer)", async () => {
+    const { sim, analyzer } = await setup();
+    analyzer.mode = "throw";
+    sim.hardware.camera.presentFrame(FRAME);
+    await sim.gate.idle();
+    expect(sim.events.events.map((e) => e.type)).toContain("system.face_unavailable");
+    expect(sim.hardware.display.current?.text).toMatch(/Use your card or PIN/);
+    await cardAndPinStillOpen(sim);
+  });
+
+  it("opens with card and PIN while the analyzer hangs", async () => {
+    const { sim, analyzer } = await setup();
+    analyzer.mode = "hang";
+    sim.hardware.camera.presentFrame(FRAME);
+    sim.hardware.swipe("CAFE4321");
+    // The face task never finishes; the card is handled anyway.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sim.hardware.pulses.length).toBe(1);
+    expect(sim.events.events.at(-1)).toMatchObject({ type: "access.granted", data: { method: "card" } });
+  });
+
+  it("opens with card and PIN when the camera is disconnected", async () => {
+    const { sim, analyzer } = await setup();
+    sim.hardware.disconnect("camera");
+    await sim.gate.idle();
+    expect(sim.hardware.camera.presentFrame(FRAME)).toBe(false);
+    expect(analyzer.calls).toBe(0);
+    expect(sim.events.events.find((e) => e.type === "system.hardware_status")?.data).toMatchObject({ kind: "camera", status: "disconnected" });
+    await cardAndPinStillOpen(sim);
+  });
+
+  it("opens when the display is disconnected too", async () => {
+    const { sim } = await setup();
+    sim.hardware.disconnect("display");
+    await cardAndPinStillOpen(sim);
+  });
+
+  it("does not analyse frames at a gate whose mode does not use face (L4)", async () => {
+    const { sim, analyzer } = await setup("card_or_pin");
+    sim.hardware.camera.presentFrame(FRAME);
+    await sim.gate.idle();
+    expect(analyzer.calls).toBe(0);
+  });
+});
+
+describe("gate orchestrator: faces (stand-in analyzer, matcher and desk)", () => {
+  it("an unknown face leaves no event and no log line, and its embedding is zero-filled (L4)", async () => {
+    const { sim, analyzer, matcher } = await setup();
+    sim.logs.records.length = 0;
+    sim.hardware.camera.presentFrame(FRAME);
+    await sim.gate.idle();
+    expect(matcher.searches).toBe(1);
+    expect(sim.events.events.filter((e) => e.type !== "access.person_updated" && e.type !== "access.policy_changed")).toEqual([]);
+    expect(sim.logs.records).toEqual([]);
+    expect(sim.hardware.pulses).toEqual([]);
+    for (const e of [...analyzer.issued, ...matcher.seen]) expect(e.every((x) => x === 0)).toBe(true);
+    expect(sim.hardware.display.current?.text).toBe("Not recognised. Use your card or PIN.");
+  });
+
+  it("an enrolled, consenting face opens; all embeddings are wiped afterwards", async () => {
+    const { sim, analyzer, desk } = await setup();
+    desk.giveConsent("p-res-1", { noticeVersion: "v1", noticeHash: desk.notice.hash, method: "electronic", collectedBy: "test", gateId: "lobby", at: sim.clock.now() });
+    desk.enrollFromEmbedding("p-res-1", unitVector(1));
+    sim.hardware.camera.presentFrame(FRAME);
+    await sim.gate.idle();
+    expect(sim.events.events.at(-1)).toMatchObject({ type: "access.granted", data: { method: "face", reason: "ok", personRef: "p-res-1" } });
+    expect(sim.hardware.pulses.length).toBe(1);
+    for (const e of analyzer.issued) expect(e.every((x) => x === 0)).toBe(true);
+    // Standing there does not open it again and again.
+    sim.hardware.camera.presentFrame(FRAME);
+    await sim.gate.idle();
+    expect(sim.hardware.pulses.length).toBe(1);
+    const text = JSON.stringify(sim.events.events) + sim.logs.text();
+    expect(text).not.toMatch(/embedding|score|liveness|CAFE4321|582046/);
+  });
+
+  it("liveness below threshold never opens and the face is not even matched (L5)", async () => {
+    const { sim, analyzer, matcher, desk } = await setup();
+    desk.giveConsent("p-res-1", { noticeVersion: "v1", noticeHash: desk.notice.hash, method: "electronic", collectedBy: "test", gateId: "lobby", at: sim.clock.now() });
+    desk.enrollFromEmbedding("p-res-1", unitVector(1));
+    analyzer.liveness = 0.2;
+    sim.hardware.camera.presentFrame(FRAME);
+    await sim.gate.idle();
+    expect(matcher.searches).toBe(0);
+    expect(sim.hardware.pulses).toEqual([]);
+    expect(sim.events.events.at(-1)).toMatchObject({ type: "access.denied", data: { method: "face", reason: "liveness_failed" } });
+    expect(sim.events.events.at(-1)?.data["personRef"]).toBeUndefined();
+  });
+
+  it("a match without a valid consent now does not open (L1)", async () => {
+    const { sim, desk } = await setup();
+    desk.giveConsent("p-res-1", { noticeVersion: "v1", noticeHash: desk.notice.hash, method: "electronic", collectedBy: "test", gateId: "lobby", at: sim.clock.now() });
+    desk.enrollFromEmbedding("p-res-1", unitVector(1));
+    sim.clock.advance(366 * 24 * 3600_000); // the consent expired; the desk has not purged yet
+    sim.hardware.camera.presentFrame(FRAME);
+    await sim.gate.idle();
+    expect(sim.hardware.pulses).toEqual([]);
+    expect(sim.events.events.at(-1)).toMatchObject({ type: "access.denied", data: { reason: "face_consent_invalid" } });
+  });
+
+  it("card_and_pin: the PIN must follow the card in time; a timeout is recorded", async () => {
+    const { sim } = await setup("card_and_pin");
+    sim.hardware.swipe("CAFE4321");
+    await sim.gate.idle();
+    expect(sim.hardware.display.current?.text).toBe("Enter your PIN and #.");
+    sim.clock.advance(16_000);
+    await sim.gate.tick();
+    expect(sim.events.events.at(-1)).toMatchObject({ type: "access.denied", data: { reason: "second_factor_timeout" } });
+    sim.hardware.typePin("582046");
+    await sim.gate.idle();
+    expect(sim.hardware.pulses).toEqual([]);
+    sim.hardware.swipe("CAFE4321");
+    sim.hardware.typePin("582046");
+    await sim.gate.idle();
+    expect(sim.events.events.at(-1)).toMatchObject({ type: "access.granted", data: { method: "card_and_pin" } });
+  });
+});
