@@ -13,7 +13,6 @@ import { ConfigError, isFacegateError } from "../sdk/errors.js";
 import type { FacegateEvent } from "../sdk/events/event.js";
 import type { PersonInput } from "../sdk/access/person-input.js";
 import type { LogRecord } from "../sdk/log/logger.js";
-import { decodeToRgbFrame } from "./devices/sim-camera.js";
 import { type Requirement, type Scenario, type ScenarioStep, parseScenario } from "./scenario.js";
 import { type SimulatedGate, type SimulatedGateOptions, buildSimulatedGate } from "./simulated-gate.js";
 
@@ -42,7 +41,7 @@ export interface ScenarioResult {
 }
 
 const REQUIREMENT_TEXT: Record<Requirement, string> = {
-  face: "face pipeline and gallery (FaceAnalyzer + FaceMatcher ports: sdk/vision + sdk/matcher adapters)",
+  face: "the face models (run `npx facegate models fetch`)",
   privacy: "privacy desk (PrivacyDesk port: sdk/consent + sdk/vault + sdk/deletion adapter)",
 };
 
@@ -118,7 +117,6 @@ async function setUpPeople(scenario: Scenario, sim: SimulatedGate): Promise<void
     const { face, ...input } = person;
     await sim.access.putPerson(input, `people[${i}]`);
     if (!face) continue;
-    if (!sim.privacy) throw new ConfigError(`people[${i}].face: needs the privacy desk, which is not wired`);
     if (face.consent) {
       const notice = await sim.privacy.currentNotice();
       await sim.privacy.giveConsent(input.personRef, {
@@ -131,14 +129,16 @@ async function setUpPeople(scenario: Scenario, sim: SimulatedGate): Promise<void
       });
     }
     if (face.enroll) {
-      if (!sim.face) throw new ConfigError(`people[${i}].face.enroll: needs the face pipeline, which is not wired`);
-      const analysis = await sim.face.analyzer.analyze(await decodeToRgbFrame(imagePath(sim, face.enroll)));
+      // Enrollment at the property office from a registration photo the staff vouch for:
+      // the same pipeline, liveness not applicable, tight crops accepted (L1: consent first).
+      if (!sim.pipeline) throw new ConfigError(`people[${i}].face.enroll: needs the face pipeline, which is not available`);
+      const analysis = await sim.pipeline.analyze(await readFile(imagePath(sim, face.enroll)), { liveness: false, quality: { edgeMargin: -1 } });
       try {
-        const primary = analysis.primaryIndex === null ? undefined : analysis.faces[analysis.primaryIndex];
-        if (!primary) throw new ConfigError(`people[${i}].face.enroll: no face found in ${face.enroll}`);
+        const primary = analysis.primaryIndex === undefined ? undefined : analysis.faces[analysis.primaryIndex];
+        if (!primary?.embedding) throw new ConfigError(`people[${i}].face.enroll: no face found in ${face.enroll}`);
         await sim.privacy.enrollFromEmbedding(input.personRef, primary.embedding, sim.gateId);
       } finally {
-        for (const f of analysis.faces) f.embedding.fill(0);
+        for (const f of analysis.faces) f.embedding?.fill(0);
       }
     }
   }
@@ -161,7 +161,7 @@ async function perform(step: ScenarioStep, sim: SimulatedGate): Promise<void> {
       hw.typeKeys(step.keys);
       break;
     case "present_face":
-      await hw.presentFace(imagePath(sim, step.image));
+      await hw.presentFace(imagePath(sim, step.image), step.region ? { region: step.region } : {});
       break;
     case "leave":
       hw.leave();
@@ -240,7 +240,7 @@ function checkStep(step: ScenarioStep, r: StepResult, stepEvents: FacegateEvent[
 export async function runScenario(scenario: Scenario, sim: SimulatedGate): Promise<ScenarioResult> {
   const result: ScenarioResult = { name: scenario.name, covers: scenario.covers ?? [], passed: false, missing: [], steps: [], events: sim.events.events, failures: [] };
   for (const req of scenario.requires ?? []) {
-    if ((req === "face" && !sim.face) || (req === "privacy" && !sim.privacy)) result.missing.push(REQUIREMENT_TEXT[req]);
+    if (req === "face" && !sim.pipeline) result.missing.push(REQUIREMENT_TEXT[req]);
   }
   if (result.missing.length > 0) {
     result.failures.push(`not run: needs ${result.missing.join("; ")}`);

@@ -44,7 +44,7 @@ export type ScenarioAction =
   | { do: "swipe"; card: string }
   | { do: "pin"; pin: string; code?: string }
   | { do: "keys"; keys: string }
-  | { do: "present_face"; image: string }
+  | { do: "present_face"; image: string; region?: [number, number, number, number] }
   | { do: "leave" }
   | { do: "exit" }
   | { do: "open_door" }
@@ -89,7 +89,7 @@ const ACTIONS: Record<string, readonly string[]> = {
   swipe: ["card"],
   pin: ["pin", "code"],
   keys: ["keys"],
-  present_face: ["image"],
+  present_face: ["image", "region"],
   leave: [],
   exit: [],
   open_door: [],
@@ -151,6 +151,10 @@ export function parseScenario(raw: unknown, source = "scenario"): Scenario {
     if (action === "advance" && (typeof s["ms"] !== "number" || !(s["ms"] >= 0))) fail(`${path}.ms`, "must be a non-negative number");
     if ((action === "disconnect" || action === "reconnect") && !(SIM_DEVICE_NAMES as readonly unknown[]).includes(s["device"])) fail(`${path}.device`, `must be one of ${SIM_DEVICE_NAMES.join(", ")}`);
     for (const key of ["card", "pin", "code", "keys", "image"]) if (s[key] !== undefined && typeof s[key] !== "string") fail(`${path}.${key}`, "must be a string");
+    const region = s["region"];
+    if (region !== undefined && !(Array.isArray(region) && region.length === 4 && region.every((v, j) => Number.isInteger(v) && v >= 0 && (j < 2 || v > 0)))) {
+      fail(`${path}.region`, "must be [left, top, width, height] in whole source pixels");
+    }
     if (s["expect"] !== undefined) {
       if (!isObject(s["expect"])) fail(`${path}.expect`, "must be an object");
       onlyKeys(s["expect"], EXPECT_KEYS, `${path}.expect`);

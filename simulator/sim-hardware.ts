@@ -6,7 +6,7 @@
  */
 import type { GateHardware } from "../sdk/hal/gate-hardware.js";
 import type { Clock } from "../sdk/time/clock.js";
-import { SimCamera } from "./devices/sim-camera.js";
+import { type FrameRegion, SimCamera } from "./devices/sim-camera.js";
 import { SimCardReader } from "./devices/sim-card-reader.js";
 import { SimDisplay } from "./devices/sim-display.js";
 import { SimDoorRelay } from "./devices/sim-door-relay.js";
@@ -43,7 +43,7 @@ export class SimulatedHardware implements GateHardware {
     this.indicator = new SimIndicator(`${gateId}.indicator`, clock);
   }
 
-  presentFace(path: string, options?: { encoded?: boolean }): Promise<boolean> {
+  presentFace(path: string, options?: { encoded?: boolean; region?: FrameRegion }): Promise<boolean> {
     return this.camera.presentFace(path, options);
   }
   leave(): void {

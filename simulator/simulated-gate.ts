@@ -1,71 +1,73 @@
 /**
- * `buildSimulatedGate(options)`: a whole gate on simulated hardware, wired with what
- * exists today:
- *   - real: sdk/access AccessStore on a real SQLite database (better-sqlite3, WAL,
- *     migrations), real libsodium card hashing and PIN hashing, sdk/policy, sdk/gate,
- *     the simulated hal devices, a ManualClock, an in-memory event recorder and log.
- *   - plugged in by the caller (`face`, `privacy`, or `components` to build them on the
- *     same database, clock, recorder and logger): the face pipeline (FaceAnalyzer),
- *     the gallery index (FaceMatcher) and the vault/consent/deletion desk (PrivacyDesk).
- *     Until the composition root adapts sdk/vision, sdk/matcher and sdk/vault+consent+
- *     deletion to the ports in sdk/gate/ports.ts, a simulated gate without them is a
- *     card/PIN gate and scenarios that need a face report what is missing.
+ * `buildSimulatedGate(options)`: a whole gate on simulated hardware, built by the same
+ * composition root as a real terminal (device/runtime/gate-runtime.ts): real SQLite in a
+ * temporary data folder, a real device key file, real libsodium, the real vault, consent
+ * registry, deletion receipts, audit log, outbox, access store, gallery index and ONNX
+ * face pipeline. Only the hardware (SimulatedHardware), the clock (ManualClock) and the
+ * timers (ManualTimers) are simulated.
  *
  * The analyzer is wrapped so scenarios can break and repair it (`break_analyzer`).
  */
-import { randomBytes } from "node:crypto";
-import { dirname, resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type AccessStore, accessMigrations, createAccessStore } from "../sdk/access/index.js";
-import { type PinHashing, interactivePinHashing, minimalPinHashing } from "../sdk/access/secrets.js";
-import { loadSodium } from "../sdk/crypto/sodium.js";
+import { type AccessStore, type PinHashing, interactivePinHashing, minimalPinHashing } from "../sdk/access/index.js";
+import type { ProcessingNoticeContent } from "../sdk/consent/notice.js";
 import { type EventRecorder, MemoryEventRecorder, teeRecorder } from "../sdk/events/event.js";
 import type { CameraFrame } from "../sdk/hal/camera.js";
 import { type Logger, MemoryLogSink, createLogger } from "../sdk/log/logger.js";
-import { type Db, type MigrationSet, openDatabase } from "../sdk/store/database.js";
+import type { Db } from "../sdk/store/database.js";
 import { ManualClock } from "../sdk/time/clock.js";
-import { GateController } from "../sdk/gate/gate-controller.js";
+import type { GateController } from "../sdk/gate/gate-controller.js";
 import type { GateSettings } from "../sdk/gate/gate-settings.js";
-import type { FaceAnalysis, FaceAnalyzer, FaceMatcher, PrivacyDesk } from "../sdk/gate/ports.js";
+import type { FaceAnalysis, FaceAnalyzer, PrivacyDesk } from "../sdk/gate/ports.js";
+import { parseGatePolicies } from "../sdk/policy/gate-policy.js";
+import type { FacePipeline } from "../sdk/vision/index.js";
+import type { DeviceConfig } from "../device/config/device-config.js";
+import { type GateRuntime, startGateRuntime } from "../device/runtime/gate-runtime.js";
 import { SimulatedHardware } from "./sim-hardware.js";
+import { ManualTimers } from "./manual-timers.js";
 
-export interface FaceComponents {
-  analyzer: FaceAnalyzer;
-  matcher: FaceMatcher;
-}
-
-export interface ComponentContext {
-  db: Db;
-  clock: ManualClock;
-  recorder: EventRecorder;
-  logger: Logger;
-  gateId: string;
-}
+/** The processing notice a simulated site publishes unless told otherwise (L3). */
+export const SIM_NOTICE: ProcessingNoticeContent = {
+  version: 1,
+  language: "en",
+  purpose: "Face recognition is used only to verify residents at the entrance gates, and only for residents who consent separately.",
+  method: "A 512-number face template is made from the camera image at the gate and compared on the gate itself. No images are stored.",
+  scope: "The entrance gates of this site. Templates never leave the gate unencrypted and are never given to anyone.",
+  retention: "Until consent is withdrawn, consent expires (at most one year), or access rights end; then deleted at once.",
+  contact: "Property office, building A, room 101.",
+  rights: "Card or PIN always works instead. You may read this notice, consent, withdraw and delete your template at the gate with card and PIN, at any time.",
+};
 
 export interface SimulatedGateOptions {
-  /** Gate policies (as in a configuration: `[{gateId, mode, ...}]`), loaded before the gate starts. */
+  /** Gate policies (as in a configuration: `[{gateId, mode, ...}]`). */
   gates: unknown;
   /** The gate to simulate; default: the first policy's gate. */
   gateId?: string;
-  /** SQLite file; default ":memory:". */
-  dbPath?: string;
+  /** Data folder (database and key file); default: a new temporary folder, removed on close. */
+  dataDir?: string;
   /** Start time of the ManualClock (ms or ISO); default 2026-01-05T09:00:00+08:00 (a Monday). */
   start?: number | string;
-  /** Device card-hash key; default: random per run. */
-  cardKey?: Uint8Array;
   /** "min" (default in the simulator: fast) or "interactive" (as on a device). */
   pinHashing?: "min" | "interactive" | PinHashing;
-  face?: FaceComponents;
-  privacy?: PrivacyDesk;
-  /** Builds face/privacy components on the simulated gate's database, clock, recorder and logger. */
-  components?: (ctx: ComponentContext) => Promise<{ face?: FaceComponents; privacy?: PrivacyDesk; close?: () => void | Promise<void> }>;
-  /** Extra migration sets (vault, consent, audit...) for components built on the same database. */
-  migrations?: readonly MigrationSet[];
+  /**
+   * The face pipeline. A pipeline passed in is shared and not closed (tests load it once).
+   * Undefined: created from the installed models. null: a gate without a face path.
+   */
+  pipeline?: FacePipeline | null;
+  /** Where the ONNX models are; default: the installed models. */
+  modelsDir?: string;
   /** Where scenario image paths are resolved; default FACEGATE_FACES or ../shared/faces beside the checkout. */
   facesDir?: string;
   settings?: Partial<GateSettings>;
-  /** Extra recorder (an outbox) beside the in-memory one. */
+  /** Extra recorder beside the in-memory one. */
   recorder?: EventRecorder;
+  notice?: ProcessingNoticeContent;
+  site?: { id: string; processorId: string };
+  mqtt?: DeviceConfig["mqtt"];
+  operators?: DeviceConfig["operators"];
 }
 
 /** Wraps an analyzer so a scenario can make it fail like a broken model. */
@@ -81,19 +83,21 @@ export class FaultInjectingAnalyzer implements FaceAnalyzer {
 export interface SimulatedGate {
   gateId: string;
   clock: ManualClock;
+  timers: ManualTimers;
   hardware: SimulatedHardware;
+  runtime: GateRuntime;
   gate: GateController;
   access: AccessStore;
   db: Db;
   events: MemoryEventRecorder;
   logs: MemoryLogSink;
   logger: Logger;
-  /** The wrapped analyzer, when a face path is wired. */
+  /** The wrapped analyzer, when the face path is up. */
   analyzer: FaultInjectingAnalyzer | null;
-  face: FaceComponents | null;
-  privacy: PrivacyDesk | null;
+  pipeline: FacePipeline | null;
+  privacy: PrivacyDesk;
   facesDir: string;
-  /** Lets the gate handle everything sent so far, then runs its housekeeping tick. */
+  /** Lets the gate handle everything sent so far, fires due timers, then runs its housekeeping tick. */
   settle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -114,62 +118,79 @@ function startTime(start: number | string | undefined): number {
 }
 
 export async function buildSimulatedGate(options: SimulatedGateOptions): Promise<SimulatedGate> {
-  const sodium = await loadSodium();
   const clock = new ManualClock(startTime(options.start));
+  const timers = new ManualTimers(clock);
   const logs = new MemoryLogSink();
   const logger = createLogger({ sink: logs.sink, level: "debug", now: () => clock.now() });
   const events = new MemoryEventRecorder();
   const recorder = options.recorder ? teeRecorder(events, options.recorder) : events;
-  const db = openDatabase({ path: options.dbPath ?? ":memory:", migrations: [accessMigrations, ...(options.migrations ?? [])] });
+  const gates = parseGatePolicies(options.gates, "gates");
+  const gateId = options.gateId ?? gates[0]!.gateId;
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "facegate-sim-"));
+  const config: DeviceConfig = {
+    version: 1,
+    site: options.site ?? { id: "sim-site", processorId: "sim-property" },
+    gateId,
+    gates,
+    dataDir,
+    keyFile: join(dataDir, "keys", "device.key"),
+    models: { enabled: options.pipeline !== null, ...(options.modelsDir ? { dir: options.modelsDir } : {}) },
+    drivers: "simulated",
+    consent: { maxDays: 365, maxMinorDays: 180 },
+    mqtt: options.mqtt,
+    operators: options.operators ?? [],
+    notice: options.notice ?? SIM_NOTICE,
+    log: { level: "debug" },
+  };
   const pinHashing =
     options.pinHashing === "interactive" ? interactivePinHashing() : options.pinHashing === undefined || options.pinHashing === "min" ? minimalPinHashing() : options.pinHashing;
-  const cardKey = options.cardKey ?? new Uint8Array(randomBytes(32));
-  const access = await createAccessStore({ db, cardKey, clock, recorder, pinHashing });
-  if (!options.cardKey) sodium.memzero(cardKey);
-  const policies = access.loadPolicies(options.gates);
-  const gateId = options.gateId ?? policies[0]!.gateId;
   const hardware = new SimulatedHardware(gateId, clock);
-
-  const built = options.components ? await options.components({ db, clock, recorder, logger, gateId }) : {};
-  const faceParts = options.face ?? built.face ?? null;
-  const privacy = options.privacy ?? built.privacy ?? null;
-  const analyzer = faceParts ? new FaultInjectingAnalyzer(faceParts.analyzer) : null;
-  const gate = new GateController({
-    gateId,
-    hardware,
-    access,
-    face: analyzer && faceParts ? { analyzer, matcher: faceParts.matcher } : undefined,
-    privacy: privacy ?? undefined,
-    clock,
-    recorder,
-    logger,
-    settings: { tickMs: 0, ...options.settings },
-  });
-  await gate.start();
+  let analyzer: FaultInjectingAnalyzer | null = null;
+  let runtime: GateRuntime;
+  try {
+    runtime = await startGateRuntime({
+      config,
+      hardware,
+      clock,
+      logger,
+      timers,
+      pinHashing,
+      recorder,
+      ...(options.pipeline !== undefined ? { pipeline: options.pipeline } : {}),
+      wrapAnalyzer: (a) => (analyzer = new FaultInjectingAnalyzer(a)),
+      gateSettings: { tickMs: 0, ...options.settings },
+    });
+  } catch (err) {
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const gate = runtime.gate;
   return {
     gateId,
     clock,
+    timers,
     hardware,
+    runtime,
     gate,
-    access,
-    db,
+    access: runtime.access,
+    db: runtime.store.db,
     events,
     logs,
     logger,
     analyzer,
-    face: faceParts,
-    privacy,
+    pipeline: runtime.pipeline,
+    privacy: runtime.privacy,
     facesDir: options.facesDir ?? defaultFacesDir(),
     async settle() {
       await gate.idle();
+      timers.runDue();
       await gate.tick();
       await gate.idle();
     },
     async close() {
-      await gate.stop();
-      await built.close?.();
-      access.close();
-      db.close();
+      await runtime.stop();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

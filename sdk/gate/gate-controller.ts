@@ -101,6 +101,8 @@ export class GateController {
   private faceDegraded = false;
   /** Face outcomes not to repeat before a time: `grant:<ref>`, `deny:<reason>:<ref>`, `unknown`. */
   private faceQuiet = new Map<string, number>();
+  /** Residents the property office asked to enroll here, until when. */
+  private readonly enrollInvitations = new Map<string, number>();
 
   constructor(options: GateOptions) {
     this.gateId = options.gateId;
@@ -161,6 +163,18 @@ export class GateController {
       this.log.warn("relay could not be locked on stop", { error: err });
     }
     this.log.info("gate stopped", { gate: this.gateId });
+  }
+
+  /**
+   * An operator's request that a resident enroll at this gate (enroll.at_gate). Nothing
+   * is enrolled until the resident opens the privacy menu here with card and PIN; then the
+   * gate goes straight to the camera step. The invitation lapses after `validForMs`.
+   */
+  requestEnrollment(personRef: string, validForMs = 24 * 3_600_000): { invitedUntil: number } {
+    const invitedUntil = this.clock.now() + validForMs;
+    this.enrollInvitations.set(personRef, invitedUntil);
+    this.record("privacy.enrollment_requested", { personRef, invitedUntil });
+    return { invitedUntil };
   }
 
   /** Resolves when every input and frame received so far has been handled. */
@@ -291,6 +305,15 @@ export class GateController {
       // required: a resident may always act on their own face data (L11).
       this.menu = { stage: "open", holder, expiresAt: at + this.settings.menuTimeoutMs };
       this.record("privacy.menu_opened", { personRef: holder.person.personRef });
+      const invitedUntil = this.enrollInvitations.get(holder.person.personRef);
+      if (invitedUntil !== undefined && invitedUntil >= at && (await this.faceUsableFor(holder.person.personRef, at))) {
+        // The property office asked this resident to enroll (enroll.at_gate): go straight to
+        // the camera. The resident authenticated with card and PIN, so the face enrolled is
+        // the one of the person standing here, under their own valid consent (L1).
+        this.enrollInvitations.delete(holder.person.personRef);
+        await this.startEnrollment(this.menu, at);
+        return;
+      }
       await this.show({ kind: "menu", title: TEXT.menuTitle, options: MENU_OPTIONS });
       return;
     }

@@ -22,7 +22,7 @@
  *            to enrollment
  *        `3` withdraw face consent: every template is deleted, the signed deletion
  *            receipt is shown on the display
- *        `4` delete my face template(s), keep the consent: receipt shown
+ *        `4` delete my face data (a deletion request: templates destroyed and the consent ended, L7; the resident may consent again at any time): receipt shown
  *        `0` leave the menu
  *   The menu closes by itself after `menuTimeoutMs` without a key. Declining or
  *   withdrawing face never changes card or PIN access (L2).

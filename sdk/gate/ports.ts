@@ -116,7 +116,7 @@ export interface PrivacyDesk {
   enrollFromEmbedding(personRef: string, embedding: Float32Array, gateId: string): Awaitable<EnrollmentSummary>;
   /** Withdraws consent and deletes every template at once (L7). */
   withdrawConsent(personRef: string): Awaitable<DeletionReceiptSummary>;
-  /** Deletes every template; the consent stays (the resident may enroll again). */
+  /** A deletion request: every template destroyed and the consent ended (one deletion path, L7); the resident may consent and enroll again. */
   deleteTemplates(personRef: string): Awaitable<DeletionReceiptSummary>;
 }
 

@@ -18,7 +18,30 @@ import { Listeners, SimDevice } from "./sim-device.js";
  * makes the liveness model call most crops spoofs; edge replication keeps most live;
  * mirroring creates extra half-faces.)
  */
-export async function decodeToRgbFrame(path: string, minFrame: { width: number; height: number } = { width: 320, height: 240 }): Promise<RawRgbFrame> {
+/** `[left, top, width, height]` in source pixels: the part of a photo the door camera sees. */
+export type FrameRegion = readonly [number, number, number, number];
+
+/** The door camera's resolution: a framed region is scaled to fit it (SPEC section 5: 640x480 frames). */
+export const CAMERA_FRAME = { width: 640, height: 480 } as const;
+
+export async function decodeToRgbFrame(
+  path: string,
+  minFrame: { width: number; height: number } = { width: 320, height: 240 },
+  region?: FrameRegion,
+): Promise<RawRgbFrame> {
+  if (region) {
+    // One person framed by the door camera, e.g. a resident cut out of a group photo.
+    const [left, top, width, height] = region;
+    const { data, info } = await sharp(path)
+      .rotate()
+      .extract({ left, top, width, height })
+      .resize(CAMERA_FRAME.width, CAMERA_FRAME.height, { fit: "contain", background: "#808080" })
+      .removeAlpha()
+      .toColourspace("srgb")
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  }
   const meta = await sharp(path).rotate().toBuffer({ resolveWithObject: true });
   const w = meta.info.width;
   const h = meta.info.height;
@@ -53,8 +76,8 @@ export class SimCamera extends SimDevice implements Camera {
   }
 
   /** Test hook: decodes the image and emits it as a raw RGB frame; `encoded: true` emits the file bytes instead. Returns false when disconnected. */
-  async presentFace(path: string, options: { encoded?: boolean } = {}): Promise<boolean> {
-    const frame: CameraFrame = options.encoded ? new Uint8Array(await readFile(path)) : await decodeToRgbFrame(path);
+  async presentFace(path: string, options: { encoded?: boolean; region?: FrameRegion } = {}): Promise<boolean> {
+    const frame: CameraFrame = options.encoded ? new Uint8Array(await readFile(path)) : await decodeToRgbFrame(path, undefined, options.region);
     this.present = true;
     return this.presentFrame(frame);
   }

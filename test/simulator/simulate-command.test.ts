@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { run } from "../../device/cli/commands/simulate.js";
 import type { CliIo } from "../../device/cli/cli-io.js";
@@ -31,10 +33,11 @@ describe("facegate simulate", () => {
     expect(cli.outText.join("\n")).toMatch(/PASSED$/);
   });
 
-  it("a scenario that needs the face pipeline reports what is not wired (until the composition root plugs it in)", async () => {
-    const result = await simulateScenario(await loadScenarioFile(join(repoRoot, scenario("l4-unknown-face-leaves-no-trace.json"))));
+  it("without usable face models, a face scenario is not run and says what is missing", async () => {
+    const emptyModels = mkdtempSync(join(tmpdir(), "fg-no-models-"));
+    const result = await simulateScenario(await loadScenarioFile(join(repoRoot, scenario("l4-unknown-face-leaves-no-trace.json"))), { modelsDir: emptyModels });
     expect(result.passed).toBe(false);
-    expect(result.missing.join(" ")).toMatch(/FaceAnalyzer/);
+    expect(result.missing.join(" ")).toMatch(/face models.*models fetch/);
   });
 
   it("refuses a malformed scenario with a path: problem error", async () => {

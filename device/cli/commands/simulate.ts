@@ -3,9 +3,9 @@
  * scenario (simulator/scenarios/README.md) against a gate on simulated hardware and
  * reports each step, the events and pass/fail. Exit code 0 when the scenario passes.
  *
- * The gate comes from `buildSimulatedGate`; `simulateOptions` is where the composition
- * root plugs in the real face pipeline, gallery and privacy desk (not wired yet: a
- * scenario that needs them reports what is missing and fails).
+ * The gate comes from `buildSimulatedGate`, the device's own composition root on
+ * simulated hardware. Without usable face models, a scenario that needs face reports
+ * what is missing and fails.
  */
 import { loadScenarioFile, simulateScenario, type ScenarioResult } from "../../../simulator/scenario-runner.js";
 import type { SimulatedGateOptions } from "../../../simulator/simulated-gate.js";
@@ -16,11 +16,12 @@ import { resolve } from "node:path";
 
 export const summary = "run a scripted scenario against a gate on simulated hardware (--scenario FILE)";
 
-/** Options for the simulated gate beyond the scenario. The composition root extends this with the real components. */
-export async function simulateOptions(io: CliIo, args: { faces?: string; db?: string }): Promise<Omit<SimulatedGateOptions, "gates" | "gateId" | "start">> {
+/** Options for the simulated gate beyond the scenario: where the photos, the data and the models are. */
+export function simulateOptions(io: CliIo, args: { faces?: string; data?: string; models?: string }): Omit<SimulatedGateOptions, "gates" | "gateId" | "start"> {
   return {
     facesDir: args.faces ? resolve(io.cwd, args.faces) : defaultFacesDir(io.env),
-    ...(args.db ? { dbPath: resolve(io.cwd, args.db) } : {}),
+    ...(args.data ? { dataDir: resolve(io.cwd, args.data) } : {}),
+    ...(args.models ? { modelsDir: resolve(io.cwd, args.models) } : {}),
   };
 }
 
@@ -39,10 +40,10 @@ function text(result: ScenarioResult): string {
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["scenario", "faces", "db"] });
+  const args = parseArgs(argv, { values: ["scenario", "faces", "data", "models"] });
   const file = resolve(io.cwd, requireValue(args, "scenario"));
   const scenario = await loadScenarioFile(file);
-  const result = await simulateScenario(scenario, await simulateOptions(io, { faces: args.values["faces"], db: args.values["db"] }));
+  const result = await simulateScenario(scenario, simulateOptions(io, { faces: args.values["faces"], data: args.values["data"], models: args.values["models"] }));
   if (args.flags.has("json")) io.out(JSON.stringify({ scenario: file, ...result }));
   else io.out(text(result));
   return result.passed ? EXIT.ok : EXIT.failure;

@@ -1,13 +1,14 @@
 /**
- * The gate orchestrator on simulated hardware with a real access store (SQLite,
- * libsodium). The face analyzer, matcher and privacy desk are in-test stand-ins (the real
- * ones are built in parallel), scripted per test.
+ * Unit tests of the gate orchestrator against its port contract: simulated hardware, a
+ * real access store (SQLite, libsodium), and face/privacy ports scripted per test, so
+ * failure modes (an analyzer that throws or hangs) and what reaches each port can be
+ * controlled exactly. The whole gate with the real components is tested by the scenarios.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { CameraFrame } from "../../../sdk/hal/camera.js";
 import type { FaceAnalysis, FaceAnalyzer, FaceCandidate, FaceMatcher } from "../../../sdk/gate/ports.js";
-import { type SimulatedGate, buildSimulatedGate } from "../../../simulator/simulated-gate.js";
-import { InMemoryGallery, InMemoryPrivacyDesk } from "../../simulator/fakes.js";
+import { type PortHarness as SimulatedGate, buildPortHarness } from "../../support/port-harness.js";
+import { InMemoryGallery, InMemoryPrivacyDesk } from "../../support/port-fakes.js";
 
 const FRAME: CameraFrame = { width: 2, height: 2, data: new Uint8Array(12) };
 const GATES = [{ gateId: "lobby", mode: "face_or_card_or_pin" }];
@@ -68,7 +69,7 @@ async function setup(mode = "face_or_card_or_pin") {
   const gallery = new InMemoryGallery();
   const matcher = new SpyMatcher(gallery);
   const desk = new InMemoryPrivacyDesk(gallery);
-  sim = await buildSimulatedGate({ gates: [{ gateId: "lobby", mode }], face: { analyzer, matcher }, privacy: desk });
+  sim = await buildPortHarness({ gates: [{ gateId: "lobby", mode }], face: { analyzer, matcher }, privacy: desk });
   await sim.access.putPerson(RESIDENT);
   return { sim, analyzer, gallery, matcher, desk };
 }

@@ -1,43 +1,11 @@
 /**
- * In-test stand-ins for components that are NOT available yet (built in parallel by
- * others): the face pipeline (sdk/vision), the gallery index (sdk/matcher) and the
- * consent/vault/deletion desk. They satisfy the ports of sdk/gate/ports.ts and nothing
- * more; tests that use them say so in their names.
- *
- * FixtureFaceAnalyzer does NOT recognise faces: it recognises the fixture files by a hash
- * of their decoded pixels and gives every image of one identity folder nearly the same
- * (random, unit) embedding, strangers unrelated ones. Liveness is 0.95 unless the test
- * marks an image as a spoof.
+ * Port stand-ins for unit tests of the gate orchestrator (test/sdk/gate): an in-memory
+ * gallery (FaceMatcher) and privacy desk (PrivacyDesk) whose internals a test can inspect.
+ * The shipped implementations are exercised by the scenario and runtime tests.
  */
 import { createHash } from "node:crypto";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { ConsentError } from "../../sdk/errors.js";
-import type { CameraFrame } from "../../sdk/hal/camera.js";
-import type {
-  ConsentSummary,
-  DeletionReceiptSummary,
-  EnrollmentSummary,
-  FaceAnalysis,
-  FaceAnalyzer,
-  FaceCandidate,
-  FaceMatcher,
-  GateConsentDetails,
-  PrivacyDesk,
-  ProcessingNotice,
-} from "../../sdk/gate/ports.js";
-import { decodeToRgbFrame } from "../../simulator/devices/sim-camera.js";
-
-function seededVector(seed: string, dim = 512): Float32Array {
-  let h = createHash("sha256").update(seed).digest();
-  const v = new Float32Array(dim);
-  for (let i = 0; i < dim; i++) {
-    if (i % 16 === 0 && i > 0) h = createHash("sha256").update(h).digest();
-    const a = h.readUInt16BE((i % 16) * 2) / 65535;
-    v[i] = a - 0.5;
-  }
-  return normalize(v);
-}
+import type { ConsentSummary, DeletionReceiptSummary, EnrollmentSummary, FaceCandidate, FaceMatcher, GateConsentDetails, PrivacyDesk, ProcessingNotice } from "../../sdk/gate/ports.js";
 
 function normalize(v: Float32Array): Float32Array {
   let n = 0;
@@ -53,53 +21,6 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-function pixelHash(frame: CameraFrame): string {
-  const data = frame instanceof Uint8Array ? frame : frame.data;
-  return createHash("sha256").update(data).digest("hex");
-}
-
-export class FixtureFaceAnalyzer implements FaceAnalyzer {
-  /** Every embedding handed out, so tests can check the gate wiped them. */
-  readonly issued: Float32Array[] = [];
-  calls = 0;
-  /** Labels (e.g. "amy/amy2.png") whose faces are reported as not live. */
-  readonly spoofs = new Set<string>();
-  private table: Map<string, { label: string; identity: string }> | undefined;
-
-  constructor(private readonly facesDir: string) {}
-
-  private async load(): Promise<Map<string, { label: string; identity: string }>> {
-    if (this.table) return this.table;
-    const table = new Map<string, { label: string; identity: string }>();
-    const ids = join(this.facesDir, "identities");
-    for (const identity of readdirSync(ids)) {
-      for (const file of readdirSync(join(ids, identity))) {
-        table.set(pixelHash(await decodeToRgbFrame(join(ids, identity, file))), { label: `${identity}/${file}`, identity });
-      }
-    }
-    for (const file of readdirSync(join(this.facesDir, "strangers"))) {
-      table.set(pixelHash(await decodeToRgbFrame(join(this.facesDir, "strangers", file))), { label: `strangers/${file}`, identity: `stranger:${file}` });
-    }
-    this.table = table;
-    return table;
-  }
-
-  async analyze(frame: CameraFrame): Promise<FaceAnalysis> {
-    this.calls++;
-    if (frame instanceof Uint8Array) throw new Error("fixture analyzer takes raw frames only");
-    const hit = (await this.load()).get(pixelHash(frame));
-    if (!hit) return { faces: [], primaryIndex: null };
-    const base = seededVector(hit.identity);
-    const noise = seededVector(`noise:${hit.label}`);
-    const embedding = new Float32Array(512);
-    for (let i = 0; i < 512; i++) embedding[i] = base[i]! + 0.25 * noise[i]!;
-    normalize(embedding);
-    this.issued.push(embedding);
-    return { faces: [{ score: 0.99, liveness: this.spoofs.has(hit.label) ? 0.05 : 0.95, embedding, quality: { ok: true, reasons: [] } }], primaryIndex: 0 };
-  }
-}
-
-/** Exact cosine search over copies of enrolled embeddings. */
 export class InMemoryGallery implements FaceMatcher {
   private readonly templates = new Map<string, Array<{ templateId: string; embedding: Float32Array }>>();
   private next = 1;
@@ -188,7 +109,3 @@ export class InMemoryPrivacyDesk implements PrivacyDesk {
 }
 
 /** The stand-in face components, wired as buildSimulatedGate expects them. */
-export function standInFaceComponents(facesDir: string, now?: () => number): { analyzer: FixtureFaceAnalyzer; gallery: InMemoryGallery; desk: InMemoryPrivacyDesk } {
-  const gallery = new InMemoryGallery();
-  return { analyzer: new FixtureFaceAnalyzer(facesDir), gallery, desk: new InMemoryPrivacyDesk(gallery, now) };
-}

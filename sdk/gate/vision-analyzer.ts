@@ -7,8 +7,8 @@
  * Kept structural (no import of sdk/vision) so the gate and simulator compile while the
  * pipeline evolves; the composition root passes `createFacePipeline(...)`.
  */
-import type { CameraFrame } from "../sdk/hal/camera.js";
-import type { AnalyzedFace, FaceAnalysis, FaceAnalyzer } from "../sdk/gate/ports.js";
+import type { CameraFrame } from "../hal/camera.js";
+import type { AnalyzedFace, FaceAnalysis, FaceAnalyzer } from "../gate/ports.js";
 
 export interface VisionLikePipeline {
   analyze(input: Uint8Array | { width: number; height: number; data: Uint8Array }): Promise<{

@@ -1,0 +1,61 @@
+/**
+ * A gate orchestrator on simulated hardware with a real access store (SQLite, libsodium),
+ * and face/privacy ports supplied by the test. For unit tests of the orchestrator against
+ * its port contract (sdk/gate/ports.ts): analyzers that throw or hang, matchers that spy.
+ * Whole-gate behaviour is tested through buildSimulatedGate with the real components.
+ */
+import { randomBytes } from "node:crypto";
+import { accessMigrations, type AccessStore, createAccessStore, minimalPinHashing } from "../../sdk/access/index.js";
+import { MemoryEventRecorder } from "../../sdk/events/event.js";
+import { GateController } from "../../sdk/gate/gate-controller.js";
+import type { FaceAnalyzer, FaceMatcher, PrivacyDesk } from "../../sdk/gate/ports.js";
+import { createLogger, MemoryLogSink } from "../../sdk/log/logger.js";
+import { type Db, openDatabase } from "../../sdk/store/database.js";
+import { ManualClock } from "../../sdk/time/clock.js";
+import { SimulatedHardware } from "../../simulator/sim-hardware.js";
+import { DEFAULT_SIM_START } from "../../simulator/simulated-gate.js";
+
+export interface PortHarness {
+  gateId: string;
+  clock: ManualClock;
+  hardware: SimulatedHardware;
+  gate: GateController;
+  access: AccessStore;
+  db: Db;
+  events: MemoryEventRecorder;
+  logs: MemoryLogSink;
+  close(): Promise<void>;
+}
+
+export async function buildPortHarness(options: {
+  gates: unknown;
+  face?: { analyzer: FaceAnalyzer; matcher: FaceMatcher };
+  privacy?: PrivacyDesk;
+}): Promise<PortHarness> {
+  const clock = new ManualClock(DEFAULT_SIM_START);
+  const logs = new MemoryLogSink();
+  const logger = createLogger({ sink: logs.sink, level: "debug", now: () => clock.now() });
+  const events = new MemoryEventRecorder();
+  const db = openDatabase({ path: ":memory:", migrations: [accessMigrations] });
+  const access = await createAccessStore({ db, cardKey: new Uint8Array(randomBytes(32)), clock, recorder: events, pinHashing: minimalPinHashing() });
+  const policies = access.loadPolicies(options.gates);
+  const gateId = policies[0]!.gateId;
+  const hardware = new SimulatedHardware(gateId, clock);
+  const gate = new GateController({ gateId, hardware, access, face: options.face, privacy: options.privacy, clock, recorder: events, logger, settings: { tickMs: 0 } });
+  await gate.start();
+  return {
+    gateId,
+    clock,
+    hardware,
+    gate,
+    access,
+    db,
+    events,
+    logs,
+    async close() {
+      await gate.stop();
+      access.close();
+      db.close();
+    },
+  };
+}
