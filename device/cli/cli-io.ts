@@ -48,7 +48,7 @@ export function exitCodeFor(err: unknown): number {
     case "model_invalid":
       return EXIT.model;
     default:
-      if (err.code.startsWith("integrity") || err.code.startsWith("tamper")) return EXIT.integrity;
+      if (err.code.startsWith("integrity") || err.code.startsWith("tamper") || err.code === "store_corrupt") return EXIT.integrity;
       if (err.code.startsWith("key")) return EXIT.key;
       return EXIT.failure;
   }
