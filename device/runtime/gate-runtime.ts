@@ -253,7 +253,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
           const n = noticeMessage(config, store);
           if (n) void mqttLink.publishNotice(n);
         },
-        requestAtGateEnrollment: (personRef: string) => gate.requestEnrollment(personRef),
+        requestAtGateEnrollment: (personRef: string, validForMs: number) => gate.requestEnrollment(personRef, validForMs),
       });
       const recovered = processor.recoverInterrupted();
       if (recovered > 0) log.warn("commands interrupted by a restart were answered command_interrupted", { count: recovered });

@@ -20,7 +20,8 @@ export function assertResultIsSafe(value: unknown, path = "result", depth = 0): 
     return;
   }
   for (const [key, v] of Object.entries(value)) {
-    if (FORBIDDEN_KEY.test(key)) throw new CommandError("command_failed", `${path}.${key}: this kind of data is never returned by a command (L6)`);
+    // A count or a flag under such a name (a receipt's `deleted.templates`) carries no data.
+    if (FORBIDDEN_KEY.test(key) && typeof v !== "number" && typeof v !== "boolean") throw new CommandError("command_failed", `${path}.${key}: this kind of data is never returned by a command (L6)`);
     assertResultIsSafe(v, `${path}.${key}`, depth + 1);
   }
 }
