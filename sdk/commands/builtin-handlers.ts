@@ -80,7 +80,13 @@ export function registerBuiltinHandlers(o: BuiltinHandlerOptions): void {
           bytes += n;
         }
         const end = body.offset + entries.length;
-        return { offset: body.offset, total, entries, nextOffset: end < total ? end : null };
+        if (end < total) return { offset: body.offset, total, entries, nextOffset: end };
+        // The last chunk: sign the head the operator now holds, and hand over the signed
+        // checkpoints up to it, so the assembled export verifies offline (L8).
+        if (!audit.checkpoint || !audit.checkpoints) return { offset: body.offset, total, entries, nextOffset: null };
+        audit.checkpoint();
+        const checkpoints = audit.checkpoints().filter((c) => c.seq <= end);
+        return { offset: body.offset, total, entries, nextOffset: null, checkpoints };
       },
     });
   }

@@ -23,6 +23,10 @@ export interface AuditSink {
   size?(): number;
   /** Entries [offset, offset + limit) in log order, as the verifier expects them. */
   read?(offset: number, limit: number): unknown[];
+  /** Signs the current head (a signed checkpoint), so an export ending there verifies offline (L8). */
+  checkpoint?(): unknown;
+  /** Every signed checkpoint, in log order, each with its `seq`. */
+  checkpoints?(): Array<{ seq: number }>;
 }
 
 /** The device signing key (sdk/crypto). The secret key never leaves it. */

@@ -194,6 +194,12 @@ export interface AuditExportResult {
   entries: unknown[];
   /** Where the next chunk starts, or null when this was the last. */
   nextOffset: number | null;
+  /**
+   * In the last chunk, when the device keeps a signed log: its signed checkpoints up to the
+   * last entry returned (the device signs that head first). With them, the entries form a
+   * `facegate-audit/1` export that verifies offline against the device key.
+   */
+  checkpoints?: unknown[];
 }
 
 export interface CommandResults {

@@ -3,11 +3,13 @@
  *
  *   keygen --out FILE                       new Ed25519 key (file mode 0600); prints the public key
  *   send --type T --body JSON|@FILE ...     sign a command, send it, print the verified signed result
- *   delete --subject REF [--reason R] ...   subject.delete (the result carries the deletion receipt)
+ *   delete --subject REF [--reason R] [--receipt-out FILE] ...
+ *                                           subject.delete (the result carries the signed deletion receipt)
  *   status ...                              gate.status
- *   audit-export --out FILE ...             audit.export chunk by chunk into a JSON-lines file
+ *   audit-export --out FILE ...             audit.export chunk by chunk into a facegate-audit/1 document
  *   watch --broker URL [--site S] [--gate G] events as JSON lines, duplicates dropped by id
- *   verify-receipt / verify-audit           offline verification (needs sdk/deletion, sdk/audit)
+ *   verify-receipt FILE --device-key KEY    offline check of a deletion receipt (= facegate receipt verify)
+ *   verify-audit FILE --device-key KEY      offline check of an audit export (= facegate audit verify)
  *
  * Connection options for send/delete/status/audit-export: --key FILE --site S --gate G
  * --broker URL --device-key KEY|@FILE [--timeout ms] [--ttl ms] [--prefix P] [--mqtt-version 4|5].
@@ -16,7 +18,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { toBase64 } from "../../../sdk/commands/keys.js";
 import { loadSodium } from "../../../sdk/crypto/sodium.js";
-import { FacegateError } from "../../../sdk/errors.js";
+import { downloadAuditLog } from "../../../sdk/operator/audit-download.js";
 import { buildCommand } from "../../../sdk/operator/command-builder.js";
 import { generateOperatorKey, parsePublicKeyArg, readOperatorKeyFile, writeOperatorKeyFile } from "../../../sdk/operator/key-file.js";
 import { OperatorClient } from "../../../sdk/operator/operator-client.js";
@@ -31,6 +33,8 @@ import {
 } from "../../../sdk/transport/contract.js";
 import { type ParsedArgs, intValue, parseArgs, requireValue } from "../args.js";
 import { type CliIo, EXIT, UsageError } from "../cli-io.js";
+import { run as runAudit } from "./audit.js";
+import { run as runReceipt } from "./receipt.js";
 
 export const summary = "operator side: keygen, send signed commands, delete, status, audit-export, watch";
 
@@ -40,11 +44,11 @@ const USAGE = [
   "usage: facegate operator <action> [options]",
   "  keygen --out FILE",
   "  send --type TYPE --body JSON|@FILE <connection>",
-  "  delete --subject REF [--reason R] [--reference TEXT] <connection>",
+  "  delete --subject REF [--reason R] [--reference TEXT] [--receipt-out FILE] <connection>",
   "  status <connection>",
   "  audit-export --out FILE [--chunk N] <connection>",
   "  watch --broker URL [--site S] [--gate G] [--category C,...] [--client-id ID] [--count N] [--timeout ms] [--prefix P] [--mqtt-version 4|5]",
-  "  verify-receipt FILE --device-key KEY | verify-audit FILE --device-key KEY   (not available yet)",
+  "  verify-receipt FILE --device-key KEY | verify-audit FILE --device-key KEY",
   "connection: --key FILE --site S --gate G --broker URL --device-key KEY|@FILE [--timeout ms] [--ttl ms] [--prefix P] [--mqtt-version 4|5] [--id ID]",
 ].join("\n");
 
@@ -64,8 +68,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     case "watch":
       return watch(rest, io);
     case "verify-receipt":
+      return runReceipt(["verify", ...rest], io);
     case "verify-audit":
-      throw new FacegateError("not_available", `operator ${action} needs the secure-store verifiers (sdk/deletion, sdk/audit), which are not wired in yet`);
+      return runAudit(["verify", ...rest], io);
     default:
       if (action === undefined || action === "--help" || action === "help") {
         io.out(USAGE);
@@ -93,28 +98,44 @@ function protocolVersion(args: ParsedArgs): 4 | 5 {
   return Number(v) as 4 | 5;
 }
 
-/** Signs `type`/`body` with --key, sends it, and returns the verified result. */
-async function sendCommand<T extends CommandType>(args: ParsedArgs, io: CliIo, type: T, body: CommandBodies[T]): Promise<CommandResultMessage<T>> {
+interface Connection {
+  client: OperatorClient;
+  devicePublicKey: Uint8Array;
+  /** Signs `type`/`body` with --key, sends it, and returns the device's verified, signed result. */
+  send<T extends CommandType>(type: T, body: CommandBodies[T]): Promise<CommandResultMessage<T>>;
+}
+
+/** Connects with the connection options, runs `use`, disconnects; the key is wiped at the end. */
+async function withConnection<R>(args: ParsedArgs, io: CliIo, use: (c: Connection) => Promise<R>): Promise<R> {
   const key = readOperatorKeyFile(resolve(io.cwd, requireValue(args, "key")));
   const devicePublicKey = parsePublicKeyArg(requireValue(args, "device-key"), (p) => readFileSync(resolve(io.cwd, p), "utf8"));
-  const command = await buildCommand({
-    site: requireValue(args, "site"),
-    gate: requireValue(args, "gate"),
-    type,
-    body,
-    key,
-    ttlMs: intValue(args, "ttl", 5 * 60_000),
-    ...(args.values["id"] ? { id: args.values["id"] } : {}),
-  });
-  (await loadSodium()).memzero(key.secretKey);
-  const client = new OperatorClient({ url: requireValue(args, "broker"), prefix: args.values["prefix"] ?? DEFAULT_TOPIC_PREFIX, protocolVersion: protocolVersion(args) });
+  const site = requireValue(args, "site");
+  const gate = requireValue(args, "gate");
+  const ttlMs = intValue(args, "ttl", 5 * 60_000);
   const timeoutMs = intValue(args, "timeout", 10_000);
-  await client.start(timeoutMs);
+  const client = new OperatorClient({ url: requireValue(args, "broker"), prefix: args.values["prefix"] ?? DEFAULT_TOPIC_PREFIX, protocolVersion: protocolVersion(args) });
   try {
-    return await client.send(command, { devicePublicKey, timeoutMs });
+    await client.start(timeoutMs);
+    let first = true;
+    return await use({
+      client,
+      devicePublicKey,
+      async send(type, body) {
+        // --id names the first command only: every command needs its own id.
+        const id = first && args.values["id"] ? { id: args.values["id"] } : {};
+        first = false;
+        const command = await buildCommand({ site, gate, type, body, key, ttlMs, ...id });
+        return client.send(command, { devicePublicKey, timeoutMs });
+      },
+    });
   } finally {
+    (await loadSodium()).memzero(key.secretKey);
     await client.stop();
   }
+}
+
+async function sendCommand<T extends CommandType>(args: ParsedArgs, io: CliIo, type: T, body: CommandBodies[T]): Promise<CommandResultMessage<T>> {
+  return withConnection(args, io, (c) => c.send(type, body));
 }
 
 function report(args: ParsedArgs, io: CliIo, result: CommandResultMessage): number {
@@ -140,13 +161,19 @@ async function send(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function del(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["subject", "reason", "reference", ...CONNECTION] });
+  const args = parseArgs(argv, { values: ["subject", "reason", "reference", "receipt-out", ...CONNECTION] });
   const body: CommandBodies["subject.delete"] = {
     subjectRef: requireValue(args, "subject"),
     reason: (args.values["reason"] ?? "operator_request") as CommandBodies["subject.delete"]["reason"],
     ...(args.values["reference"] ? { reference: args.values["reference"] } : {}),
   };
-  return report(args, io, await sendCommand(args, io, "subject.delete", body));
+  const result = await sendCommand(args, io, "subject.delete", body);
+  const out = args.values["receipt-out"];
+  if (out && result.status === "ok" && result.result) {
+    // The receipt holds an opaque subject reference and counts only; 0640 like an audit export.
+    writeFileSync(resolve(io.cwd, out), `${JSON.stringify(result.result.receipt, null, 1)}\n`, { mode: 0o640 });
+  }
+  return report(args, io, result);
 }
 
 async function status(argv: string[], io: CliIo): Promise<number> {
@@ -157,19 +184,36 @@ async function status(argv: string[], io: CliIo): Promise<number> {
 async function auditExport(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: ["out", "chunk", ...CONNECTION] });
   const out = resolve(io.cwd, requireValue(args, "out"));
-  const limit = intValue(args, "chunk", 200);
-  const lines: string[] = [];
-  let offset: number | null = 0;
-  while (offset !== null) {
-    // Each chunk is its own signed command and signed result.
-    const r: CommandResultMessage<"audit.export"> = await sendCommand(args, io, "audit.export", { offset, limit });
-    if (r.status !== "ok" || !r.result) return report(args, io, r);
-    for (const e of r.result.entries) lines.push(JSON.stringify(e));
-    offset = r.result.nextOffset;
-  }
-  writeFileSync(out, lines.length ? `${lines.join("\n")}\n` : "", { mode: 0o600 });
-  if (args.flags.has("json")) io.out(JSON.stringify({ file: out, entries: lines.length }));
-  else io.out(`${lines.length} audit entries written to ${out}`);
+  const chunk = intValue(args, "chunk", 200);
+  let refused: CommandResultMessage | undefined;
+  const doc = await withConnection(args, io, async (c) => {
+    const status = await c.send("gate.status", {});
+    if (status.status !== "ok") {
+      refused = status;
+      return undefined;
+    }
+    return downloadAuditLog({
+      chunk,
+      device: { keyId: status.deviceKeyId, signingPublicKey: toBase64(c.devicePublicKey) },
+      now: () => Date.now(),
+      fetchChunk: async (offset, limit) => {
+        const r = await c.send("audit.export", { offset, limit });
+        if (r.status !== "ok" || !r.result) {
+          refused = r;
+          throw new UsageError(`audit.export refused: ${r.error?.code}: ${r.error?.message}`);
+        }
+        return r.result;
+      },
+    }).catch((err: unknown) => {
+      if (refused) return undefined;
+      throw err;
+    });
+  });
+  if (!doc) return report(args, io, refused!);
+  writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`, { mode: 0o640 });
+  const info = { file: out, entries: doc.entries.length, checkpoints: doc.checkpoints.length };
+  if (args.flags.has("json")) io.out(JSON.stringify(info));
+  else io.out(`${info.entries} audit entries and ${info.checkpoints} signed checkpoints written to ${out}; check with: facegate audit verify ${out} --device-key KEY`);
   return EXIT.ok;
 }
 

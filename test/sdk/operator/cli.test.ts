@@ -61,13 +61,21 @@ describe("facegate operator", () => {
     expect(del.stderr.join("\n")).toMatch(/command_unsupported/);
 
     const denied = io();
-    expect(await main(["operator", "audit-export", "--out", "audit.jsonl", "--key", "ops.key", ...conn], denied)).toBe(1);
+    expect(await main(["operator", "audit-export", "--out", "audit.json", "--key", "ops.key", ...conn], denied)).toBe(1);
     expect(denied.stderr.join("\n")).toMatch(/command_forbidden/);
     const exp = io();
-    expect(await main(["operator", "audit-export", "--out", "audit.jsonl", "--chunk", "3", "--key", "admin.key", ...conn], exp), exp.stderr.join("\n")).toBe(0);
-    const lines = readFileSync(join(dir, "audit.jsonl"), "utf8").trim().split("\n");
-    expect(lines.length).toBeGreaterThan(5);
-    expect(lines.some((l) => l.includes(info.keyId))).toBe(true); // the key that acted is named (L12)
+    expect(await main(["operator", "audit-export", "--out", "audit.json", "--chunk", "3", "--key", "admin.key", ...conn], exp), exp.stderr.join("\n")).toBe(0);
+    const doc = JSON.parse(readFileSync(join(dir, "audit.json"), "utf8")) as { format: string; device: { keyId: string }; entries: unknown[]; checkpoints: unknown[] };
+    expect(doc.format).toBe("facegate-audit/1");
+    expect(doc.device.keyId).toBe(h.deviceKey.keyId);
+    expect(doc.entries.length).toBeGreaterThan(5);
+    expect(JSON.stringify(doc.entries)).toContain(info.keyId); // the key that acted is named (L12)
+    // This command stack keeps a plain in-memory audit sink, not the hash-chained signed log:
+    // the offline check refuses it instead of passing (the signed path: test/device/demo.test.ts).
+    expect(doc.checkpoints).toEqual([]);
+    const check = io();
+    expect(await main(["operator", "verify-audit", "audit.json", "--device-key", toBase64(h.deviceKey.publicKey)], check)).toBe(5);
+    expect(check.stderr.join("\n")).toMatch(/does NOT verify/);
   });
 
   it("gives clear usage errors", async () => {
