@@ -10,7 +10,7 @@
  * at the door (see `selectPrimary`); `{ all: true }` runs them for every detected face.
  *
  * L4: only entry verification: no age, gender, expression or pose model is loaded. The
- * returned embeddings are never logged; logs get counts and timings only.
+ * returned embeddings are never logged, and nothing is logged per frame (L4).
  */
 import { FacegateError } from "../errors.js";
 import { type Logger, silentLogger } from "../log/logger.js";
@@ -163,14 +163,8 @@ export class FacePipeline {
     }
     t.total = now() - start;
     const analysis: FaceAnalysis = { width: img.width, height: img.height, faces, primaryIndex, quality: frameQuality(faces, primaryIndex), timings: t };
-    this.log.debug("frame analysed", {
-      faces: faces.length,
-      processed: targets.length,
-      primary: primaryIndex !== undefined,
-      totalMs: round(t.total),
-      decodeMs: round(t.decode),
-      detectMs: round(t.detect),
-    });
+    // No log line per frame: one would record that somebody stood at the door at that
+    // time even when the face is unknown (L4). Timings travel in `analysis.timings`.
     return analysis;
   }
 
