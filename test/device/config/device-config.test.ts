@@ -59,4 +59,10 @@ describe("device configuration", () => {
     writeFileSync(file, JSON.stringify({ ...base(), mqtt: { url: "mqtt://127.0.0.1:1883" }, operators: [{ label: "office", role: "admin", publicKey: ADMIN }] }));
     expect(loadDeviceConfig(file).mqtt).toEqual({ url: "mqtt://127.0.0.1:1883", prefix: "facegate", protocolVersion: 5 });
   });
+
+  it("the example in the repository (README) is a valid configuration", () => {
+    const config = loadDeviceConfig(join(import.meta.dirname, "..", "..", "..", "device", "config", "example.json"));
+    expect(config).toMatchObject({ gateId: "lobby", site: { id: "estate-01" }, mqtt: { protocolVersion: 5 }, consent: { maxDays: 365 } });
+    expect(config.gates.map((g) => g.mode)).toEqual(["face_or_card_or_pin", "card_and_pin"]);
+  });
 });
