@@ -209,7 +209,7 @@ export interface CommandResults {
   "consent.record": { consentId: string; subjectRef: string; expiresAt: number };
   "consent.withdraw": { subjectRef: string; withdrawnAt: number; receipt?: SignedDocument };
   "subject.delete": { subjectRef: string; receipt: SignedDocument };
-  "enroll.photo": { subjectRef: string; enrolled: boolean };
+  "enroll.photo": { subjectRef: string; enrolled: boolean; templateCount?: number };
   "enroll.at_gate": { subjectRef: string; windowEndsAt: number };
   "policy.set": { version: string };
   "gate.status": GateStatusResult;
