@@ -37,7 +37,7 @@ import { loadOrCreateCardKey, runtimeMigrations } from "./card-key.js";
 import { GalleryMatcher } from "./gallery-matcher.js";
 import { StorePrivacyDesk } from "./privacy-desk.js";
 import { faceAnalyzerFromPipeline } from "../../sdk/gate/vision-analyzer.js";
-import { registerDeviceHandlers } from "../../sdk/commands/handlers/index.js";
+import { PersonFlags, deviceHandlerMigrations, registerDeviceHandlers } from "../../sdk/commands/handlers/index.js";
 
 export interface Timers {
   setTimer(fn: () => void, ms: number): unknown;
@@ -146,7 +146,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
         maxConsentDays: config.consent.maxDays,
         maxMinorConsentDays: config.consent.maxMinorDays,
       },
-      migrations: [accessMigrations, outboxMigrations, commandsMigrations, runtimeMigrations],
+      migrations: [accessMigrations, outboxMigrations, commandsMigrations, runtimeMigrations, deviceHandlerMigrations],
     });
     cleanups.push(() => store.close());
     const identity = { site: config.site.id, gate: config.gateId };
@@ -194,7 +194,11 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
       faceUnavailable = "face recognition is disabled in the configuration";
     }
 
-    const privacy = new StorePrivacyDesk({ store });
+    // Minors (person.upsert `minor`) cannot consent at the keypad: a guardian's consent is
+    // collected by staff and recorded with consent.record (L10). The table exists with or
+    // without MQTT: its migration ran with the store's.
+    const personFlags = PersonFlags.open(store.db);
+    const privacy = new StorePrivacyDesk({ store, isMinor: (personRef) => personFlags.isMinor(personRef) });
     const gate = new GateController({
       gateId: config.gateId,
       hardware: options.hardware,

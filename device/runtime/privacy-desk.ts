@@ -29,7 +29,7 @@ import type { SecureStore } from "../../sdk/store/secure-store.js";
 
 export interface StorePrivacyDeskOptions {
   store: SecureStore;
-  /** Whether the person is under 14 (from the access directory); minors need a guardian consent (L10). */
+  /** Whether the person is under 14 (the runtime passes PersonFlags, set by person.upsert `minor`); minors need a guardian consent (L10). */
   isMinor?: (personRef: string) => boolean;
 }
 

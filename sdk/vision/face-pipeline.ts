@@ -100,10 +100,24 @@ export class FacePipeline {
   /** Loads and verifies all four models; throws ModelError naming a missing or altered file. */
   static async create(options: FacePipelineOptions): Promise<FacePipeline> {
     const session = { intraOpNumThreads: options.intraOpNumThreads };
-    const detector = await FaceDetector.create(options.modelsDir, session);
-    const landmarker = await Landmarker.create(options.modelsDir, session);
-    const embedder = await Embedder.create(options.modelsDir, { ...session, channels: options.embeddingChannels });
-    const liveness = await LivenessChecker.create(options.modelsDir, { ...session, channels: options.livenessChannels });
+    // A missing or altered later model must not leave the earlier sessions loaded: the
+    // gate keeps running on card and PIN for a long time after such a failure (L2).
+    const loaded: Array<{ close(): Promise<void> }> = [];
+    const load = async <M extends { close(): Promise<void> }>(create: () => Promise<M>): Promise<M> => {
+      const model = await create();
+      loaded.push(model);
+      return model;
+    };
+    let detector: FaceDetector, landmarker: Landmarker, embedder: Embedder, liveness: LivenessChecker;
+    try {
+      detector = await load(() => FaceDetector.create(options.modelsDir, session));
+      landmarker = await load(() => Landmarker.create(options.modelsDir, session));
+      embedder = await load(() => Embedder.create(options.modelsDir, { ...session, channels: options.embeddingChannels }));
+      liveness = await load(() => LivenessChecker.create(options.modelsDir, { ...session, channels: options.livenessChannels }));
+    } catch (err) {
+      await Promise.allSettled(loaded.map((m) => m.close()));
+      throw err;
+    }
     const log = (options.logger ?? silentLogger).child("vision");
     log.info("face pipeline ready", { models: 4 });
     return new FacePipeline(detector, landmarker, embedder, liveness, options, log, options.now ?? (() => performance.now()));

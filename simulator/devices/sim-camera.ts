@@ -42,7 +42,11 @@ export async function decodeToRgbFrame(
       .toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   }
-  const meta = await sharp(path).rotate().toBuffer({ resolveWithObject: true });
+  // Lossless intermediate: `toBuffer()` alone re-encodes a JPEG (quality 80), and that
+  // second-generation JPEG is not the photo: the frame must hold the photo's own pixels
+  // (measured with sdk/vision: liveness of strangers/happy.jpg was 0.81 through the
+  // re-encoded copy, 1.00 from the photo).
+  const meta = await sharp(path).rotate().png({ compressionLevel: 0 }).toBuffer({ resolveWithObject: true });
   const w = meta.info.width;
   const h = meta.info.height;
   let img = sharp(meta.data).removeAlpha().toColourspace("srgb");
