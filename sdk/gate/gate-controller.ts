@@ -446,7 +446,9 @@ export class GateController {
             gateId: this.gateId,
             at,
           });
-          this.record("privacy.consent_given", { personRef, consentId: consent.consentId, noticeVersion: notice.version, noticeHash: notice.hash, expiresAt: consent.expiresAt });
+          // The consent itself is reported by the privacy desk's store (privacy.consent_given);
+          // this says it was given here, at the keypad, under which notice.
+          this.record("privacy.menu_action", { personRef, action: "consent_given", consentId: consent.consentId, noticeVersion: notice.version, noticeHash: notice.hash, expiresAt: consent.expiresAt });
           await this.startEnrollment(menu, at);
         });
       }
@@ -484,7 +486,7 @@ export class GateController {
         await this.privacyAction(personRef, "withdraw_consent", async () => {
           const receipt = await desk.withdrawConsent(personRef);
           this.forgetFace(personRef);
-          this.record("privacy.consent_withdrawn", { personRef, receiptId: receipt.receiptId, templatesDeleted: receipt.templatesDeleted });
+          this.record("privacy.menu_action", { personRef, action: "consent_withdrawn", receiptId: receipt.receiptId, templatesDeleted: receipt.templatesDeleted });
           await this.show(receiptMessage(receipt));
         });
         return;
@@ -492,7 +494,7 @@ export class GateController {
         await this.privacyAction(personRef, "delete_templates", async () => {
           const receipt = await desk.deleteTemplates(personRef);
           this.forgetFace(personRef);
-          this.record("privacy.templates_deleted", { personRef, receiptId: receipt.receiptId, templatesDeleted: receipt.templatesDeleted });
+          this.record("privacy.menu_action", { personRef, action: "templates_deleted", receiptId: receipt.receiptId, templatesDeleted: receipt.templatesDeleted });
           await this.show(receiptMessage(receipt));
         });
         return;
