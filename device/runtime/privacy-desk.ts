@@ -79,7 +79,7 @@ export class StorePrivacyDesk implements PrivacyDesk {
       throw new ConsentError("notice_not_current", "the notice shown is not the current processing notice; read the notice again");
     }
     if (this.options.isMinor?.(personRef)) {
-      throw new ConsentError("guardian_required", "a guardian must give consent for a child under 14; ask the property office");
+      throw new ConsentError("consent_guardian_required", "a guardian must give consent for a child under 14; ask the property office");
     }
     const policy = this.store.consents.policy;
     const gateIds = policy.gateIds.length > 0 ? [...policy.gateIds] : [details.gateId];

@@ -82,8 +82,8 @@ describe("a minor cannot consent to face recognition alone at the gate (L10)", (
     const displayFrom = sim.hardware.display.history.length;
     const child = await consentAtGate(CHILD);
     expect(child.map((e) => e.type)).toEqual(["privacy.menu_opened", "privacy.notice_shown", "privacy.action_failed"]);
-    expect(child[2]!.data).toEqual({ personRef: CHILD.personRef, action: "give_consent", code: "guardian_required" });
-    expect(sim.hardware.display.shownSince(displayFrom, "That did not work (guardian_required)")).toBe(true);
+    expect(child[2]!.data).toEqual({ personRef: CHILD.personRef, action: "give_consent", code: "consent_guardian_required" });
+    expect(sim.hardware.display.shownSince(displayFrom, "That did not work (consent_guardian_required)")).toBe(true);
     expect(sim.runtime.store.consents.list(CHILD.personRef)).toEqual([]);
     expect(sim.runtime.store.audit.entries().some((e) => e.type === "consent.given" && e.subject === CHILD.personRef)).toBe(false);
 
