@@ -179,8 +179,11 @@ async function perform(step: ScenarioStep, sim: SimulatedGate): Promise<void> {
       hw.closeDoor();
       break;
     case "advance":
+      // Time passes for the whole device: the gate's housekeeping and the on-device
+      // expiry sweep (consent expiry, end of access rights) run as they would.
       await sim.gate.idle();
       sim.clock.advance(step.ms);
+      sim.timers.runDue();
       await sim.gate.tick();
       break;
     case "tick":

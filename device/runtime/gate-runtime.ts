@@ -216,7 +216,12 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     cleanups.push(() => gate.stop());
 
     const timers = options.timers ?? processTimers;
-    const expiry: ExpiryScheduler = store.startExpiryScheduler({ setTimer: timers.setTimer as never, clearTimer: timers.clearTimer as never });
+    // Consent expiry and the end of access rights both delete face data here, offline (L7, L9).
+    const expiry: ExpiryScheduler = store.startExpiryScheduler({
+      setTimer: timers.setTimer as never,
+      clearTimer: timers.clearTimer as never,
+      rights: { endedBy: (at) => access.rightsEndedBy(at), nextEndAfter: (at) => access.nextRightsEndAfter(at) },
+    });
     cleanups.push(() => expiry.stop());
 
     let processor: CommandProcessor | null = null;

@@ -238,6 +238,19 @@ export class AccessStore {
     return row ? toPerson(row) : null;
   }
 
+  /** People whose access rights ended at or before `at` (validUntil passed); L7: their face data goes too. */
+  rightsEndedBy(at: number): string[] {
+    return this.db
+      .prepare<[number], { person_ref: string }>("SELECT person_ref FROM access_people WHERE valid_until IS NOT NULL AND valid_until <= ? ORDER BY person_ref")
+      .all(at)
+      .map((r) => r.person_ref);
+  }
+
+  /** The earliest end of someone's access rights after `at`, if any (for the on-device sweep). */
+  nextRightsEndAfter(at: number): number | undefined {
+    return this.db.prepare<[number], { t: number | null }>("SELECT MIN(valid_until) AS t FROM access_people WHERE valid_until > ?").get(at)?.t ?? undefined;
+  }
+
   listPeople(): PersonAccess[] {
     return this.db.prepare<[], PersonRow>("SELECT person_ref, gates, valid_from, valid_until, schedule FROM access_people ORDER BY person_ref").all().map(toPerson);
   }

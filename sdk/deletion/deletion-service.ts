@@ -73,6 +73,23 @@ export class DeletionService {
    * Deletes every subject that holds face data without a consent valid at `now` (default:
    * the clock). Runs on the device alone; returns one receipt per subject deleted.
    */
+  /**
+   * Deletes the face data of every subject among `ended` (people whose access rights have
+   * ended) that still holds some (L7, trigger `access_ended`). Runs on the device alone.
+   */
+  sweepRightsEnded(ended: readonly string[]): DeletionReceipt[] {
+    const withData = new Set(this.o.vault.subjectsWithData());
+    const receipts: DeletionReceipt[] = [];
+    for (const subjectId of ended.filter((s) => withData.has(s))) {
+      try {
+        receipts.push(this.run(subjectId, "access_ended", "device"));
+      } catch (err) {
+        this.o.logger.error("deletion at the end of access rights failed; will retry at the next sweep", { subjectId, error: err as Error });
+      }
+    }
+    return receipts;
+  }
+
   sweepExpired(now: number = this.o.clock.now()): DeletionReceipt[] {
     const due = this.o.vault.subjectsWithData().filter((s) => this.o.consents.validConsent({ subjectId: s, at: now }) === undefined);
     const receipts: DeletionReceipt[] = [];

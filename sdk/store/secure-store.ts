@@ -55,6 +55,16 @@ export interface OpenSecureStoreOptions {
   migrations?: readonly MigrationSet[];
 }
 
+/** Where access rights are kept (sdk/access): whose ended, and when the next one ends. */
+export interface RightsSchedule {
+  endedBy(at: number): string[];
+  nextEndAfter(at: number): number | undefined;
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+
 export interface SecureStore {
   db: Db;
   keys: KeyHierarchy;
@@ -67,7 +77,7 @@ export interface SecureStore {
   subjectStatus(subjectId: string): SubjectStatus;
   listSubjects(): SubjectStatus[];
   /** Starts the on-device expiry sweep (sweeps at once, then at each expiry). */
-  startExpiryScheduler(options: { setTimer: SetTimer; clearTimer?: ClearTimer; maxIntervalMs?: number }): ExpiryScheduler;
+  startExpiryScheduler(options: { setTimer: SetTimer; clearTimer?: ClearTimer; maxIntervalMs?: number; rights?: RightsSchedule }): ExpiryScheduler;
   close(): void;
 }
 
@@ -114,7 +124,14 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
       subjectStatus: (subjectId) => subjectStatus({ vault, consents, subjectId, at: clock.now() }),
       listSubjects: () => listSubjectIds(openDb).map((subjectId) => subjectStatus({ vault, consents, subjectId, at: clock.now() })),
       startExpiryScheduler: (timers) => {
-        const scheduler = new ExpiryScheduler({ clock, ...timers, sweep: (now) => deletion.sweepExpired(now), nextDue: (now) => consents.nextExpiryAfter(now), logger: logger.child("expiry") });
+        const { rights, ...timing } = timers;
+        const scheduler = new ExpiryScheduler({
+          clock,
+          ...timing,
+          sweep: (now) => [...(rights ? deletion.sweepRightsEnded(rights.endedBy(now)) : []), ...deletion.sweepExpired(now)],
+          nextDue: (now) => earliest(consents.nextExpiryAfter(now), rights?.nextEndAfter(now)),
+          logger: logger.child("expiry"),
+        });
         schedulers.push(scheduler);
         scheduler.start();
         return scheduler;

@@ -121,6 +121,35 @@ describe("deletion", () => {
     f.store.close();
   });
 
+  it("L7 the end of access rights deletes face data on the device by itself, woken at the end date", async () => {
+    const f = await openFixture();
+    enroll(f, "leaving", 1, { expiresAt: f.clock.now() + 300 * DAY });
+    enroll(f, "staying", 3, { expiresAt: f.clock.now() + 300 * DAY });
+    const rightsEnd = new Map([["leaving", f.clock.now() + 5 * DAY], ["no-face-data", f.clock.now() + DAY]]);
+    const rights = {
+      endedBy: (at: number) => [...rightsEnd].filter(([, t]) => t <= at).map(([s]) => s),
+      nextEndAfter: (at: number) => Math.min(...[...rightsEnd.values()].filter((t) => t > at)),
+    };
+    const timers: Array<{ fn: () => void; at: number }> = [];
+    const scheduler = f.store.startExpiryScheduler({ setTimer: (fn, ms) => timers.push({ fn, at: f.clock.now() + ms }), maxIntervalMs: 30 * DAY, rights });
+    expect(timers.at(-1)!.at).toBe(f.clock.now() + DAY); // the earliest end of rights, before any consent expiry
+    const fire = (): void => {
+      const t = timers.pop()!;
+      f.clock.set(t.at);
+      t.fn();
+    };
+    fire(); // "no-face-data" ends: nothing to delete, no receipt
+    expect(f.store.deletion.receipts("no-face-data")).toEqual([]);
+    expect(timers.at(-1)!.at).toBe(f.clock.now() + 4 * DAY);
+    fire();
+    expect(f.store.subjectStatus("leaving")).toMatchObject({ templates: 0, dataKey: false });
+    expect(f.store.deletion.receipts("leaving")[0]).toMatchObject({ trigger: "access_ended", requestedBy: "device", deleted: { templates: 2, consentsEnded: 1 } });
+    expect(f.store.subjectStatus("staying").templates).toBe(2);
+    expect(f.sink.templates.has("leaving")).toBe(false);
+    scheduler.stop();
+    f.store.close();
+  });
+
   it("L7 a subject with nothing stored still gets a receipt, and deleting twice is harmless", async () => {
     const f = await openFixture();
     const r1 = f.store.deletion.requestDeletion({ subjectId: "nobody", actor: "op" });
