@@ -23,6 +23,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { verifyAuditExport } from "../../sdk/audit/audit-verify.js";
 import { type Ed25519KeyPair, generateEd25519KeyPair, toBase64 } from "../../sdk/commands/keys.js";
@@ -195,7 +196,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         return { ok: true, outcome: `consent ${result.consentId.slice(0, 8)}… until ${new Date(result.expiresAt).toISOString().slice(0, 10)}` };
       });
       await journal.step("office", "front desk", `sends ${label(r)}'s registration photo, sealed to the gate's public key (L5, L6)`, "template made on the gate; photo discarded", async () => {
-        const { readFile } = await import("node:fs/promises");
         const photo = await readFile(resolve(options.facesDir, r.enrollPhoto));
         const sealedPhoto = toBase64(sodium.crypto_box_seal(photo, gate.runtime.store.publicKeys.boxPublicKey));
         photo.fill(0);
