@@ -184,11 +184,20 @@ export class OutboxPublisher {
 
   private flushAcks(force: boolean): void {
     if (this.acked.length === 0) return;
+    if (!this.options.outbox.db.open) {
+      // Acknowledged after the device closed its database (a PUBACK during shutdown): the
+      // rows stay and are published again at the next start; consumers drop them by id.
+      this.acked = [];
+      if (this.ackTimer) clearTimeout(this.ackTimer);
+      this.ackTimer = undefined;
+      return;
+    }
     if (this.options.outbox.db.inTransaction) {
       this.schedule();
       return;
     }
-    if (!force && this.acked.length < this.deleteBatch) {
+    // Once stopped, no timer: the database may be closed by the time it would fire.
+    if (!force && this.running && this.acked.length < this.deleteBatch) {
       this.ackTimer ??= setTimeout(() => {
         this.ackTimer = undefined;
         this.flushAcks(true);

@@ -107,4 +107,22 @@ describe("DeviceLink", () => {
     await link.stop();
     await sub.endAsync();
   });
+
+  it("stopped mid-burst with its database closed right after, leaves no timer behind that touches the database", async () => {
+    const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
+    leftRetained.push(gateTopics({ prefix, ...identity }).state);
+    const db = openDatabase({ path: ":memory:", migrations: [outboxMigrations] });
+    const outbox = new Outbox({ db, identity, clock: systemClock });
+    const link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, outbox });
+    link.start();
+    await until(() => link.connected);
+    for (let i = 0; i < 400; i++) outbox.record({ id: `e-${i}`, type: "access.granted", category: "access", at: i, data: { personRef: "p-1" } });
+    await until(() => (link.publisher?.stats().acknowledged ?? 0) > 0);
+    // As the runtime does on SIGTERM: stop the link, then close the database at once.
+    await link.stop();
+    db.close();
+    // PUBACKs still on their way used to arm a flush timer that hit the closed database.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(db.open).toBe(false);
+  });
 });
