@@ -104,7 +104,8 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
         probe.close();
       }
     }
-    db = openDatabase({ path: dbPath, migrations: [...secureStoreMigrations, ...(options.migrations ?? [])] });
+    // The preflight ran quick_check on this file: not again (it reads every page; start-up, SPEC section 5).
+    db = openDatabase({ path: dbPath, migrations: [...secureStoreMigrations, ...(options.migrations ?? [])], checked: dbExists });
     const audit = new AuditLog({ db, signer: keys.signer, clock, checkpointEvery: config.auditCheckpointEvery });
     const openDb = db;
     openDb.transaction(() => {

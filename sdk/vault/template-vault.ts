@@ -21,7 +21,7 @@ import type { Db } from "../store/database.js";
 import { recordEvent } from "../store/record-event.js";
 import type { Clock } from "../time/clock.js";
 import { normalizedCopy, sealTemplate } from "./template-codec.js";
-import { type LoadProgress, type LoadSummary, loadVault } from "./vault-loader.js";
+import { type DecryptionPlace, type LoadProgress, type LoadSummary, loadVault } from "./vault-loader.js";
 
 export const MAX_TEMPLATES_PER_SUBJECT = 10;
 
@@ -122,11 +122,15 @@ export class TemplateVault {
     }
   }
 
-  /** Decrypts every template into `sink` (start-up). Tampered subjects are quarantined and skipped. */
-  loadInto(sink: TemplateSink, options: { onProgress?: (p: LoadProgress) => void } = {}): LoadSummary {
-    const summary = loadVault({ db: this.db, keys: this.keys, sink, onProgress: options.onProgress });
+  /**
+   * Decrypts every template into `sink` (start-up). Tampered subjects are quarantined and
+   * skipped. Large vaults are decrypted on a worker thread (`decryptIn`, default "auto").
+   */
+  loadInto(sink: TemplateSink, options: { onProgress?: (p: LoadProgress) => void; decryptIn?: DecryptionPlace } = {}): LoadSummary {
+    const summary = loadVault({ db: this.db, keys: this.keys, sink, onProgress: options.onProgress, decryptIn: options.decryptIn });
+    if (summary.workerProblem !== undefined) this.logger.warn("decrypt worker not used; the vault was loaded on the main thread", { problem: summary.workerProblem });
     for (const [subjectId, reason] of summary.failures) this.quarantine(subjectId, reason);
-    this.logger.info("vault loaded", { subjects: summary.subjects, templates: summary.templates, quarantined: summary.quarantined.length });
+    this.logger.info("vault loaded", { subjects: summary.subjects, templates: summary.templates, quarantined: summary.quarantined.length, decryptedIn: summary.decryptedIn });
     return summary;
   }
 
