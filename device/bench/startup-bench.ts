@@ -263,8 +263,10 @@ async function probe(request: ProbeRequest): Promise<RunResult> {
   });
   const loaded = performance.now();
   const cpu = process.cpuUsage(cpuStart);
-  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   const rssAfterLoadBytes = process.memoryUsage().rss;
+  // getrusage's maxRSS is the kernel's high-water mark, updated lazily: it can lag the
+  // current resident set by a few hundred KiB, so the peak is at least what is resident now.
+  const peakRssBytes = Math.max(process.resourceUsage().maxRSS * 1024, rssAfterLoadBytes);
 
   const random = mulberry32(request.seed + 7);
   let rightSubject = 0;
