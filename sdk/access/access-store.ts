@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { ConfigError, NotFoundError } from "../errors.js";
 import type { Sodium } from "../crypto/sodium.js";
 import { loadSodium } from "../crypto/sodium.js";
+import { type PasswordHashing, loadPasswordHashing } from "../crypto/password-hashing.js";
 import type { EventRecorder } from "../events/event.js";
 import type { Clock } from "../time/clock.js";
 import type { Db } from "../store/database.js";
@@ -85,8 +86,8 @@ function toCredential(row: CredentialRow): CredentialRecord {
 }
 
 export async function createAccessStore(options: AccessStoreOptions): Promise<AccessStore> {
-  const sodium = await loadSodium();
-  return new AccessStore(options, sodium);
+  const [sodium, pwhash] = await Promise.all([loadSodium(), loadPasswordHashing()]);
+  return new AccessStore(options, sodium, pwhash);
 }
 
 export class AccessStore {
@@ -97,10 +98,11 @@ export class AccessStore {
   private readonly pinHashing: PinHashing;
   private readonly newId: () => string;
 
-  /** Prefer `createAccessStore`, which loads libsodium first. */
+  /** Prefer `createAccessStore`, which loads libsodium (and its password hashing) first. */
   constructor(
     options: AccessStoreOptions,
     private readonly sodium: Sodium,
+    private readonly pwhash: PasswordHashing,
   ) {
     if (!(options.cardKey instanceof Uint8Array) || options.cardKey.length < sodium.crypto_generichash_KEYBYTES_MIN || options.cardKey.length > sodium.crypto_generichash_KEYBYTES_MAX) {
       throw new ConfigError(`cardKey: must be ${sodium.crypto_generichash_KEYBYTES_MIN}-${sodium.crypto_generichash_KEYBYTES_MAX} bytes`);
@@ -292,7 +294,7 @@ export class AccessStore {
   async verifyPin(credentialId: string, pin: string): Promise<boolean> {
     const row = this.credentialRow(credentialId);
     if (!row || row.kind !== "pin" || row.pin_hash === null) return false;
-    return verifyPinHash(this.sodium, row.pin_hash, pin);
+    return verifyPinHash(this.pwhash, row.pin_hash, pin);
   }
 
   // ---- internals ----------------------------------------------------------------------
@@ -313,7 +315,7 @@ export class AccessStore {
 
   private async preparePin(pin: PinInput, path: string): Promise<ParsedScope & { code: string; hash: string; path: string }> {
     const parsed = parsePin(pin, path);
-    return { gates: parsed.gates, validFrom: parsed.validFrom, validUntil: parsed.validUntil, code: parsed.code, hash: await hashPin(this.sodium, parsed.pin, this.pinHashing), path };
+    return { gates: parsed.gates, validFrom: parsed.validFrom, validUntil: parsed.validUntil, code: parsed.code, hash: await hashPin(this.pwhash, parsed.pin, this.pinHashing), path };
   }
 
   private addCredential(personRef: string, insert: () => CredentialRecord): CredentialRecord {

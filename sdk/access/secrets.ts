@@ -2,19 +2,17 @@
  * How card numbers and PINs are kept: never in clear.
  * - A card number is hashed with keyed BLAKE2b (crypto_generichash) under a device-held
  *   key, so a stolen database alone does not reveal or confirm card numbers.
- * - A PIN is stored as a salted, memory-hard password hash. With a libsodium build that
- *   has crypto_pwhash (the "sumo" build) it is crypto_pwhash_str (Argon2id,
- *   `$argon2id$...`). The standard libsodium-wrappers build this project depends on has
- *   no crypto_pwhash, so otherwise the PIN is hashed with Node's scrypt (RFC 7914) into a
- *   self-describing string `$scrypt$ln=..,r=8,p=1$salt$hash`, compared in constant time.
- *   Both are verified by prefix, so a later switch to the sumo build keeps old PINs valid.
- * - The limits follow libsodium's meaning (opsLimit, memLimit in bytes). Interactive
- *   (64 MiB) costs ~50-150 ms a verification: fine at a keypad, slow for offline
- *   guessing. Tests pass the MIN limits. For scrypt, memLimit sets N (128*N*r bytes).
+ * - A PIN is stored as a salted, memory-hard libsodium password hash: crypto_pwhash_str
+ *   (Argon2id, `$argon2id$v=19$m=..,t=..,p=1$salt$hash`), checked with
+ *   crypto_pwhash_str_verify (constant time). libsodium hashes synchronously, so the cost
+ *   is chosen for a keypad: INTERACTIVE_PIN_HASHING is OWASP's Argon2id baseline
+ *   (19 MiB, 2 passes), measured ~40 ms a verification here, during which the gate
+ *   waits; libsodium's own INTERACTIVE limits (64 MiB) took ~250 ms. Every offline guess
+ *   at a stolen hash costs the same 19 MiB and two passes. Tests pass the MIN limits.
  * Values that fail validation are reported without echoing them.
  */
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { ConfigError } from "../errors.js";
+import type { PasswordHashing } from "../crypto/password-hashing.js";
 import type { Sodium } from "../crypto/sodium.js";
 
 export interface PinHashing {
@@ -22,8 +20,8 @@ export interface PinHashing {
   memLimit: number;
 }
 
-/** libsodium's crypto_pwhash_OPSLIMIT_INTERACTIVE / MEMLIMIT_INTERACTIVE (Argon2id). */
-export const INTERACTIVE_PIN_HASHING: PinHashing = { opsLimit: 2, memLimit: 64 * 1024 * 1024 };
+/** Argon2id at OWASP's baseline (m = 19 MiB, t = 2, p = 1): the device default. */
+export const INTERACTIVE_PIN_HASHING: PinHashing = { opsLimit: 2, memLimit: 19 * 1024 * 1024 };
 /** libsodium's crypto_pwhash_OPSLIMIT_MIN / MEMLIMIT_MIN: for tests only. */
 export const MIN_PIN_HASHING: PinHashing = { opsLimit: 1, memLimit: 8192 };
 
@@ -58,41 +56,16 @@ export function hashCard(sodium: Sodium, cardKey: Uint8Array, normalized: string
   return sodium.to_hex(sodium.crypto_generichash(32, sodium.from_string(normalized), cardKey));
 }
 
-type PwhashSodium = {
-  crypto_pwhash_str?: (pin: string, ops: number, mem: number) => string;
-  crypto_pwhash_str_verify?: (hash: string, pin: string) => boolean;
-};
-
-const SCRYPT_R = 8;
-
-function scryptAsync(pin: string, salt: Buffer, ln: number): Promise<Buffer> {
-  const N = 2 ** ln;
-  return new Promise((ok, fail) =>
-    scrypt(pin, salt, 32, { N, r: SCRYPT_R, p: 1, maxmem: 256 * N * SCRYPT_R + 1024 * 1024 }, (err, key) => (err ? fail(err) : ok(key))),
-  );
+/** Hashes a PIN with Argon2id (a fresh random salt each time). */
+export async function hashPin(pwhash: PasswordHashing, pin: string, limits: PinHashing): Promise<string> {
+  return pwhash.crypto_pwhash_str(pin, limits.opsLimit, limits.memLimit);
 }
 
-/** Hashes a PIN (off the event loop with scrypt; libsodium's Argon2id is synchronous). */
-export async function hashPin(sodium: Sodium, pin: string, limits: PinHashing): Promise<string> {
-  const s = sodium as unknown as PwhashSodium;
-  if (typeof s.crypto_pwhash_str === "function") return s.crypto_pwhash_str(pin, limits.opsLimit, limits.memLimit);
-  const ln = Math.max(4, Math.min(20, Math.floor(Math.log2(limits.memLimit / (128 * SCRYPT_R)))));
-  const salt = randomBytes(16);
-  const key = await scryptAsync(pin, salt, ln);
-  return `$scrypt$ln=${ln},r=${SCRYPT_R},p=1$${salt.toString("base64")}$${key.toString("base64")}`;
-}
-
-export async function verifyPinHash(sodium: Sodium, hash: string, pin: string): Promise<boolean> {
+/** Whether `pin` matches `hash`; false (never an exception) for a hash that is not Argon2id. */
+export async function verifyPinHash(pwhash: PasswordHashing, hash: string, pin: string): Promise<boolean> {
+  if (!hash.startsWith("$argon2id$")) return false;
   try {
-    if (hash.startsWith("$scrypt$")) {
-      const m = /^\$scrypt\$ln=(\d+),r=8,p=1\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/.exec(hash);
-      if (!m) return false;
-      const expected = Buffer.from(m[3]!, "base64");
-      const key = await scryptAsync(pin, Buffer.from(m[2]!, "base64"), Number(m[1]));
-      return key.length === expected.length && timingSafeEqual(key, expected);
-    }
-    const s = sodium as unknown as PwhashSodium;
-    return typeof s.crypto_pwhash_str_verify === "function" ? s.crypto_pwhash_str_verify(hash, pin) : false;
+    return pwhash.crypto_pwhash_str_verify(hash, pin);
   } catch {
     return false;
   }
