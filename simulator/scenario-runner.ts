@@ -91,7 +91,7 @@ const BIOMETRIC_KEY = /embedding|vector|image|frame|score|liveness|landmark/i;
 /** Problems found in a value that an event or log may carry. */
 function leaks(value: unknown, secrets: readonly string[], path: string, out: string[]): void {
   if (typeof value === "string") {
-    if (secrets.some((s) => value.includes(s))) out.push(`${path} contains a card number or PIN`);
+    if (secrets.some((s) => containsSecret(value, s))) out.push(`${path} contains a card number or PIN`);
   } else if (ArrayBuffer.isView(value)) {
     out.push(`${path} carries binary data`);
   } else if (Array.isArray(value)) {
@@ -103,6 +103,19 @@ function leaks(value: unknown, secrets: readonly string[], path: string, out: st
       leaks(v, secrets, `${path}.${k}`, out);
     }
   }
+}
+
+/**
+ * Whether `secret` (a card number, a PIN) stands in `text` as a token of its own: not
+ * merely as a run of characters inside a hash, signature or id, where any digit string
+ * turns up by chance sooner or later.
+ */
+export function containsSecret(text: string, secret: string): boolean {
+  const inToken = /[0-9A-Za-z+/]/;
+  for (let i = text.indexOf(secret); i >= 0; i = text.indexOf(secret, i + 1)) {
+    if (!inToken.test(text[i - 1] ?? " ") && !inToken.test(text[i + secret.length] ?? " ")) return true;
+  }
+  return false;
 }
 
 export function findLeaks(events: readonly FacegateEvent[], logs: readonly LogRecord[], secrets: readonly string[]): string[] {

@@ -33,8 +33,11 @@ import type { FacegateEvent } from "../../sdk/events/event.js";
 import { downloadAuditLog } from "../../sdk/operator/audit-download.js";
 import { buildCommand } from "../../sdk/operator/command-builder.js";
 import { OperatorClient } from "../../sdk/operator/operator-client.js";
+import { untilAnswered } from "../../sdk/operator/until-answered.js";
 import type { CommandBodies, CommandResultMessage, CommandType, EventMessage, NoticeMessage } from "../../sdk/transport/contract.js";
+import { tableStats } from "../../sdk/store/database.js";
 import type { FacePipeline } from "../../sdk/vision/index.js";
+import { containsSecret } from "../../simulator/scenario-runner.js";
 import { type SimulatedGate, buildSimulatedGate } from "../../simulator/simulated-gate.js";
 import { DEMO_GATE, DEMO_GATES, DEMO_PREFIX, DEMO_SITE, type DoorFrame, RESIDENTS, type Resident, STRANGERS, castSecrets } from "./demo-cast.js";
 import { type DemoDecision, DemoJournal, type DemoStep, type StepOutcome, describeDecision } from "./demo-journal.js";
@@ -145,7 +148,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
     // ---- office ------------------------------------------------------------------------
     await journal.step("office", "operator (estate office key)", "asks the gate for its status over MQTT", "online, signed answer", async () => {
-      const status = await untilAnswered(() => send("gate.status", {}, office, 1_000));
+      const status = await untilAnswered(() => send("gate.status", {}, office, 1_000), { pauseMs: 300 });
       return {
         ok: status.deviceKeyId === deviceKeyId,
         outcome: `online; answer signed by device key ${status.deviceKeyId.slice(0, 12)}…; face ${String(status.gateState?.["face"])}, ${String(status.gateState?.["templates"])} templates`,
@@ -258,11 +261,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       await journal.step("door", "a stranger", `walks up to the door camera (${stranger.image})`, "not recognised; no event, no log line, nothing stored (L4)", async () => {
         // Let the outbox publisher finish with earlier events, so every change seen is this visit's.
         await waitFor(() => (gate.runtime.outbox.stats().pending === 0 ? true : undefined), 5_000, "the outbox to drain", options.stopwatch);
-        const rows0 = rowCounts(gate);
+        const rows0 = tableStats(gate.db);
         const o = await visit(showFace(stranger));
         await walkAway();
-        const rows1 = rowCounts(gate);
-        const changed = Object.keys(rows1).filter((t) => rows1[t] !== rows0[t]);
+        const rows1 = tableStats(gate.db);
+        const changed = Object.keys(rows1).filter((t) => JSON.stringify(rows1[t]) !== JSON.stringify(rows0[t]));
         return {
           ok: o.decision === null && o.events.length === 0 && o.logLines === 0 && o.pulses === 0 && changed.length === 0,
           outcome: `${describeDecision(o.decision)}; ${o.events.length} events, ${o.logLines} log lines, ${changed.length ? `tables changed: ${changed.join(", ")}` : "no database table changed"}`,
@@ -382,7 +385,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     await journal.step("proof", "auditor", "searches every event, log line, MQTT payload and the audit log for card numbers and PINs", "none found (L4, L6)", async () => {
       const secrets = castSecrets();
       const texts = [...gate.events.events.map((e) => JSON.stringify(e)), ...gate.logs.records.map((r) => JSON.stringify(r)), ...payloads, ...gate.runtime.store.audit.entries().map((e) => JSON.stringify(e))];
-      const found = texts.filter((t) => secrets.some((s) => containsToken(t, s))).length;
+      const found = texts.filter((t) => secrets.some((s) => containsSecret(t, s))).length;
       return { ok: found === 0, outcome: `${texts.length} records searched, ${found} contain a card number or PIN; ${seen.length} events reached the operator, ${watch.duplicates} duplicates dropped` };
     });
     await watch.stop();
@@ -405,31 +408,6 @@ function write(dir: string, name: string, text: string): string {
   return path;
 }
 
-/** `secret` as a whole token: not merely a run of characters inside a hash or signature. */
-function containsToken(text: string, secret: string): boolean {
-  let i = text.indexOf(secret);
-  while (i >= 0) {
-    const before = text[i - 1] ?? " ";
-    const after = text[i + secret.length] ?? " ";
-    if (!/[0-9A-Za-z+/]/.test(before) && !/[0-9A-Za-z+/]/.test(after)) return true;
-    i = text.indexOf(secret, i + 1);
-  }
-  return false;
-}
-
-/** Row count and highest rowid of every table of the device database (an insert moves one or both). */
-function rowCounts(sim: SimulatedGate): Record<string, string> {
-  const tables = sim.db.prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all();
-  return Object.fromEntries(
-    tables.map(({ name, sql }) => {
-      const quoted = `"${name.replaceAll('"', '""')}"`;
-      const rowid = /WITHOUT\s+ROWID/i.test(sql) ? "NULL" : "max(rowid)";
-      const r = sim.db.prepare(`SELECT COUNT(*) AS n, ${rowid} AS top FROM ${quoted}`).get() as { n: number; top: number | null };
-      return [name, `${r.n}/${r.top ?? "-"}`];
-    }),
-  );
-}
-
 /** Polls until `get` returns something (MQTT delivery is asynchronous). */
 async function waitFor<T>(get: () => T | undefined, timeoutMs: number, what: string, stopwatch: () => number): Promise<T> {
   const deadline = stopwatch() + timeoutMs;
@@ -438,22 +416,5 @@ async function waitFor<T>(get: () => T | undefined, timeoutMs: number, what: str
     if (value !== undefined) return value;
     if (stopwatch() > deadline) throw new Error(`${what} did not arrive within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/**
- * The gate subscribes to its command topic shortly after it connects; a command sent
- * before that is not delivered. Asks again (a new command id each time) until answered.
- */
-async function untilAnswered<T extends CommandType>(ask: () => Promise<CommandResultMessage<T>>, attempts = 10): Promise<NonNullable<CommandResultMessage<T>["result"]>> {
-  for (let i = 1; ; i++) {
-    try {
-      const r = await ask();
-      if (r.status === "ok" && r.result) return r.result;
-      throw new Error(`${r.error?.code}: ${r.error?.message}`);
-    } catch (err) {
-      if (i >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 300));
-    }
   }
 }

@@ -17,9 +17,7 @@ export function keyIdFor(publicKey: Uint8Array): string {
   return createHash("sha256").update(publicKey).digest("hex").slice(0, 32);
 }
 
-export function toBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-}
+export { toBase64 } from "../crypto/canonical.js";
 
 /** Strict base64: undefined unless `text` is canonical padded base64. */
 export function fromBase64(text: string): Uint8Array | undefined {

@@ -33,7 +33,7 @@ function encode(value: unknown, path: string): string {
       throw invalid(path, `unsupported type ${typeof value}`);
   }
   if (Array.isArray(value)) return `[${value.map((v, i) => encode(v, `${path}[${i}]`)).join(",")}]`;
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) throw invalid(path, "binary data is not allowed");
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) throw invalid(path, "binary data is not allowed (encode it as base64)");
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) throw invalid(path, "only plain objects are allowed");
   const entries = Object.entries(value as Record<string, unknown>)

@@ -86,7 +86,7 @@ export class OperatorClient {
   private readonly logger: Logger;
   private detach: (() => void) | undefined;
 
-  constructor(private readonly options: OperatorClientOptions) {
+  constructor(options: OperatorClientOptions) {
     this.prefix = options.prefix ?? DEFAULT_TOPIC_PREFIX;
     this.logger = (options.logger ?? silentLogger).child("operator");
     this.connection = new MqttConnection({

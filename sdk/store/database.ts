@@ -114,3 +114,25 @@ export function runMigrations(db: Db, sets: readonly MigrationSet[]): void {
 export function checkpointTruncate(db: Db): void {
   db.pragma("wal_checkpoint(TRUNCATE)");
 }
+
+export interface TableStats {
+  rows: number;
+  /** Highest rowid (moves on every insert, even one deleted again); null for WITHOUT ROWID tables or an empty table. */
+  lastRowid: number | null;
+}
+
+/**
+ * Rows and highest rowid of every table (enumerated from sqlite_master, sqlite_* internals
+ * excluded): what an examiner compares before and after something happened, e.g. to show
+ * that an unknown face left nothing behind (L4).
+ */
+export function tableStats(db: Db): Record<string, TableStats> {
+  const tables = db.prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
+  const stats: Record<string, TableStats> = {};
+  for (const { name, sql } of tables) {
+    const top = /WITHOUT\s+ROWID/i.test(sql) ? "NULL" : "max(rowid)";
+    const r = db.prepare<[], { n: number; top: number | null }>(`SELECT COUNT(*) AS n, ${top} AS top FROM "${name.replaceAll('"', '""')}"`).get()!;
+    stats[name] = { rows: r.n, lastRowid: r.top };
+  }
+  return stats;
+}

@@ -7,6 +7,7 @@
  * results never do: no template, image, card number or PIN leaves the device (L6).
  * All times are milliseconds since the epoch; all references are opaque ids.
  */
+import type { ProcessingNoticeContent } from "../consent/notice.js";
 
 export const COMMAND_TYPES = [
   "person.upsert",
@@ -59,18 +60,17 @@ export interface PersonEndAccessBody {
   reason?: string;
 }
 
+/**
+ * The processing notice's content on the wire (L3): what, how, scope, retention, contact,
+ * rights, as the consent registry keeps it (sdk/consent/notice.ts), with the language
+ * optional and the version carried beside it.
+ */
+export type NoticeContent = Omit<ProcessingNoticeContent, "version" | "language"> & { language?: string };
+
 /** Publishes a new processing notice (L3); the device computes and returns its hash. */
 export interface NoticePublishBody {
   version: string;
-  notice: {
-    purpose: string;
-    method: string;
-    scope: string;
-    retention: string;
-    contact: string;
-    rights: string;
-    language?: string;
-  };
+  notice: NoticeContent;
 }
 
 /** Proof that consent was given: a hash of the signed form or record, and where it is. */

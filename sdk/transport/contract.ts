@@ -15,7 +15,7 @@
  * silently ignored would be a field the operator signed but the device did not honour.
  * A breaking change gets new `v2` topics, published side by side during a migration window.
  */
-import type { CommandBodies, CommandResults, CommandType } from "./command-types.js";
+import type { CommandBodies, CommandResults, CommandType, NoticeContent } from "./command-types.js";
 import { TransportError } from "../errors.js";
 
 export * from "./command-types.js";
@@ -54,18 +54,6 @@ export interface GateStateMessage extends GateAddress {
   /** Fingerprint of the device signing key, so subscribers know which key signs results. */
   deviceKeyId?: string;
   software?: string;
-}
-
-/** The processing notice's content (L3): what, how, scope, retention, contact, rights. */
-export interface NoticeContent {
-  purpose: string;
-  method: string;
-  scope: string;
-  retention: string;
-  contact: string;
-  rights: string;
-  /** BCP 47 language tag of the text, e.g. `zh-CN`. */
-  language?: string;
 }
 
 /** `notice` (retained): the current processing notice, versioned and content-hashed (L3). */

@@ -76,7 +76,7 @@ export class LoadTally {
   }
 
   /** Counts a template that was read but not added (its subject failed). */
-  skip(): void {
+  countUnloaded(): void {
     this.tick();
   }
 

@@ -96,12 +96,12 @@ function loadInThisThread(input: { db: Db; keys: KeyHierarchy; table: SubjectKey
       const slot = table.slotOf(subjectId);
       if (slot === undefined) {
         tally.fail(subjectId, noKeyError(subjectId));
-        tally.skip();
+        tally.countUnloaded();
         continue;
       }
       const key = dataKeys[slot];
       if (!key || tally.hasFailed(subjectId)) {
-        tally.skip();
+        tally.countUnloaded();
         continue;
       }
       let embedding: Float32Array;
@@ -112,7 +112,7 @@ function loadInThisThread(input: { db: Db; keys: KeyHierarchy; table: SubjectKey
         embedding = openTemplate(sodium, key, { subjectId, templateId, keyVersion }, { nonce, ciphertext });
       } catch (err) {
         tally.fail(subjectId, err);
-        tally.skip();
+        tally.countUnloaded();
         continue;
       }
       tally.add(subjectId, templateId, embedding);

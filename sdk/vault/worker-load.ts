@@ -233,14 +233,14 @@ function applyBatch(batch: Batch, tally: LoadTally): void {
         break;
       case OUTCOME.templateFailed:
         tally.fail(subjectId, new IntegrityError("integrity_template", "a template ciphertext failed authentication", { subjectId }));
-        tally.skip();
+        tally.countUnloaded();
         break;
       case OUTCOME.noKey:
         tally.fail(subjectId, noKeyError(subjectId));
-        tally.skip();
+        tally.countUnloaded();
         break;
       default:
-        tally.skip();
+        tally.countUnloaded();
     }
   }
 }

@@ -93,7 +93,6 @@ export class FacePipeline {
     private readonly embedder: Embedder,
     private readonly liveness: LivenessChecker,
     private readonly options: FacePipelineOptions,
-    private readonly log: Logger,
     private readonly now: () => number,
   ) {}
 
@@ -120,7 +119,7 @@ export class FacePipeline {
     }
     const log = (options.logger ?? silentLogger).child("vision");
     log.info("face pipeline ready", { models: 4 });
-    return new FacePipeline(detector, landmarker, embedder, liveness, options, log, options.now ?? (() => performance.now()));
+    return new FacePipeline(detector, landmarker, embedder, liveness, options, options.now ?? (() => performance.now()));
   }
 
   /** Decodes and analyses one image or camera frame. Throws ImageError on bad input. */
@@ -201,8 +200,4 @@ function clampBox(b: Box, w: number, h: number): Box {
   const x2 = Math.min(w, b.x + b.width);
   const y2 = Math.min(h, b.y + b.height);
   return { x: x1, y: y1, width: Math.max(0, x2 - x1), height: Math.max(0, y2 - y1) };
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }

@@ -92,10 +92,22 @@ async function startAedes(): Promise<RestartableBroker> {
     await closed;
   };
   await start();
-  const broker: RestartableBroker = {
-    kind: "aedes",
+  return restartable("aedes", port, 4, start, stop, () => new Promise<void>((resolve) => aedes.close(() => resolve())));
+}
+
+/** A broker on 127.0.0.1:`port` from its start and stop; `dispose` stops it, then releases what `release` holds. */
+function restartable(
+  kind: RestartableBroker["kind"],
+  port: number,
+  protocolVersion: 4 | 5,
+  start: () => Promise<void>,
+  stop: () => Promise<void>,
+  release: () => Promise<void> | void,
+): RestartableBroker {
+  return {
+    kind,
     url: `mqtt://127.0.0.1:${port}`,
-    protocolVersion: 4,
+    protocolVersion,
     start,
     stop,
     restart: async (pauseMs = 300) => {
@@ -105,10 +117,9 @@ async function startAedes(): Promise<RestartableBroker> {
     },
     dispose: async () => {
       await stop();
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await release();
     },
   };
-  return broker;
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
@@ -163,22 +174,7 @@ async function startMosquitto(): Promise<RestartableBroker> {
     await exited;
   };
   await start();
-  return {
-    kind: "mosquitto",
-    url: `mqtt://127.0.0.1:${port}`,
-    protocolVersion: 5,
-    start,
-    stop,
-    restart: async (pauseMs = 300) => {
-      await stop();
-      await new Promise((r) => setTimeout(r, pauseMs));
-      await start();
-    },
-    dispose: async () => {
-      await stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return restartable("mosquitto", port, 5, start, stop, () => rmSync(dir, { recursive: true, force: true }));
 }
 
 /** Removes retained messages a test left on a shared broker (an empty retained payload clears a topic). */

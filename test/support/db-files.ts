@@ -4,14 +4,11 @@
  * byte scans of the database file and its -wal and -shm companions.
  */
 import { existsSync, readFileSync } from "node:fs";
-import type { Db } from "../../sdk/store/database.js";
+import { type Db, tableStats } from "../../sdk/store/database.js";
 
 /** Row count of every table in the database, by name (sqlite_* internals excluded). */
 export function tableCounts(db: Db): Record<string, number> {
-  const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
-  const counts: Record<string, number> = {};
-  for (const { name } of tables) counts[name] = db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM "${name.replaceAll('"', '""')}"`).get()!.n;
-  return counts;
+  return Object.fromEntries(Object.entries(tableStats(db)).map(([name, t]) => [name, t.rows]));
 }
 
 /** The database file and whichever of its -wal and -shm files exist. */

@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { type Ed25519KeyPair, generateEd25519KeyPair, toBase64 } from "../../sdk/commands/keys.js";
 import { buildCommand } from "../../sdk/operator/command-builder.js";
 import { OperatorClient } from "../../sdk/operator/operator-client.js";
+import { untilAnswered } from "../../sdk/operator/until-answered.js";
 import { type CommandBodies, type CommandResultMessage, type CommandType, gateTopics } from "../../sdk/transport/contract.js";
 import type { FacePipeline } from "../../sdk/vision/index.js";
 import { type SimulatedGate, buildSimulatedGate } from "../../simulator/simulated-gate.js";
@@ -28,6 +29,8 @@ export interface MqttGate {
   devicePublicKey: Uint8Array;
   /** Signs `type` with the admin key on the gate's clock, sends it through the broker, awaits the verified result. */
   send<T extends CommandType>(type: T, body: CommandBodies[T], options?: { timeoutMs?: number }): Promise<CommandResultMessage<T>>;
+  /** `send`, expecting `ok`: returns the result, or throws with the error code and message. */
+  sendOk<T extends CommandType>(type: T, body: CommandBodies[T]): Promise<NonNullable<CommandResultMessage<T>["result"]>>;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,11 @@ export async function startMqttGate(options: { broker: TestBroker; gates: unknow
     const command = await buildCommand({ site, gate: sim.gateId, type, body, key: admin, clock: sim.clock });
     return op.send(command, { devicePublicKey, timeoutMs: o.timeoutMs ?? 10_000 });
   };
+  const sendOk: MqttGate["sendOk"] = async (type, body) => {
+    const r = await send(type, body);
+    if (r.status !== "ok" || r.result === undefined) throw new Error(`${type} failed: ${r.error?.code}: ${r.error?.message}`);
+    return r.result;
+  };
   const close = async (): Promise<void> => {
     await op.stop().catch(() => undefined);
     await sim.close();
@@ -58,20 +66,10 @@ export async function startMqttGate(options: { broker: TestBroker; gates: unknow
   try {
     await op.start();
     await sim.runtime.link!.connection.waitConnected(10_000);
-    // The device subscribes to its request topic just after connecting: a command sent
-    // before that finds no subscriber, so ask for gate.status until one is answered.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const status = await send("gate.status", {}, { timeoutMs: 1_000 });
-        if (status.status === "ok") break;
-        throw new Error(`gate.status answered ${status.error?.code}: ${status.error?.message}`);
-      } catch (err) {
-        if (attempt >= 10) throw err;
-      }
-    }
+    await untilAnswered(() => send("gate.status", {}, { timeoutMs: 1_000 }));
   } catch (err) {
     await close();
     throw err;
   }
-  return { sim, op, admin, site, gate: sim.gateId, devicePublicKey, send, close };
+  return { sim, op, admin, site, gate: sim.gateId, devicePublicKey, send, sendOk, close };
 }

@@ -7,14 +7,6 @@ import { createHash } from "node:crypto";
 import { ConsentError } from "../../sdk/errors.js";
 import type { ConsentSummary, DeletionReceiptSummary, EnrollmentSummary, FaceCandidate, FaceMatcher, GateConsentDetails, PrivacyDesk, ProcessingNotice } from "../../sdk/gate/ports.js";
 
-function normalize(v: Float32Array): Float32Array {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n);
-  for (let i = 0; i < v.length; i++) v[i] = v[i]! / n;
-  return v;
-}
-
 export function cosine(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;

@@ -181,35 +181,37 @@ async function status(argv: string[], io: CliIo): Promise<number> {
   return report(args, io, await sendCommand(args, io, "gate.status", {}));
 }
 
+/** A command the device refused: its signed error result, reported as such. */
+class Refused extends Error {
+  constructor(readonly result: CommandResultMessage) {
+    super(`${result.error?.code}: ${result.error?.message}`);
+  }
+}
+
+function expectOk<T extends CommandType>(r: CommandResultMessage<T>): NonNullable<CommandResultMessage<T>["result"]> {
+  if (r.status !== "ok" || r.result === undefined) throw new Refused(r);
+  return r.result;
+}
+
 async function auditExport(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: ["out", "chunk", ...CONNECTION] });
   const out = resolve(io.cwd, requireValue(args, "out"));
   const chunk = intValue(args, "chunk", 200);
-  let refused: CommandResultMessage | undefined;
-  const doc = await withConnection(args, io, async (c) => {
-    const status = await c.send("gate.status", {});
-    if (status.status !== "ok") {
-      refused = status;
-      return undefined;
-    }
-    return downloadAuditLog({
-      chunk,
-      device: { keyId: status.deviceKeyId, signingPublicKey: toBase64(c.devicePublicKey) },
-      now: () => Date.now(),
-      fetchChunk: async (offset, limit) => {
-        const r = await c.send("audit.export", { offset, limit });
-        if (r.status !== "ok" || !r.result) {
-          refused = r;
-          throw new UsageError(`audit.export refused: ${r.error?.code}: ${r.error?.message}`);
-        }
-        return r.result;
-      },
-    }).catch((err: unknown) => {
-      if (refused) return undefined;
-      throw err;
+  let doc;
+  try {
+    doc = await withConnection(args, io, async (c) => {
+      const status = expectOk(await c.send("gate.status", {}));
+      return downloadAuditLog({
+        chunk,
+        device: { keyId: status.deviceKeyId, signingPublicKey: toBase64(c.devicePublicKey) },
+        now: () => Date.now(),
+        fetchChunk: async (offset, limit) => expectOk(await c.send("audit.export", { offset, limit })),
+      });
     });
-  });
-  if (!doc) return report(args, io, refused!);
+  } catch (err) {
+    if (err instanceof Refused) return report(args, io, err.result);
+    throw err;
+  }
   writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`, { mode: 0o640 });
   const info = { file: out, entries: doc.entries.length, checkpoints: doc.checkpoints.length };
   if (args.flags.has("json")) io.out(JSON.stringify(info));

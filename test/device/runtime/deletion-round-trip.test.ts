@@ -24,7 +24,6 @@ import { loadSodium } from "../../../sdk/crypto/sodium.js";
 import { type DeletionReceipt, verifyReceipt } from "../../../sdk/deletion/receipt.js";
 import { TEXT } from "../../../sdk/gate/display-texts.js";
 import { downloadAuditLog } from "../../../sdk/operator/audit-download.js";
-import type { CommandBodies } from "../../../sdk/transport/contract.js";
 import { type FacePipeline, createFacePipeline } from "../../../sdk/vision/index.js";
 import { findLeaks } from "../../../simulator/scenario-runner.js";
 import { startTestBroker, type TestBroker } from "../../support/broker.js";
@@ -54,19 +53,14 @@ afterAll(async () => {
   await broker?.stop();
 });
 
-async function ok<T extends keyof CommandBodies>(type: T, body: CommandBodies[T]) {
-  const r = await g.send(type, body);
-  if (r.status !== "ok" || r.result === undefined) throw new Error(`${type} failed: ${r.error?.code}: ${r.error?.message}`);
-  return r.result;
-}
 
 /** person.upsert, consent.record and enroll.photo over MQTT, as the property office does. */
 async function enrollResident(personRef: string, card: string, pin: string, photo: string): Promise<void> {
-  await ok("person.upsert", { personRef, cards: [card], pin });
+  await g.sendOk("person.upsert", { personRef, cards: [card], pin });
   // The operator knows the notice hash from the retained notice topic; the device's copy is the same.
   const noticeHash = g.sim.runtime.store.consents.currentNotice()!.hash;
   const now = g.sim.clock.now();
-  await ok("consent.record", {
+  await g.sendOk("consent.record", {
     subjectRef: personRef,
     personRef,
     noticeHash,
@@ -79,7 +73,7 @@ async function enrollResident(personRef: string, card: string, pin: string, phot
   });
   const sodium = await loadSodium();
   const sealed = sodium.crypto_box_seal(readFileSync(photo), g.sim.runtime.store.publicKeys.boxPublicKey);
-  const enrolled = await ok("enroll.photo", { subjectRef: personRef, sealedPhoto: toBase64(sealed) });
+  const enrolled = await g.sendOk("enroll.photo", { subjectRef: personRef, sealedPhoto: toBase64(sealed) });
   expect(enrolled).toMatchObject({ subjectRef: personRef, enrolled: true });
 }
 
@@ -179,7 +173,7 @@ describe("subject.delete through the broker on the real runtime (L7, L8, L12)", 
       chunk: 200,
       device: { keyId: sim.runtime.store.publicKeys.keyId, signingPublicKey: toBase64(g.devicePublicKey) },
       now: () => sim.clock.now(),
-      fetchChunk: (offset, limit) => ok("audit.export", { offset, limit }),
+      fetchChunk: (offset, limit) => g.sendOk("audit.export", { offset, limit }),
     });
     expect((await verifyAuditExport(doc, g.devicePublicKey)).ok).toBe(true);
     const deleteCommand = doc.entries.filter((e) => e.details["commandType"] === "subject.delete");

@@ -37,11 +37,6 @@ afterAll(async () => {
   await broker?.stop();
 });
 
-async function ok<T extends keyof CommandBodies>(type: T, body: CommandBodies[T]) {
-  const r = await g.send(type, body);
-  if (r.status !== "ok" || r.result === undefined) throw new Error(`${type} failed: ${r.error?.code}: ${r.error?.message}`);
-  return r.result;
-}
 
 /** At the keypad: `*`, card, PIN, then menu option 2 (notice, then consent) and `#` to consent. Returns the events it caused. */
 async function consentAtGate(person: { card: string; pin: string }): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
@@ -75,8 +70,8 @@ function consentBody(personRef: string, over: Partial<CommandBodies["consent.rec
 describe("a minor cannot consent to face recognition alone at the gate (L10)", () => {
   it("refuses the child's keypad consent, records the adult's, and takes the guardian's through the office", async () => {
     const sim = g.sim;
-    await ok("person.upsert", { personRef: CHILD.personRef, cards: [CHILD.card], pin: CHILD.pin, minor: true });
-    await ok("person.upsert", { personRef: ADULT.personRef, cards: [ADULT.card], pin: ADULT.pin });
+    await g.sendOk("person.upsert", { personRef: CHILD.personRef, cards: [CHILD.card], pin: CHILD.pin, minor: true });
+    await g.sendOk("person.upsert", { personRef: ADULT.personRef, cards: [ADULT.card], pin: ADULT.pin });
 
     // The child: menu opens (card and PIN), the notice is shown, and `#` is refused.
     const displayFrom = sim.hardware.display.history.length;
@@ -102,7 +97,7 @@ describe("a minor cannot consent to face recognition alone at the gate (L10)", (
     const tooLong = await g.send("consent.record", consentBody(CHILD.personRef, { expiresAt: sim.clock.now() + 200 * DAY, guardian: { guardianRef: "p-res-0303-g", relation: "mother" } }));
     expect(tooLong.error?.code).toBe("consent_term_too_long");
     // ...but does with the guardian named.
-    await ok("consent.record", consentBody(CHILD.personRef, { guardian: { guardianRef: "p-res-0303-g", relation: "mother" } }));
+    await g.sendOk("consent.record", consentBody(CHILD.personRef, { guardian: { guardianRef: "p-res-0303-g", relation: "mother" } }));
     const [guardianConsent] = sim.runtime.store.consents.list(CHILD.personRef);
     expect(guardianConsent).toMatchObject({ minor: true, guardian: { ref: "p-res-0303-g", relationship: "mother" } });
 

@@ -9,7 +9,6 @@ import { generateEd25519KeyPair } from "../../../sdk/commands/keys.js";
 import { loadSodium } from "../../../sdk/crypto/sodium.js";
 import { buildCommand } from "../../../sdk/operator/command-builder.js";
 import { OperatorClient } from "../../../sdk/operator/operator-client.js";
-import { systemClock } from "../../../sdk/time/clock.js";
 import { type CommandResultMessage, gateTopics } from "../../../sdk/transport/contract.js";
 import { DeviceLink } from "../../../sdk/transport/device-link.js";
 import { clearRetained, startTestBroker, type TestBroker } from "../../support/broker.js";

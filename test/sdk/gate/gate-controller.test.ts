@@ -11,7 +11,6 @@ import { type PortHarness as SimulatedGate, buildPortHarness } from "../../suppo
 import { InMemoryGallery, InMemoryPrivacyDesk } from "../../support/port-fakes.js";
 
 const FRAME: CameraFrame = { width: 2, height: 2, data: new Uint8Array(12) };
-const GATES = [{ gateId: "lobby", mode: "face_or_card_or_pin" }];
 const RESIDENT = { personRef: "p-res-1", rights: { gates: ["lobby"] }, cards: [{ cardNumber: "CAFE4321" }], pins: [{ code: "101", pin: "582046" }] };
 
 function unitVector(seed: number): Float32Array {

@@ -159,7 +159,7 @@ describe("vault loader", () => {
   it("paces progress: every PROGRESS_EVERY templates at most, and once at the end", () => {
     const reports: number[] = [];
     const tally = new LoadTally({ sink: new CallLog(), total: 12_000, onProgress: (p) => reports.push(p.done) });
-    for (let i = 0; i < 12_000; i++) tally.skip();
+    for (let i = 0; i < 12_000; i++) tally.countUnloaded();
     tally.finish(new Set(), "main-thread");
     expect(reports).toContain(PROGRESS_EVERY);
     expect(reports).toContain(2 * PROGRESS_EVERY);
