@@ -29,7 +29,7 @@ import { openSecureStore, type SecureStore } from "../../sdk/store/secure-store.
 import type { Clock } from "../../sdk/time/clock.js";
 import { Outbox, outboxMigrations } from "../../sdk/transport/outbox.js";
 import { DeviceLink } from "../../sdk/transport/device-link.js";
-import type { NoticeMessage } from "../../sdk/transport/contract.js";
+import type { NoticeMessage } from "../../sdk/protocol/index.js";
 import { createFacePipeline, type FacePipeline, DEFAULT_MATCH_THRESHOLD, LIVENESS_THRESHOLD } from "../../sdk/vision/index.js";
 import { defaultModelsDir } from "../../models/manifest.js";
 import type { DeviceConfig } from "../config/device-config.js";

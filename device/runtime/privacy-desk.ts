@@ -13,10 +13,10 @@
  * - "Delete my template" ends the consent too (one deletion path, L7); the resident may
  *   consent and enroll again at any time.
  */
-import { canonicalJson, sha256Hex } from "../../sdk/crypto/canonical.js";
+import { canonicalJson, type DeletionReceipt } from "../../sdk/protocol/index.js";
+import { sha256Hex } from "../../sdk/crypto/hash.js";
 import { DAY_MS, FACE_PURPOSE } from "../../sdk/consent/consent-policy.js";
 import { ConsentError } from "../../sdk/errors.js";
-import type { DeletionReceipt } from "../../sdk/deletion/receipt.js";
 import type {
   ConsentSummary,
   DeletionReceiptSummary,

@@ -10,8 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { ConfigError, NotFoundError } from "../errors.js";
-import type { Sodium } from "../crypto/sodium.js";
-import { loadSodium } from "../crypto/sodium.js";
+import { loadSodium, type Sodium } from "../crypto/sodium.js";
 import { type PasswordHashing, loadPasswordHashing } from "../crypto/password-hashing.js";
 import type { EventRecorder } from "../events/event.js";
 import type { Clock } from "../time/clock.js";

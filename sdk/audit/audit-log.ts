@@ -9,12 +9,13 @@
  * embedding-like number arrays are refused (L4).
  */
 import { writeFileSync } from "node:fs";
-import { canonicalJson, toBase64, type JsonValue } from "../crypto/canonical.js";
-import type { Signer } from "../crypto/key-hierarchy.js";
+import { AUDIT_EXPORT_FORMAT, type AuditCheckpoint, type AuditDetails, type AuditEntry, type AuditExport, canonicalJson, checkpointMessage, GENESIS_HASH, type JsonValue, toBase64 } from "../protocol/index.js";
+import type { DeviceSigner as Signer } from "../crypto/key-hierarchy.js";
+
 import { FacegateError } from "../errors.js";
 import type { Db } from "../store/database.js";
 import type { Clock } from "../time/clock.js";
-import { AUDIT_EXPORT_FORMAT, type AuditCheckpoint, type AuditDetails, type AuditEntry, type AuditExport, GENESIS_HASH, checkpointMessage, entryHash } from "./audit-types.js";
+import { entryHash } from "./entry-hash.js";
 import { type AuditVerification, verifyAuditChain } from "./audit-verify.js";
 
 /** Matches the command layer's AuditSink port (sdk/commands/ports.ts). */

@@ -9,10 +9,10 @@
  *   4. the last entry is covered by a signed checkpoint (removing entries at the tail
  *      cannot go unnoticed).
  */
-import { fromBase64 } from "../crypto/canonical.js";
-import { keyIdOf, verifySignature } from "../crypto/key-hierarchy.js";
+import { AUDIT_EXPORT_FORMAT, type AuditCheckpoint, type AuditEntry, type AuditExport, checkpointMessage, fromBase64, GENESIS_HASH } from "../protocol/index.js";
+import { keyIdFor, verifyDetached } from "../crypto/keys.js";
 import { loadSodium } from "../crypto/sodium.js";
-import { AUDIT_EXPORT_FORMAT, type AuditCheckpoint, type AuditEntry, type AuditExport, GENESIS_HASH, checkpointMessage, entryHash } from "./audit-types.js";
+import { entryHash } from "./entry-hash.js";
 
 export interface AuditVerification {
   ok: boolean;
@@ -59,16 +59,12 @@ export function verifyAuditChain(options: {
     hashes.set(e.seq, e.hash);
     prev = e.hash;
   }
-  const keyId = keyIdOf(publicKey);
+  const keyId = keyIdFor(publicKey);
   let covered = 0;
   const sorted = [...checkpoints].sort((a, b) => a.seq - b.seq);
   for (const cp of sorted) {
-    let signature: Uint8Array;
-    try {
-      signature = fromBase64(cp.signature);
-    } catch {
-      signature = new Uint8Array(0);
-    }
+    const signature = (typeof cp.signature === "string" ? fromBase64(cp.signature) : undefined) ?? new Uint8Array(0);
+
     const firstUncovered = covered + 1;
     if (cp.keyId !== keyId || !options.verify(checkpointMessage(cp), signature, publicKey)) {
       return result(prev, { seq: Math.min(firstUncovered, cp.seq), reason: `checkpoint at ${cp.seq} is not signed by the device key ${keyId}` });
@@ -95,6 +91,6 @@ export async function verifyAuditExport(doc: unknown, publicKey: Uint8Array): Pr
     entries: d.entries,
     checkpoints: d.checkpoints,
     publicKey,
-    verify: (message, signature, pk) => verifySignature(sodium, message, signature, pk),
+    verify: (message, signature, pk) => verifyDetached(sodium, signature, message, pk),
   });
 }

@@ -12,7 +12,7 @@ import { openDatabase } from "../store/database.js";
 import type { Clock } from "../time/clock.js";
 import { AuditLog } from "./audit-log.js";
 import { auditMigrations } from "./audit-migrations.js";
-import type { AuditExport } from "./audit-types.js";
+import type { AuditExport } from "../protocol/index.js";
 
 export async function exportDeviceAudit(options: { dbPath: string; keyProvider: KeyProvider; clock: Clock }): Promise<AuditExport> {
   const keys = await KeyHierarchy.fromProvider({ provider: options.keyProvider, create: false });

@@ -3,11 +3,10 @@
  * operator key management, and audit export in chunks (through the AuditSink port).
  * The lead plugs in the others (person, consent, deletion, enrollment, policy, notice).
  */
-import { CommandError } from "../errors.js";
+import { CommandError } from "../protocol/command-error.js";
+
 import type { Clock } from "../time/clock.js";
-import type { GateAddress, GateStatusResult } from "../transport/contract.js";
-import { MAX_AUDIT_EXPORT_LIMIT } from "./bodies.js";
-import { fromBase64 } from "./keys.js";
+import { type AuditEntry, fromBase64, type GateAddress, type GateStatusResult, MAX_AUDIT_EXPORT_LIMIT } from "../protocol/index.js";
 import type { OperatorRegistry } from "./operator-registry.js";
 import type { AuditSink } from "./ports.js";
 import type { CommandProcessor } from "./processor.js";
@@ -71,7 +70,8 @@ export function registerBuiltinHandlers(o: BuiltinHandlerOptions): void {
       handle: (body) => {
         const total = size();
         const limit = Math.min(body.limit, MAX_AUDIT_EXPORT_LIMIT);
-        const entries: unknown[] = [];
+        const entries: AuditEntry[] = [];
+
         let bytes = 0;
         for (const entry of read(body.offset, limit)) {
           const n = Buffer.byteLength(JSON.stringify(entry), "utf8");

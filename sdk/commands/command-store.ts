@@ -3,7 +3,7 @@
  * A row is kept at least until its command expires (after that, the command would be
  * refused as expired anyway), so an id can never be reused while it could be valid.
  */
-import type { CommandResultMessage } from "../transport/contract.js";
+import type { CommandResultMessage } from "../protocol/index.js";
 import type { Db } from "../store/database.js";
 
 export interface StoredCommand {

@@ -4,12 +4,13 @@
  * `operator.key_add` / `operator.key_remove` commands signed by an admin key. Removed keys
  * stay in the table (with when and by whom) so the audit trail keeps naming them (L12).
  */
-import { CommandError, ConfigError } from "../errors.js";
-import type { OperatorRole } from "../transport/contract.js";
-import { OPERATOR_ROLES } from "../transport/contract.js";
+import { ConfigError } from "../errors.js";
+import { CommandError } from "../protocol/command-error.js";
+
+import { fromBase64, OPERATOR_ROLES, type OperatorRole } from "../protocol/index.js";
 import type { Clock } from "../time/clock.js";
 import type { Db } from "../store/database.js";
-import { ED25519_PUBLIC_KEY_BYTES, fromBase64, keyIdFor } from "./keys.js";
+import { ED25519_PUBLIC_KEY_BYTES, keyIdFor } from "../crypto/keys.js";
 import type { AuditSink } from "./ports.js";
 
 export interface OperatorKeyRecord {

@@ -2,6 +2,8 @@
  * What the command layer needs from modules built elsewhere, kept narrow so that the
  * secure store (sdk/audit, sdk/crypto) plugs in without the command layer knowing it.
  */
+import type { AuditCheckpoint, AuditEntry } from "../protocol/index.js";
+
 
 /** One audit entry. `actor` is the operator key id for remote commands (L12). */
 export interface AuditEntryInput {
@@ -22,11 +24,12 @@ export interface AuditSink {
   /** Number of entries in the log. */
   size?(): number;
   /** Entries [offset, offset + limit) in log order, as the verifier expects them. */
-  read?(offset: number, limit: number): unknown[];
+  read?(offset: number, limit: number): AuditEntry[];
   /** Signs the current head (a signed checkpoint), so an export ending there verifies offline (L8). */
-  checkpoint?(): unknown;
+  checkpoint?(): AuditCheckpoint | undefined;
   /** Every signed checkpoint, in log order, each with its `seq`. */
-  checkpoints?(): Array<{ seq: number }>;
+  checkpoints?(): AuditCheckpoint[];
+
 }
 
 /** The device signing key (sdk/crypto). The secret key never leaves it. */
@@ -35,27 +38,4 @@ export interface DeviceSigner {
   readonly keyId: string;
   readonly publicKey: Uint8Array;
   sign(message: Uint8Array): Uint8Array;
-}
-
-/** An in-memory audit log implementing the port: for tests and tools until sdk/audit lands. */
-export class MemoryAuditSink implements AuditSink {
-  readonly entries: Array<AuditEntryInput & { position: number }> = [];
-
-  append(entry: AuditEntryInput): number {
-    const position = this.entries.length;
-    this.entries.push({ ...entry, details: structuredClone(entry.details), position });
-    return position;
-  }
-
-  size(): number {
-    return this.entries.length;
-  }
-
-  read(offset: number, limit: number): unknown[] {
-    return this.entries.slice(offset, offset + limit);
-  }
-
-  ofType(type: string): Array<AuditEntryInput & { position: number }> {
-    return this.entries.filter((e) => e.type === type);
-  }
 }

@@ -21,26 +21,19 @@
  * Commands run one at a time, in arrival order.
  */
 import { loadSodium, type Sodium } from "../crypto/sodium.js";
-import { CommandError, FacegateError } from "../errors.js";
+import { FacegateError } from "../errors.js";
+import { CommandError } from "../protocol/command-error.js";
+
 import { silentLogger, type Logger } from "../log/logger.js";
 import type { Db } from "../store/database.js";
 import type { Clock } from "../time/clock.js";
-import {
-  COMMAND_ROLES,
-  type CommandBodies,
-  type CommandEnvelope,
-  type CommandResultMessage,
-  type CommandResults,
-  type CommandType,
-  type GateAddress,
-  type OperatorRole,
-} from "../transport/contract.js";
-import { validateBody } from "./bodies.js";
-import { canonicalJson, sha256Hex } from "./canonical.js";
+import { canonicalJson, claimedId, COMMAND_ROLES, type CommandBodies, type CommandEnvelope, type CommandResultMessage, type CommandResults, type CommandType, type GateAddress, isCommandType, type OperatorRole, parseEnvelope, validateBody } from "../protocol/index.js";
+import { sha256Hex } from "../crypto/hash.js";
 import { CommandStore } from "./command-store.js";
-import { claimedId, isCommandType, parseEnvelope, signResult, verifyCommandSignature } from "./envelope.js";
+import { signResult, verifyCommandSignature } from "../crypto/signatures.js";
 import type { OperatorRegistry } from "./operator-registry.js";
-import type { AuditSink, DeviceSigner } from "./ports.js";
+import type { AuditSink } from "./ports.js";
+import type { Signer as DeviceSigner } from "../crypto/keys.js";
 import { assertResultIsSafe } from "./result-guard.js";
 
 export interface CommandContext {

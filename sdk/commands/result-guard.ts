@@ -2,7 +2,8 @@
  * Defence in depth for L6: a handler's result is refused if it looks like it carries a
  * template, an image, a card number or a PIN, whatever the handler meant to do.
  */
-import { CommandError } from "../errors.js";
+import { CommandError } from "../protocol/command-error.js";
+
 
 const FORBIDDEN_KEY = /^(pins?|cards?|cardNumbers?|templates?|embeddings?|vectors?|images?|photos?|sealedPhoto|faceData|secretKey|privateKey)$/i;
 

@@ -2,7 +2,8 @@
  * Pure checks on a consent before it is recorded (L1, L9, L10). No I/O: the registry
  * passes the policy and the time in.
  */
-import { ConfigError, ConsentError } from "../errors.js";
+import { ConfigError, ConsentError, type ConsentErrorCode } from "../errors.js";
+
 
 export const DAY_MS = 86_400_000;
 /** Under this age a guardian must consent (L10; PIPL Art. 31). */
@@ -86,7 +87,8 @@ export interface CheckedConsent {
 
 /** Throws ConsentError with a `field: problem` message for the first rule broken. */
 export function checkConsent(input: ConsentInput, policy: Required<ConsentPolicy>, now: number): CheckedConsent {
-  const fail = (code: string, message: string): never => {
+  const fail = (code: ConsentErrorCode, message: string): never => {
+
     throw new ConsentError(code, message, { subjectId: input.subjectId });
   };
   const text = (v: unknown, field: string): void => {

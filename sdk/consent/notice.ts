@@ -3,7 +3,7 @@
  * version is identified by the SHA-256 of the canonical encoding of its content, so a
  * consent record names exactly the text that was shown.
  */
-import { canonicalHash } from "../crypto/canonical.js";
+import { canonicalHash } from "../crypto/hash.js";
 import { ConsentError } from "../errors.js";
 
 export const NOTICE_FORMAT = "facegate-notice/1";

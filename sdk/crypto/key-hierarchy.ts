@@ -11,9 +11,9 @@
  * wiped as soon as the children are derived; `close()` wipes the rest.
  */
 import { IntegrityError, KeyError } from "../errors.js";
-import { canonicalJson, sha256Hex } from "./canonical.js";
-import type { KeyProvider } from "./key-provider.js";
-import { MASTER_KEY_BYTES } from "./key-provider.js";
+import { canonicalJson } from "../protocol/canonical-json.js";
+import { keyIdFor, type Signer, verifyDetached } from "./keys.js";
+import { type KeyProvider, MASTER_KEY_BYTES } from "./key-provider.js";
 import { type Sodium, loadSodium } from "./sodium.js";
 
 const KDF_CONTEXT = "fgdevkey"; // crypto_kdf contexts are exactly 8 bytes
@@ -22,18 +22,14 @@ const KDF_ID = { kek: 1, signing: 2, box: 3 } as const;
 export const KEK_VERSION = 1;
 
 export interface DevicePublicKeys {
-  /** Id of the signing key: first 32 hex digits of SHA-256(public key), as sdk/commands keyIdFor. */
+  /** Id of the signing key: keyIdFor(signingPublicKey). */
   keyId: string;
   signingPublicKey: Uint8Array;
   boxPublicKey: Uint8Array;
 }
 
-/** Signs with the device Ed25519 key; verification needs only public keys. */
-export interface Signer {
-  readonly keyId: string;
-  readonly publicKey: Uint8Array;
-  sign(message: Uint8Array | string): Uint8Array;
-  /** Verifies against `publicKey`, or the device's own key when omitted. */
+/** The device's Ed25519 signer; it also checks signatures (its own key when `publicKey` is omitted). */
+export interface DeviceSigner extends Signer {
   verify(message: Uint8Array | string, signature: Uint8Array, publicKey?: Uint8Array): boolean;
 }
 
@@ -52,14 +48,9 @@ interface KeyPair {
   privateKey: Uint8Array;
 }
 
-/** Same convention as operator keys (sdk/commands keyIdFor): one key-id format across the product. */
-export function keyIdOf(signingPublicKey: Uint8Array): string {
-  return sha256Hex(signingPublicKey).slice(0, 32);
-}
-
 export class KeyHierarchy {
   readonly publicKeys: DevicePublicKeys;
-  readonly signer: Signer;
+  readonly signer: DeviceSigner;
   private readonly sodium: Sodium;
   private readonly kek: Uint8Array;
   private readonly signing: KeyPair;
@@ -71,12 +62,12 @@ export class KeyHierarchy {
     this.kek = options.kek;
     this.signing = options.signing;
     this.box = options.box;
-    this.publicKeys = { keyId: keyIdOf(options.signing.publicKey), signingPublicKey: options.signing.publicKey, boxPublicKey: options.box.publicKey };
+    this.publicKeys = { keyId: keyIdFor(options.signing.publicKey), signingPublicKey: options.signing.publicKey, boxPublicKey: options.box.publicKey };
     this.signer = {
       keyId: this.publicKeys.keyId,
       publicKey: options.signing.publicKey,
       sign: (message) => this.sodium.crypto_sign_detached(message, this.live().signing.privateKey),
-      verify: (message, signature, publicKey) => verifySignature(this.sodium, message, signature, publicKey ?? this.signing.publicKey),
+      verify: (message, signature, publicKey) => verifyDetached(this.sodium, signature, message, publicKey ?? this.signing.publicKey),
     };
   }
 
@@ -155,19 +146,4 @@ export class KeyHierarchy {
 
 function wrapAd(binding: DataKeyBinding): string {
   return canonicalJson(["facegate-data-key", 1, KEK_VERSION, binding.subjectId, binding.keyVersion]);
-}
-
-/** Synchronous detached-signature check with a loaded libsodium; false on any malformed input. */
-export function verifySignature(sodium: Sodium, message: Uint8Array | string, signature: Uint8Array, publicKey: Uint8Array): boolean {
-  if (signature.length !== sodium.crypto_sign_BYTES || publicKey.length !== sodium.crypto_sign_PUBLICKEYBYTES) return false;
-  try {
-    return sodium.crypto_sign_verify_detached(signature, message, publicKey);
-  } catch {
-    return false;
-  }
-}
-
-/** Offline verification of a detached Ed25519 signature (receipts, audit exports). */
-export async function verifyDetached(options: { message: Uint8Array | string; signature: Uint8Array; publicKey: Uint8Array }): Promise<boolean> {
-  return verifySignature(await loadSodium(), options.message, options.signature, options.publicKey);
 }

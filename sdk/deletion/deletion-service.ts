@@ -13,7 +13,8 @@
 import { randomUUID } from "node:crypto";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { ConsentEndReason, ConsentRegistry } from "../consent/consent-registry.js";
-import type { Signer } from "../crypto/key-hierarchy.js";
+import type { Signer } from "../crypto/keys.js";
+
 import { FacegateError } from "../errors.js";
 import type { EventRecorder } from "../events/event.js";
 import type { Logger } from "../log/logger.js";
@@ -21,7 +22,8 @@ import { type Db, checkpointTruncate } from "../store/database.js";
 import { recordEvent } from "../store/record-event.js";
 import type { Clock } from "../time/clock.js";
 import type { TemplateVault } from "../vault/template-vault.js";
-import { type DeletionReceipt, type DeletionTrigger, RECEIPT_FORMAT, signReceipt } from "./receipt.js";
+import { type DeletionReceipt, type DeletionTrigger, RECEIPT_FORMAT } from "../protocol/index.js";
+import { signReceipt } from "../crypto/signatures.js";
 
 export interface DeletionServiceOptions {
   db: Db;

@@ -8,8 +8,7 @@
  * none: the document is still written, and verification says the tail is unsigned.
  */
 import { TransportError } from "../errors.js";
-import { AUDIT_EXPORT_FORMAT, type AuditCheckpoint, type AuditEntry, type AuditExport } from "../audit/audit-types.js";
-import type { AuditExportResult } from "../transport/contract.js";
+import { AUDIT_EXPORT_FORMAT, type AuditCheckpoint, type AuditEntry, type AuditExport, type AuditExportResult } from "../protocol/index.js";
 
 export interface AuditDownloadOptions {
   /** Sends one `audit.export` command and returns its verified result (or throws). */

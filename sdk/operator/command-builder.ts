@@ -2,10 +2,10 @@
  * Builds and signs commands on the operator side.
  */
 import { randomUUID } from "node:crypto";
-import { signCommand } from "../commands/envelope.js";
+import { signCommand } from "../crypto/signatures.js";
 import { loadSodium } from "../crypto/sodium.js";
 import { systemClock, type Clock } from "../time/clock.js";
-import type { CommandBodies, CommandEnvelope, CommandType } from "../transport/contract.js";
+import type { CommandBodies, CommandEnvelope, CommandType } from "../protocol/index.js";
 
 export interface SigningKey {
   keyId: string;

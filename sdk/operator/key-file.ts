@@ -6,7 +6,8 @@
  */
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { KeyError } from "../errors.js";
-import { type Ed25519KeyPair, ED25519_PUBLIC_KEY_BYTES, fromBase64, generateEd25519KeyPair, keyIdFor, toBase64 } from "../commands/keys.js";
+import { type Ed25519KeyPair, ED25519_PUBLIC_KEY_BYTES, generateEd25519KeyPair, keyIdFor } from "../crypto/keys.js";
+import { fromBase64, toBase64 } from "../protocol/index.js";
 
 export interface OperatorKeyFile {
   v: 1;

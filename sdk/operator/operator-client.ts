@@ -7,26 +7,14 @@
  * topic (a forgery, the answer to someone else's request reusing the id) is ignored.
  */
 import { randomUUID } from "node:crypto";
-import { canonicalJson, sha256Hex } from "../commands/canonical.js";
-import { verifyResultSignature } from "../commands/envelope.js";
+import { canonicalJson, type CommandEnvelope, type CommandResultMessage, type CommandType, DEFAULT_TOPIC_PREFIX, type EventCategory, type EventMessage, fleetFilter, type GateStateMessage, gateTopics, type NoticeMessage, parseTopic } from "../protocol/index.js";
+import { sha256Hex } from "../crypto/hash.js";
+import { verifyResultSignature } from "../crypto/signatures.js";
 import { loadSodium } from "../crypto/sodium.js";
 import { TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import { MqttConnection, type BackoffOptions } from "../transport/connection.js";
-import {
-  type CommandEnvelope,
-  type CommandResultMessage,
-  type CommandType,
-  DEFAULT_TOPIC_PREFIX,
-  type EventCategory,
-  type EventMessage,
-  type GateStateMessage,
-  type NoticeMessage,
-  encodePayload,
-  fleetFilter,
-  gateTopics,
-  parseTopic,
-} from "../transport/contract.js";
+import { encodePayload } from "../transport/encode-payload.js";
 import { DuplicateFilter } from "./duplicate-filter.js";
 
 export interface OperatorClientOptions {

@@ -4,7 +4,7 @@
  * ask builds a new command, so a new id) until an answer arrives, at most `attempts` times.
  */
 import { TransportError } from "../errors.js";
-import type { CommandResultMessage, CommandType } from "../transport/contract.js";
+import type { CommandResultMessage, CommandType } from "../protocol/index.js";
 
 export async function untilAnswered<T extends CommandType>(
   ask: () => Promise<CommandResultMessage<T>>,

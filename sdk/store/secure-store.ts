@@ -17,7 +17,7 @@ import { consentMigrations } from "../consent/consent-migrations.js";
 import { type ConsentPolicy, resolvePolicy } from "../consent/consent-policy.js";
 import { ConsentRegistry } from "../consent/consent-registry.js";
 import { bindDeviceKeys, checkDeviceKeys, deviceKeysMigrations } from "../crypto/device-key-binding.js";
-import { type DevicePublicKeys, KeyHierarchy, type Signer } from "../crypto/key-hierarchy.js";
+import { type DevicePublicKeys, type DeviceSigner, KeyHierarchy } from "../crypto/key-hierarchy.js";
 import type { KeyProvider } from "../crypto/key-provider.js";
 import { deletionMigrations } from "../deletion/deletion-migrations.js";
 import { DeletionService } from "../deletion/deletion-service.js";
@@ -69,7 +69,8 @@ export interface SecureStore {
   db: Db;
   keys: KeyHierarchy;
   publicKeys: DevicePublicKeys;
-  signer: Signer;
+  signer: DeviceSigner;
+
   audit: AuditLog;
   consents: ConsentRegistry;
   vault: TemplateVault;

@@ -4,7 +4,7 @@
  * policy changes are audited).
  */
 import type { AuditLog } from "../audit/audit-log.js";
-import { canonicalJson } from "../crypto/canonical.js";
+import { canonicalJson } from "../protocol/index.js";
 import type { ConsentPolicy } from "../consent/consent-policy.js";
 import type { Db, MigrationSet } from "./database.js";
 

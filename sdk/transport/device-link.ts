@@ -15,16 +15,8 @@
 import { silentLogger, type Logger } from "../log/logger.js";
 import type { Clock } from "../time/clock.js";
 import { MqttConnection, type BackoffOptions } from "./connection.js";
-import {
-  type CommandResultMessage,
-  type GateAddress,
-  type GateStateMessage,
-  type GateTopics,
-  type NoticeMessage,
-  TOPIC_RULES,
-  encodePayload,
-  gateTopics,
-} from "./contract.js";
+import { type CommandResultMessage, type GateAddress, type GateStateMessage, type GateTopics, type NoticeMessage, TOPIC_RULES, gateTopics } from "../protocol/index.js";
+import { encodePayload } from "./encode-payload.js";
 import type { Outbox } from "./outbox.js";
 import { OutboxPublisher } from "./outbox-publisher.js";
 

@@ -12,7 +12,7 @@
  */
 import { silentLogger, type Logger } from "../log/logger.js";
 import type { MqttConnection } from "./connection.js";
-import type { GateTopics } from "./contract.js";
+import type { GateTopics } from "../protocol/index.js";
 import type { Outbox } from "./outbox.js";
 
 export interface OutboxPublisherOptions {

@@ -22,7 +22,7 @@ import type { EventRecorder, FacegateEvent } from "../events/event.js";
 import { TransportError } from "../errors.js";
 import type { Db, MigrationSet } from "../store/database.js";
 import type { Clock } from "../time/clock.js";
-import { EVENT_CATEGORIES, type EventCategory, type EventMessage, type GateAddress } from "./contract.js";
+import { EVENT_CATEGORIES, type EventCategory, type EventMessage, type GateAddress } from "../protocol/index.js";
 
 export const outboxMigrations: MigrationSet = {
   module: "outbox",

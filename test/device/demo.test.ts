@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../device/cli/main.js";
 import type { CliIo } from "../../device/cli/cli-io.js";
 import type { DemoReport } from "../../device/demo/run-demo.js";
-import { facesAvailable, facesDir } from "../support/faces.js";
+import { facesAvailable, facesDir, repoRoot } from "../support/faces.js";
+import { normalizeText } from "../support/normalize-output.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fg-demo-"));
 
@@ -96,4 +97,13 @@ describe.skipIf(!facesAvailable)("facegate demo", () => {
     expect(await main(["demo", "--faces", "no-such-folder"], a)).toBe(3);
     expect(a.stderr.join("\n")).toMatch(/face fixtures not found at .*no-such-folder/);
   });
+});
+
+describe.skipIf(!facesAvailable)("facegate demo, as printed", () => {
+  it("prints the same steps and outcomes as the pinned run (test/golden/demo-output.txt)", async () => {
+    const a = io();
+    const code = await main(["demo"], a);
+    const printed = `${normalizeText([...a.stdout, ...a.stderr.map((t) => `stderr: ${t}`)].join("\n"))}\nexit ${code}\n`;
+    expect(printed).toBe(readFileSync(join(repoRoot, "test", "golden", "demo-output.txt"), "utf8"));
+  }, 120_000);
 });

@@ -4,13 +4,14 @@
  * deletion receipts, gallery index and ONNX face pipeline on the fixture photos. The
  * pipeline is loaded once and shared.
  */
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultModelsDir } from "../../models/manifest.js";
 import { type FacePipeline, createFacePipeline } from "../../sdk/vision/index.js";
-import { loadScenarioFile, simulateScenario, type ScenarioResult } from "../../simulator/scenario-runner.js";
+import { loadScenarioFile, simulateScenario, type ScenarioResult } from "../../device/scenario/scenario-runner.js";
 import { facesAvailable, facesDir, repoRoot } from "../support/faces.js";
+import { scenarioStream } from "../support/normalize-output.js";
 
 const dir = join(repoRoot, "simulator", "scenarios");
 const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
@@ -41,6 +42,10 @@ describe("scenario files on the real gate", () => {
       const scenario = await loadScenarioFile(join(dir, file));
       const result = await simulateScenario(scenario, { facesDir, pipeline });
       expect(result.passed, explain(result)).toBe(true);
+      // The event stream is pinned (test/golden, written by test/support/write-golden.ts):
+      // a refactoring must leave it identical; an intended change rewrites the golden file.
+      expect(scenarioStream(result)).toBe(readFileSync(join(repoRoot, "test", "golden", "scenarios", file.replace(/\.json$/, ".stream.json")), "utf8").trimEnd());
+
     });
   }
 });

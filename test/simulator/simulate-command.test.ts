@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { run } from "../../device/cli/commands/simulate.js";
 import type { CliIo } from "../../device/cli/cli-io.js";
-import { loadScenarioFile, simulateScenario } from "../../simulator/scenario-runner.js";
+import { loadScenarioFile, simulateScenario } from "../../device/scenario/scenario-runner.js";
 import { repoRoot } from "../support/faces.js";
 
 function io(): CliIo & { outText: string[]; errText: string[] } {

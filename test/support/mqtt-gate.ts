@@ -10,13 +10,13 @@
  * on one shared broker (Mosquitto in CI) never see each other's traffic or client ids.
  */
 import { randomBytes } from "node:crypto";
-import { type Ed25519KeyPair, generateEd25519KeyPair, toBase64 } from "../../sdk/commands/keys.js";
+import { type Ed25519KeyPair, generateEd25519KeyPair } from "../../sdk/crypto/keys.js";
+import { type CommandBodies, type CommandResultMessage, type CommandType, gateTopics, toBase64 } from "../../sdk/protocol/index.js";
 import { buildCommand } from "../../sdk/operator/command-builder.js";
 import { OperatorClient } from "../../sdk/operator/operator-client.js";
 import { untilAnswered } from "../../sdk/operator/until-answered.js";
-import { type CommandBodies, type CommandResultMessage, type CommandType, gateTopics } from "../../sdk/transport/contract.js";
 import type { FacePipeline } from "../../sdk/vision/index.js";
-import { type SimulatedGate, buildSimulatedGate } from "../../simulator/simulated-gate.js";
+import { type SimulatedGate, buildSimulatedGate } from "../../device/scenario/simulated-gate.js";
 import { type TestBroker, clearRetained } from "./broker.js";
 
 export interface MqttGate {

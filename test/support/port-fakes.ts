@@ -74,7 +74,8 @@ export class InMemoryPrivacyDesk implements PrivacyDesk {
   }
 
   giveConsent(personRef: string, details: GateConsentDetails): ConsentSummary {
-    if (details.noticeHash !== this.notice.hash) throw new ConsentError("consent_notice_outdated", "consent must reference the current notice");
+    if (details.noticeHash !== this.notice.hash) throw new ConsentError("notice_not_current", "consent must reference the current notice");
+
     const consent = { consentId: `c-${++this.n}`, expiresAt: details.at + this.termMs, details };
     this.consents.set(personRef, consent);
     return { consentId: consent.consentId, expiresAt: consent.expiresAt };

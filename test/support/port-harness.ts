@@ -13,7 +13,7 @@ import { createLogger, MemoryLogSink } from "../../sdk/log/logger.js";
 import { type Db, openDatabase } from "../../sdk/store/database.js";
 import { ManualClock } from "../../sdk/time/clock.js";
 import { SimulatedHardware } from "../../simulator/sim-hardware.js";
-import { DEFAULT_SIM_START } from "../../simulator/simulated-gate.js";
+import { DEFAULT_SIM_START } from "../../device/scenario/simulated-gate.js";
 
 export interface PortHarness {
   gateId: string;

@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConfigError } from "../../../sdk/errors.js";
-import { defaultFacesDir } from "../../../simulator/simulated-gate.js";
+import { defaultFacesDir } from "../../scenario/simulated-gate.js";
 import { DEMO_GATE, DEMO_SITE } from "../../demo/demo-cast.js";
 import { formatSummary, stepPrinter } from "../../demo/demo-report.js";
 import { runDemo } from "../../demo/run-demo.js";

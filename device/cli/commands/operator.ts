@@ -16,21 +16,12 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { toBase64 } from "../../../sdk/commands/keys.js";
+import { COMMAND_TYPES, type CommandBodies, type CommandResultMessage, type CommandType, DEFAULT_TOPIC_PREFIX, EVENT_CATEGORIES, type EventCategory, toBase64 } from "../../../sdk/protocol/index.js";
 import { loadSodium } from "../../../sdk/crypto/sodium.js";
 import { downloadAuditLog } from "../../../sdk/operator/audit-download.js";
 import { buildCommand } from "../../../sdk/operator/command-builder.js";
 import { generateOperatorKey, parsePublicKeyArg, readOperatorKeyFile, writeOperatorKeyFile } from "../../../sdk/operator/key-file.js";
 import { OperatorClient } from "../../../sdk/operator/operator-client.js";
-import {
-  COMMAND_TYPES,
-  type CommandBodies,
-  type CommandResultMessage,
-  type CommandType,
-  DEFAULT_TOPIC_PREFIX,
-  EVENT_CATEGORIES,
-  type EventCategory,
-} from "../../../sdk/transport/contract.js";
 import { type ParsedArgs, intValue, parseArgs, requireValue } from "../args.js";
 import { type CliIo, EXIT, UsageError } from "../cli-io.js";
 import { run as runAudit } from "./audit.js";

@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { readPublicKey } from "../../../sdk/crypto/public-key-input.js";
-import { type DeletionReceipt, verifyReceipt } from "../../../sdk/deletion/receipt.js";
+import { type DeletionReceipt } from "../../../sdk/protocol/index.js";
+import { verifyReceipt } from "../../../sdk/crypto/signatures.js";
 import { parseArgs, requireValue } from "../args.js";
 import { type CliIo, EXIT, UsageError } from "../cli-io.js";
 

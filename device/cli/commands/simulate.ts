@@ -7,9 +7,8 @@
  * simulated hardware. Without usable face models, a scenario that needs face reports
  * what is missing and fails.
  */
-import { loadScenarioFile, simulateScenario, type ScenarioResult } from "../../../simulator/scenario-runner.js";
-import type { SimulatedGateOptions } from "../../../simulator/simulated-gate.js";
-import { defaultFacesDir } from "../../../simulator/simulated-gate.js";
+import { loadScenarioFile, simulateScenario, type ScenarioResult } from "../../scenario/scenario-runner.js";
+import { defaultFacesDir, type SimulatedGateOptions } from "../../scenario/simulated-gate.js";
 import { parseArgs, requireValue } from "../args.js";
 import { type CliIo, EXIT } from "../cli-io.js";
 import { resolve } from "node:path";

@@ -13,11 +13,10 @@
  *   (L4, L6); the processor's result guard checks results again.
  */
 import type { AccessStore } from "../../access/access-store.js";
-import type { DeletionReceipt } from "../../deletion/receipt.js";
 import { ConfigError, FacegateError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { SecureStore } from "../../store/secure-store.js";
-import type { NoticeMessage, SignedDocument } from "../../transport/contract.js";
+import type { NoticeMessage } from "../../protocol/index.js";
 import type { CommandProcessor } from "../processor.js";
 
 /** The parts of sdk/access's AccessStore the handlers use (people, credentials, policies). */
@@ -88,11 +87,6 @@ export async function refuseFaceOnly<T>(fn: () => T | Promise<T>): Promise<T> {
 export function asFaceOnly(err: unknown): unknown {
   if (err instanceof ConfigError && err.details["requirement"] === "L2") return new FacegateError(FACE_ONLY_CODE, err.message, { ...err.details });
   return err;
-}
-
-/** A deletion receipt as the contract's SignedDocument. */
-export function signedDocument(receipt: DeletionReceipt): SignedDocument {
-  return { ...receipt };
 }
 
 /** Whether the subject holds anything the deletion path must end: face data or an open consent. */

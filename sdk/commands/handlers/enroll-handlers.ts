@@ -23,7 +23,7 @@
 import { FacegateError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { MAX_TEMPLATES_PER_SUBJECT } from "../../vault/template-vault.js";
-import type { CommandResults } from "../../transport/contract.js";
+import type { CommandResults } from "../../protocol/index.js";
 import type { AnalyzedPhotoFace, DeviceHandlerDeps, HandlerRegistry, PhotoAnalyzer } from "./deps.js";
 import { requireConsentAtGate } from "./privacy-handlers.js";
 

@@ -22,16 +22,16 @@ import { type PersonInput, parseRights } from "../../access/person-input.js";
 import { ConfigError, FacegateError, NotFoundError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { type CredentialRecord, assertNotFaceOnly } from "../../policy/rights.js";
-import type { CommandBodies, CommandResults, ScheduleWindow, SignedDocument } from "../../transport/contract.js";
+import type { CommandBodies, CommandResults, ScheduleWindow } from "../../protocol/index.js";
 import type { CommandContext } from "../processor.js";
-import { type DeviceHandlerDeps, type HandlerRegistry, asFaceOnly, holdsPrivacyData, refuseFaceOnly, signedDocument } from "./deps.js";
+import { type DeviceHandlerDeps, type HandlerRegistry, asFaceOnly, holdsPrivacyData, refuseFaceOnly } from "./deps.js";
 import type { PersonFlags } from "./person-flags.js";
 
 /** `at` this close to now counts as now (operator and device clocks differ a little). */
 export const END_ACCESS_TOLERANCE_MS = 5 * 60_000;
 
-export type PersonUpsertResult = CommandResults["person.upsert"] & { keypadCode?: string };
-export type PersonEndAccessResult = CommandResults["person.end_access"] & { receipt?: SignedDocument };
+export type PersonUpsertResult = CommandResults["person.upsert"];
+export type PersonEndAccessResult = CommandResults["person.end_access"];
 
 export function registerPersonHandlers(processor: HandlerRegistry, deps: DeviceHandlerDeps, flags: PersonFlags, log: Logger): void {
   processor.registerHandler("person.upsert", {
@@ -152,7 +152,7 @@ function endAccess(deps: DeviceHandlerDeps, flags: PersonFlags, log: Logger, bod
     details: { commandId: ctx.commandId, personRemoved: person !== null, ...(receipt ? { receiptId: receipt.receiptId } : {}) },
   });
   log.info("access ended", { personRef, receiptId: receipt?.receiptId ?? null });
-  return { personRef, endedAt: ctx.now, ...(receipt ? { receipt: signedDocument(receipt) } : {}) };
+  return { personRef, endedAt: ctx.now, ...(receipt ? { receipt } : {}) };
 }
 
 /**

@@ -12,7 +12,7 @@
 import { ConfigError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { type GatePolicy, parseGatePolicies, parseGatePolicy } from "../../policy/gate-policy.js";
-import type { CommandBodies } from "../../transport/contract.js";
+import type { CommandBodies } from "../../protocol/index.js";
 import { type DeviceHandlerDeps, type HandlerRegistry, asFaceOnly } from "./deps.js";
 
 export function registerPolicyHandlers(processor: HandlerRegistry, deps: DeviceHandlerDeps, log: Logger): void {

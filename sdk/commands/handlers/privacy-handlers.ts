@@ -14,9 +14,9 @@ import type { ConsentRecord } from "../../consent/consent-registry.js";
 import type { ProcessingNotice } from "../../consent/notice.js";
 import { ConsentError, NotFoundError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
-import type { CommandBodies, NoticeMessage } from "../../transport/contract.js";
+import type { CommandBodies, NoticeMessage } from "../../protocol/index.js";
 import type { CommandContext } from "../processor.js";
-import { type DeviceHandlerDeps, type HandlerRegistry, signedDocument } from "./deps.js";
+import type { DeviceHandlerDeps, HandlerRegistry } from "./deps.js";
 import type { PersonFlags } from "./person-flags.js";
 
 /** Notice language when the operator names none: the residents' language in this market. */
@@ -51,7 +51,7 @@ export function registerPrivacyHandlers(processor: HandlerRegistry, deps: Device
     handle: (body, ctx) => {
       if (body.consentId !== undefined) consentOf(deps, body.subjectRef, body.consentId);
       const receipt = store.deletion.withdrawConsent({ subjectId: body.subjectRef, actor: ctx.keyId });
-      return { subjectRef: body.subjectRef, withdrawnAt: receipt.at, receipt: signedDocument(receipt) };
+      return { subjectRef: body.subjectRef, withdrawnAt: receipt.at, receipt };
     },
   });
 
@@ -65,7 +65,7 @@ export function registerPrivacyHandlers(processor: HandlerRegistry, deps: Device
         subject: body.subjectRef,
         details: { commandId: ctx.commandId, receiptId: receipt.receiptId, reason: body.reason, ...(body.reference !== undefined ? { reference: body.reference } : {}) },
       });
-      return { subjectRef: body.subjectRef, receipt: signedDocument(receipt) };
+      return { subjectRef: body.subjectRef, receipt };
     },
   });
 }

@@ -11,9 +11,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultModelsDir } from "../../../models/manifest.js";
-import type { CommandBodies } from "../../../sdk/transport/contract.js";
+import type { CommandBodies } from "../../../sdk/protocol/index.js";
 import { type FacePipeline, createFacePipeline } from "../../../sdk/vision/index.js";
-import { findLeaks } from "../../../simulator/scenario-runner.js";
+import { findLeaks } from "../../../device/scenario/scenario-runner.js";
 import { startTestBroker, type TestBroker } from "../../support/broker.js";
 import { facePath, facesAvailable } from "../../support/faces.js";
 import { type MqttGate, startMqttGate } from "../../support/mqtt-gate.js";

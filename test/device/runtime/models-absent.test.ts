@@ -18,8 +18,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { defaultModelsDir, loadManifest, MODEL_NAMES } from "../../../models/manifest.js";
 import { TEXT } from "../../../sdk/gate/display-texts.js";
-import { findLeaks } from "../../../simulator/scenario-runner.js";
-import { buildSimulatedGate } from "../../../simulator/simulated-gate.js";
+import { findLeaks } from "../../../device/scenario/scenario-runner.js";
+import { buildSimulatedGate } from "../../../device/scenario/simulated-gate.js";
 import { facePath, facesAvailable } from "../../support/faces.js";
 
 const RESIDENT = { personRef: "p-res-0202", card: "C0FFEE0202", code: "202", pin: "615284" };

@@ -22,8 +22,8 @@ import { TEXT } from "../../../sdk/gate/display-texts.js";
 import { MemoryLogSink, createLogger } from "../../../sdk/log/logger.js";
 import { type FacePipeline, DEFAULT_MATCH_THRESHOLD, LIVENESS_THRESHOLD, cosineSimilarity, createFacePipeline } from "../../../sdk/vision/index.js";
 import { decodeToRgbFrame } from "../../../simulator/devices/sim-camera.js";
-import { findLeaks } from "../../../simulator/scenario-runner.js";
-import { type SimulatedGate, buildSimulatedGate } from "../../../simulator/simulated-gate.js";
+import { findLeaks } from "../../../device/scenario/scenario-runner.js";
+import { type SimulatedGate, buildSimulatedGate } from "../../../device/scenario/simulated-gate.js";
 import { dbFiles, findBytes, float32Bytes, tableCounts, windows } from "../../support/db-files.js";
 import { facePath, facesAvailable, facesDir } from "../../support/faces.js";
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { verifyAuditExport } from "../../../sdk/audit/audit-verify.js";
-import type { AuditExport } from "../../../sdk/audit/audit-types.js";
-import { entryHash } from "../../../sdk/audit/audit-types.js";
-import type { AuditSink, DeviceSigner } from "../../../sdk/commands/ports.js";
+import type { AuditExport } from "../../../sdk/protocol/index.js";
+import { entryHash } from "../../../sdk/audit/entry-hash.js";
+import type { AuditSink } from "../../../sdk/commands/ports.js";
+import type { Signer as DeviceSigner } from "../../../sdk/crypto/keys.js";
 import { openFixture } from "../../support/secure-store-fixture.js";
 
 async function withEntries(n: number, checkpointEvery = 100) {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateBody } from "../../../sdk/commands/bodies.js";
-import { canonicalJson } from "../../../sdk/commands/canonical.js";
+import { canonicalJson, validateBody } from "../../../sdk/protocol/index.js";
 
 describe("canonical JSON", () => {
   it("sorts keys at every level, has no whitespace, and keeps array order", () => {

@@ -4,12 +4,12 @@
  */
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyResultSignature } from "../../../sdk/commands/envelope.js";
-import { generateEd25519KeyPair } from "../../../sdk/commands/keys.js";
+import { verifyResultSignature } from "../../../sdk/crypto/signatures.js";
+import { generateEd25519KeyPair } from "../../../sdk/crypto/keys.js";
 import { loadSodium } from "../../../sdk/crypto/sodium.js";
 import { buildCommand } from "../../../sdk/operator/command-builder.js";
 import { OperatorClient } from "../../../sdk/operator/operator-client.js";
-import { type CommandResultMessage, gateTopics } from "../../../sdk/transport/contract.js";
+import { type CommandResultMessage, gateTopics } from "../../../sdk/protocol/index.js";
 import { DeviceLink } from "../../../sdk/transport/device-link.js";
 import { clearRetained, startTestBroker, type TestBroker } from "../../support/broker.js";
 import { type Harness, identity, makeHarness } from "./harness.js";

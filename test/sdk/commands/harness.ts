@@ -1,9 +1,13 @@
 /** A device-side command stack on an in-memory database, with a manual clock and real keys. */
 import { registerBuiltinHandlers } from "../../../sdk/commands/builtin-handlers.js";
-import { type Ed25519KeyPair, ed25519Signer, generateEd25519KeyPair, toBase64 } from "../../../sdk/commands/keys.js";
+import { type Ed25519KeyPair, ed25519Signer, generateEd25519KeyPair, verifyDetached } from "../../../sdk/crypto/keys.js";
+import { type AuditEntry, toBase64 } from "../../../sdk/protocol/index.js";
 import { commandsMigrations } from "../../../sdk/commands/migrations.js";
 import { OperatorRegistry } from "../../../sdk/commands/operator-registry.js";
-import { MemoryAuditSink, type DeviceSigner } from "../../../sdk/commands/ports.js";
+import { AuditLog } from "../../../sdk/audit/audit-log.js";
+import { auditMigrations } from "../../../sdk/audit/audit-migrations.js";
+import { loadSodium } from "../../../sdk/crypto/sodium.js";
+import type { DeviceSigner } from "../../../sdk/crypto/key-hierarchy.js";
 import { CommandProcessor } from "../../../sdk/commands/processor.js";
 import { openDatabase, type Db } from "../../../sdk/store/database.js";
 import { ManualClock } from "../../../sdk/time/clock.js";
@@ -11,10 +15,17 @@ import { outboxMigrations } from "../../../sdk/transport/outbox.js";
 
 export const identity = { site: "estate-7", gate: "north" };
 
+/** The real audit log, with a helper to find entries by type. */
+export class InspectableAuditLog extends AuditLog {
+  ofType(type: string): AuditEntry[] {
+    return this.entries().filter((e) => e.type === type);
+  }
+}
+
 export interface Harness {
   db: Db;
   clock: ManualClock;
-  audit: MemoryAuditSink;
+  audit: InspectableAuditLog;
   registry: OperatorRegistry;
   processor: CommandProcessor;
   deviceKey: Ed25519KeyPair;
@@ -25,16 +36,18 @@ export interface Harness {
 }
 
 export async function makeHarness(opts: { path?: string; clock?: ManualClock; keys?: Pick<Harness, "deviceKey" | "admin" | "operator" | "auditor"> } = {}): Promise<Harness> {
-  const db = openDatabase({ path: opts.path ?? ":memory:", migrations: [outboxMigrations, commandsMigrations] });
+  const db = openDatabase({ path: opts.path ?? ":memory:", migrations: [auditMigrations, outboxMigrations, commandsMigrations] });
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 2, 1, 9));
-  const audit = new MemoryAuditSink();
   const keys = opts.keys ?? {
     deviceKey: await generateEd25519KeyPair(),
     admin: await generateEd25519KeyPair(),
     operator: await generateEd25519KeyPair(),
     auditor: await generateEd25519KeyPair(),
   };
-  const signer = await ed25519Signer(keys.deviceKey.secretKey);
+  const sodium = await loadSodium();
+  const base = await ed25519Signer(keys.deviceKey.secretKey);
+  const signer: DeviceSigner = { ...base, verify: (m, s, pk) => verifyDetached(sodium, s, m, pk ?? base.publicKey) };
+  const audit = new InspectableAuditLog({ db, signer, clock });
   const registry = new OperatorRegistry({ db, clock, audit });
   registry.enrollFromConfig([
     { publicKey: toBase64(keys.admin.publicKey), role: "admin", label: "estate office" },

@@ -1,9 +1,10 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { KeyHierarchy, keyIdOf, verifyDetached } from "../../../sdk/crypto/key-hierarchy.js";
-import { FileKeyProvider, type KeyProvider, MemoryKeyProvider } from "../../../sdk/crypto/key-provider.js";
+import { KeyHierarchy } from "../../../sdk/crypto/key-hierarchy.js";
+import { keyIdFor, verifyDetached } from "../../../sdk/crypto/keys.js";
 import { loadSodium } from "../../../sdk/crypto/sodium.js";
+import { FileKeyProvider, type KeyProvider, MemoryKeyProvider } from "../../../sdk/crypto/key-provider.js";
 import { KeyError } from "../../../sdk/errors.js";
 import { tempDir } from "../../support/secure-store-fixture.js";
 
@@ -19,7 +20,7 @@ describe("device keys", () => {
     const b = await KeyHierarchy.fromProvider({ provider: new FileKeyProvider({ path }), create: true });
     expect(readFileSync(path).equals(bytes)).toBe(true); // never overwritten
     expect(b.publicKeys.keyId).toBe(a.publicKeys.keyId);
-    expect(a.publicKeys.keyId).toBe(keyIdOf(a.publicKeys.signingPublicKey));
+    expect(a.publicKeys.keyId).toBe(keyIdFor(a.publicKeys.signingPublicKey));
     expect(Buffer.from(a.publicKeys.boxPublicKey).equals(Buffer.from(b.publicKeys.boxPublicKey))).toBe(true);
     a.close();
     b.close();
@@ -55,7 +56,7 @@ describe("device keys", () => {
     expect(handed[0]!.every((b) => b === 0)).toBe(true);
     const sig = keys.signer.sign("hello");
     expect(keys.signer.verify("hello", sig)).toBe(true);
-    expect(await verifyDetached({ message: "hello", signature: sig, publicKey: keys.publicKeys.signingPublicKey })).toBe(true);
+    expect(verifyDetached(await loadSodium(), sig, "hello", keys.publicKeys.signingPublicKey)).toBe(true);
     expect(keys.signer.verify("hellO", sig)).toBe(false);
     keys.close();
     expect(() => keys.signer.sign("x")).toThrow(/closed/);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { verifyAuditExport } from "../../../sdk/audit/audit-verify.js";
-import { verifyReceipt } from "../../../sdk/deletion/receipt.js";
+import { verifyReceipt } from "../../../sdk/crypto/signatures.js";
 import { DAY, type Fixture, consentInput, embedding, openFixture } from "../../support/secure-store-fixture.js";
 
 function enroll(f: Fixture, subjectId: string, seed: number, over: Parameters<typeof consentInput>[2] = {}): void {

@@ -5,7 +5,8 @@
  * edges: operator invitations, timeouts, retries, failures and a gate without a desk.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { ConsentError } from "../../../sdk/errors.js";
+import { FacegateError } from "../../../sdk/errors.js";
+
 import type { CameraFrame } from "../../../sdk/hal/camera.js";
 import type { FaceAnalysis, FaceAnalyzer, ProcessingNotice } from "../../../sdk/gate/ports.js";
 import { type PortHarness, buildPortHarness } from "../../support/port-harness.js";
@@ -30,7 +31,8 @@ class OneFaceAnalyzer implements FaceAnalyzer {
 
 class BrokenNoticeDesk extends InMemoryPrivacyDesk {
   override currentNotice(): ProcessingNotice {
-    throw new ConsentError("notice_unavailable", "no notice loaded");
+    throw new FacegateError("notice_unavailable", "no notice loaded");
+
   }
 }
 

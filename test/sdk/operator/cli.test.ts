@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../../device/cli/main.js";
 import type { CliIo } from "../../../device/cli/cli-io.js";
-import { toBase64 } from "../../../sdk/commands/keys.js";
+import { toBase64 } from "../../../sdk/protocol/index.js";
 import { readOperatorKeyFile } from "../../../sdk/operator/key-file.js";
 import { DeviceLink } from "../../../sdk/transport/device-link.js";
 import { clearRetained, startTestBroker, type TestBroker } from "../../support/broker.js";
@@ -70,12 +70,17 @@ describe("facegate operator", () => {
     expect(doc.device.keyId).toBe(h.deviceKey.keyId);
     expect(doc.entries.length).toBeGreaterThan(5);
     expect(JSON.stringify(doc.entries)).toContain(info.keyId); // the key that acted is named (L12)
-    // This command stack keeps a plain in-memory audit sink, not the hash-chained signed log:
-    // the offline check refuses it instead of passing (the signed path: test/device/demo.test.ts).
-    expect(doc.checkpoints).toEqual([]);
+    // The command stack keeps the real hash-chained, signed log: the export verifies offline,
+    // and the same export with one entry altered does not.
+    expect(doc.checkpoints.length).toBeGreaterThan(0);
     const check = io();
-    expect(await main(["operator", "verify-audit", "audit.json", "--device-key", toBase64(h.deviceKey.publicKey)], check)).toBe(5);
-    expect(check.stderr.join("\n")).toMatch(/does NOT verify/);
+    expect(await main(["operator", "verify-audit", "audit.json", "--device-key", toBase64(h.deviceKey.publicKey)], check), check.stderr.join("\n")).toBe(0);
+    const altered = { ...doc, entries: doc.entries.map((e, i) => (i === 2 ? { ...(e as object), actor: "someone-else" } : e)) };
+    writeFileSync(join(dir, "altered.json"), JSON.stringify(altered));
+    const bad = io();
+    expect(await main(["operator", "verify-audit", "altered.json", "--device-key", toBase64(h.deviceKey.publicKey)], bad)).toBe(5);
+    expect(bad.stderr.join("\n")).toMatch(/does NOT verify/);
+
   });
 
   it("gives clear usage errors", async () => {

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { toBase64 } from "../../../sdk/commands/keys.js";
+import { toBase64 } from "../../../sdk/protocol/index.js";
 import { generateOperatorKey, parsePublicKeyArg, readOperatorKeyFile, writeOperatorKeyFile } from "../../../sdk/operator/key-file.js";
 import { DuplicateFilter } from "../../../sdk/operator/duplicate-filter.js";
 

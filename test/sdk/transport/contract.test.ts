@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { COMMAND_ROLES, COMMAND_TYPES, EVENT_CATEGORIES, TOPIC_RULES, gateTopics, parseTopic } from "../../../sdk/transport/contract.js";
-import { BODY_VALIDATORS } from "../../../sdk/commands/bodies.js";
+import { COMMAND_BODY_SCHEMAS, COMMAND_ROLES, COMMAND_TYPES, EVENT_CATEGORIES, gateTopics, parseTopic, TOPIC_RULES } from "../../../sdk/protocol/index.js";
 
 describe("topic contract v1", () => {
   const t = gateTopics({ prefix: "acme/estates", site: "estate-7", gate: "north_2" });
@@ -37,7 +36,8 @@ describe("topic contract v1", () => {
     expect(Object.values(TOPIC_RULES).every((r) => r.qos === 1)).toBe(true);
     expect(Object.entries(TOPIC_RULES).filter(([, r]) => r.retain).map(([k]) => k)).toEqual(["state", "notice"]);
     for (const type of COMMAND_TYPES) {
-      expect(BODY_VALIDATORS[type], type).toBeTypeOf("function");
+      expect(COMMAND_BODY_SCHEMAS[type].type, type).toBe("object");
+
       expect(COMMAND_ROLES[type].length, type).toBeGreaterThan(0);
     }
     expect(COMMAND_ROLES["operator.key_add"]).toEqual(["admin"]);

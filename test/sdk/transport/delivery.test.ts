@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { OperatorClient } from "../../../sdk/operator/operator-client.js";
-import type { EventMessage } from "../../../sdk/transport/contract.js";
+import type { EventMessage } from "../../../sdk/protocol/index.js";
 import { mosquittoAvailable, type RestartableBroker, startRestartableBroker } from "../../support/broker.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -6,7 +6,7 @@ import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../../sdk/store/database.js";
 import { systemClock } from "../../../sdk/time/clock.js";
-import { type GateStateMessage, type NoticeMessage, gateTopics } from "../../../sdk/transport/contract.js";
+import { type GateStateMessage, type NoticeMessage, gateTopics } from "../../../sdk/protocol/index.js";
 import { DeviceLink } from "../../../sdk/transport/device-link.js";
 import { Outbox, outboxMigrations } from "../../../sdk/transport/outbox.js";
 import { clearRetained, startTestBroker, type TestBroker } from "../../support/broker.js";

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { type AccessStore, accessMigrations, createAccessStore, minimalPinHashing } from "../../../../sdk/access/index.js";
 import { registerBuiltinHandlers } from "../../../../sdk/commands/builtin-handlers.js";
 import { type DeviceHandlerDeps, type PhotoAnalyzer, deviceHandlerMigrations, registerDeviceHandlers } from "../../../../sdk/commands/handlers/index.js";
-import { type Ed25519KeyPair, generateEd25519KeyPair, toBase64 } from "../../../../sdk/commands/keys.js";
+import { type Ed25519KeyPair, generateEd25519KeyPair } from "../../../../sdk/crypto/keys.js";
+import { type CommandBodies, type CommandResultMessage, type CommandType, type NoticeMessage, toBase64 } from "../../../../sdk/protocol/index.js";
 import { commandsMigrations } from "../../../../sdk/commands/migrations.js";
 import { OperatorRegistry } from "../../../../sdk/commands/operator-registry.js";
 import { CommandProcessor } from "../../../../sdk/commands/processor.js";
@@ -19,7 +20,6 @@ import { MemoryLogSink, createLogger } from "../../../../sdk/log/logger.js";
 import { buildCommand } from "../../../../sdk/operator/command-builder.js";
 import { type SecureStore, openSecureStore } from "../../../../sdk/store/secure-store.js";
 import { ManualClock } from "../../../../sdk/time/clock.js";
-import type { CommandBodies, CommandResultMessage, CommandType, NoticeMessage } from "../../../../sdk/transport/contract.js";
 import { DAY, RecordingSink, START, sampleNotice, tempDir, testConfig } from "../../../support/secure-store-fixture.js";
 
 export { DAY, START };

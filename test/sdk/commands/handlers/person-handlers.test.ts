@@ -5,8 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PersonUpsertResult } from "../../../../sdk/commands/handlers/index.js";
-import { verifyReceipt } from "../../../../sdk/deletion/receipt.js";
-import type { CommandResultMessage } from "../../../../sdk/transport/contract.js";
+import { verifyReceipt } from "../../../../sdk/crypto/signatures.js";
+import type { CommandResultMessage } from "../../../../sdk/protocol/index.js";
 import { embedding } from "../../../support/secure-store-fixture.js";
 import { type HandlerHarness, consentBody, makeHandlerHarness } from "./handler-harness.js";
 

@@ -3,7 +3,7 @@
  * processor and secure store (L1, L3, L7, L8, L9, L10, L12).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { verifyReceipt } from "../../../../sdk/deletion/receipt.js";
+import { verifyReceipt } from "../../../../sdk/crypto/signatures.js";
 import { embedding, sampleNotice } from "../../../support/secure-store-fixture.js";
 import { DAY, type HandlerHarness, addResident, consentBody, makeHandlerHarness } from "./handler-harness.js";
 

@@ -12,22 +12,22 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type AccessStore, type PinHashing, interactivePinHashing, minimalPinHashing } from "../sdk/access/index.js";
-import type { ProcessingNoticeContent } from "../sdk/consent/notice.js";
-import { type EventRecorder, MemoryEventRecorder, teeRecorder } from "../sdk/events/event.js";
-import type { CameraFrame } from "../sdk/hal/camera.js";
-import { type Logger, MemoryLogSink, createLogger } from "../sdk/log/logger.js";
-import type { Db } from "../sdk/store/database.js";
-import { ManualClock } from "../sdk/time/clock.js";
-import type { GateController } from "../sdk/gate/gate-controller.js";
-import type { GateSettings } from "../sdk/gate/gate-settings.js";
-import type { FaceAnalysis, FaceAnalyzer, PrivacyDesk } from "../sdk/gate/ports.js";
-import { parseGatePolicies } from "../sdk/policy/gate-policy.js";
-import type { FacePipeline } from "../sdk/vision/index.js";
-import type { DeviceConfig } from "../device/config/device-config.js";
-import { type GateRuntime, startGateRuntime } from "../device/runtime/gate-runtime.js";
-import { SimulatedHardware } from "./sim-hardware.js";
-import { ManualTimers } from "./manual-timers.js";
+import { type AccessStore, type PinHashing, interactivePinHashing, minimalPinHashing } from "../../sdk/access/index.js";
+import type { ProcessingNoticeContent } from "../../sdk/consent/notice.js";
+import { type EventRecorder, MemoryEventRecorder, teeRecorder } from "../../sdk/events/event.js";
+import type { CameraFrame } from "../../sdk/hal/camera.js";
+import { type Logger, MemoryLogSink, createLogger } from "../../sdk/log/logger.js";
+import type { Db } from "../../sdk/store/database.js";
+import { ManualClock } from "../../sdk/time/clock.js";
+import type { GateController } from "../../sdk/gate/gate-controller.js";
+import type { GateSettings } from "../../sdk/gate/gate-settings.js";
+import type { FaceAnalysis, FaceAnalyzer, PrivacyDesk } from "../../sdk/gate/ports.js";
+import { parseGatePolicies } from "../../sdk/policy/gate-policy.js";
+import type { FacePipeline } from "../../sdk/vision/index.js";
+import type { DeviceConfig } from "../config/device-config.js";
+import { type GateRuntime, startGateRuntime } from "../runtime/gate-runtime.js";
+import { SimulatedHardware } from "../../simulator/sim-hardware.js";
+import { ManualTimers } from "../../simulator/manual-timers.js";
 
 /** The processing notice a simulated site publishes unless told otherwise (L3). */
 export const SIM_NOTICE: ProcessingNoticeContent = {
@@ -102,7 +102,7 @@ export interface SimulatedGate {
   close(): Promise<void>;
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export function defaultFacesDir(env: Record<string, string | undefined> = process.env): string {
   return env["FACEGATE_FACES"] ? resolve(env["FACEGATE_FACES"]) : resolve(repoRoot, "..", "shared", "faces");

@@ -1,13 +1,13 @@
 /**
- * The audit log's record formats (L8). These are a public contract: exports are
- * verified offline by third parties with `facegate audit verify`, so a change here is a
- * new `format` version, never an edit.
+ * The audit log's record formats (L8): entries, signed checkpoints and the export
+ * document. A public contract: exports are verified offline by third parties with
+ * `facegate audit verify`, so a change here is a new `format` version, never an edit.
  */
-import { canonicalJson, type JsonValue, sha256Hex } from "../crypto/canonical.js";
+import { canonicalJson, type JsonValue } from "./canonical-json.js";
 
 export const AUDIT_EXPORT_FORMAT = "facegate-audit/1";
 export const AUDIT_CHECKPOINT_FORMAT = "facegate-audit-checkpoint/1";
-/** prev_hash of the first entry. */
+/** prevHash of the first entry. */
 export const GENESIS_HASH = "0".repeat(64);
 
 export type AuditDetails = { [key: string]: JsonValue };
@@ -16,7 +16,7 @@ export interface AuditEntry {
   /** Position in the log, 1-based, without gaps. */
   seq: number;
   at: number;
-  /** e.g. `consent.given`, `vault.enrolled`, `deletion.completed`, `command.executed`. */
+  /** e.g. `consent.given`, `vault.enrolled`, `deletion.completed`, `command.accepted`. */
   type: string;
   /** Opaque reference of who caused it: an operator key id, `device`, `resident`... */
   actor: string | null;
@@ -45,13 +45,13 @@ export interface AuditExport {
   checkpoints: AuditCheckpoint[];
 }
 
-/** Hash of an entry: SHA-256 over the previous hash, a newline, and the canonical content. */
-export function entryHash(entry: Omit<AuditEntry, "hash">): string {
+/** The text an entry's hash covers: the previous hash, a newline, and the canonical content. */
+export function entryHashInput(entry: Omit<AuditEntry, "hash">): string {
   const content = { seq: entry.seq, at: entry.at, type: entry.type, actor: entry.actor, subject: entry.subject, details: entry.details };
-  return sha256Hex(`${entry.prevHash}\n${canonicalJson(content)}`);
+  return `${entry.prevHash}\n${canonicalJson(content)}`;
 }
 
-/** The exact bytes a checkpoint signature covers. */
+/** The exact text a checkpoint signature covers. */
 export function checkpointMessage(cp: Omit<AuditCheckpoint, "signature">): string {
   return canonicalJson({ format: AUDIT_CHECKPOINT_FORMAT, seq: cp.seq, at: cp.at, head: cp.head, keyId: cp.keyId });
 }

@@ -9,10 +9,10 @@
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { ConfigError, isFacegateError } from "../sdk/errors.js";
-import type { FacegateEvent } from "../sdk/events/event.js";
-import type { PersonInput } from "../sdk/access/person-input.js";
-import type { LogRecord } from "../sdk/log/logger.js";
+import { ConfigError, isFacegateError } from "../../sdk/errors.js";
+import type { FacegateEvent } from "../../sdk/events/event.js";
+import type { PersonInput } from "../../sdk/access/person-input.js";
+import type { LogRecord } from "../../sdk/log/logger.js";
 import { type Requirement, type Scenario, type ScenarioStep, parseScenario } from "./scenario.js";
 import { type SimulatedGate, type SimulatedGateOptions, buildSimulatedGate } from "./simulated-gate.js";
 

@@ -4,9 +4,9 @@
  * the shape with `path: problem` errors; people and policies are validated again by
  * sdk/access when the scenario runs (that is what L2 scenarios exercise).
  */
-import { ConfigError } from "../sdk/errors.js";
-import type { PersonInput } from "../sdk/access/person-input.js";
-import { SIM_DEVICE_NAMES, type SimDeviceName } from "./sim-hardware.js";
+import { ConfigError } from "../../sdk/errors.js";
+import type { PersonInput } from "../../sdk/access/person-input.js";
+import { SIM_DEVICE_NAMES, type SimDeviceName } from "../../simulator/sim-hardware.js";
 
 export type Requirement = "face" | "privacy";
 
