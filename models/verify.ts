@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ModelError } from "../sdk/errors.js";
-import { type ModelManifest, type ModelName, MODEL_NAMES, loadManifest } from "./manifest.js";
+import type { ModelSource } from "../sdk/vision/model-source.js";
+import { type ModelManifest, type ModelName, MODEL_NAMES, defaultModelsDir, loadManifest } from "./manifest.js";
 
 export const FETCH_HINT = "run `npx facegate models fetch` (or `npm install`)";
 
@@ -46,4 +47,9 @@ export function readVerifiedModel(dir: string, name: ModelName, manifest: ModelM
     });
   }
   return bytes;
+}
+
+/** The models in `dir` (default: the installed ones), each read only if its SHA-256 matches the manifest. */
+export function verifiedModels(dir: string = defaultModelsDir(), manifest: ModelManifest = loadManifest()): ModelSource {
+  return { description: dir, read: (name) => readVerifiedModel(dir, name, manifest) };
 }

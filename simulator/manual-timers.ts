@@ -4,6 +4,7 @@
  * sweep runs exactly when simulated time says so.
  */
 import type { ManualClock } from "../sdk/time/clock.js";
+import type { Timers } from "../sdk/time/timers.js";
 
 interface Pending {
   id: number;
@@ -11,7 +12,7 @@ interface Pending {
   fn: () => void;
 }
 
-export class ManualTimers {
+export class ManualTimers implements Timers {
   private pending: Pending[] = [];
   private nextId = 1;
 

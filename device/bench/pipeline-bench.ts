@@ -15,6 +15,7 @@ import { createFacePipeline, type StageTimings } from "../../sdk/vision/index.js
 import { intValue, parseArgs } from "../cli/args.js";
 import { type CliIo, UsageError } from "../cli/cli-io.js";
 import { type LatencySummary, summarize } from "./stats.js";
+import { verifiedModels } from "../../models/verify.js";
 
 const FRAME_W = 640;
 const FRAME_H = 480;
@@ -33,7 +34,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   if (sources.length === 0) throw new UsageError(`no JPEG/PNG images found under ${imagesDir} (use --images DIR or FACEGATE_FACES)`);
   const frames = await Promise.all(sources.map(makeFrame));
 
-  const pipeline = await createFacePipeline({ modelsDir, intraOpNumThreads: threads });
+  const pipeline = await createFacePipeline({ models: verifiedModels(modelsDir), intraOpNumThreads: threads });
   const samples: Record<(typeof STAGES)[number], number[]> = { decode: [], detect: [], landmarks: [], align: [], liveness: [], embed: [], total: [] };
   let noFace = 0;
   try {

@@ -34,6 +34,8 @@ import { encodeModule, I32, V128, op, simdOp, type ValType } from "../../sdk/mat
 import { intValue, parseArgs } from "../cli/args.js";
 import { type CliIo, UsageError } from "../cli/cli-io.js";
 import { summarize } from "./stats.js";
+import { verifiedModels } from "../../models/verify.js";
+import { type FacePipeline, createFacePipeline } from "../../sdk/vision/index.js";
 
 const WARMUP = 50;
 const BATCH = 8;
@@ -324,17 +326,10 @@ interface Fixtures {
  */
 async function fixtureEmbeddings(facesDir: string, modelsDir: string): Promise<Fixtures | { skipped: string }> {
   if (!existsSync(join(facesDir, "identities"))) return { skipped: `no fixtures at ${facesDir}` };
-  const visionPath = "../../sdk/vision/index.js";
-  let vision: { createFacePipeline?: (o: { modelsDir: string }) => Promise<FixturePipeline> };
+  let pipeline: FacePipeline;
   try {
-    vision = (await import(visionPath)) as typeof vision;
-  } catch {
-    return { skipped: "face pipeline (sdk/vision) not available" };
-  }
-  if (typeof vision.createFacePipeline !== "function") return { skipped: "sdk/vision has no createFacePipeline" };
-  let pipeline: FixturePipeline;
-  try {
-    pipeline = await vision.createFacePipeline({ modelsDir });
+    pipeline = await createFacePipeline({ models: verifiedModels(modelsDir) });
+
   } catch (err) {
     return { skipped: `face pipeline could not start (${err instanceof Error ? err.message : String(err)})` };
   }
@@ -370,14 +365,6 @@ async function fixtureEmbeddings(facesDir: string, modelsDir: string): Promise<F
   } finally {
     await pipeline.close();
   }
-}
-
-interface FixturePipeline {
-  analyze(
-    input: Uint8Array,
-    options: { all: boolean; liveness: boolean; quality: { edgeMargin: number } },
-  ): Promise<{ faces: Array<{ embedding?: Float32Array }>; primaryIndex: number | undefined }>;
-  close(): Promise<void>;
 }
 
 /** unit(centre + noise * random unit vector): an isotropic template or probe of an identity. */

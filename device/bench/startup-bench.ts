@@ -39,7 +39,7 @@ import { GalleryIndex } from "../../sdk/matcher/gallery-index.js";
 import type { DecryptionPlace } from "../../sdk/vault/vault-loader.js";
 import { mulberry32, randomUnitVector } from "../../sdk/matcher/synthetic-embeddings.js";
 import type { TemplateSink } from "../../sdk/matcher/template-sink.js";
-import { type SecureStoreConfig, openSecureStore } from "../../sdk/store/secure-store.js";
+import { type SecureStoreConfig, openSecureStore } from "../../sdk/privacy/secure-store.js";
 import { systemClock } from "../../sdk/time/clock.js";
 import { intValue, parseArgs } from "../cli/args.js";
 import { type CliIo, UsageError } from "../cli/cli-io.js";

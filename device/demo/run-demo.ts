@@ -383,6 +383,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     });
 
     await journal.step("proof", "auditor", "searches every event, log line, MQTT payload and the audit log for card numbers and PINs", "none found (L4, L6)", async () => {
+      // Every event the gate recorded has reached the operator before the search (at least once, QoS 1).
+      await waitFor(() => (gate.runtime.outbox.stats().pending === 0 && seen.length >= gate.events.events.length ? true : undefined), 30_000, "every event to reach the operator", options.stopwatch);
       const secrets = castSecrets();
       const texts = [...gate.events.events.map((e) => JSON.stringify(e)), ...gate.logs.records.map((r) => JSON.stringify(r)), ...payloads, ...gate.runtime.store.audit.entries().map((e) => JSON.stringify(e))];
       const found = texts.filter((t) => secrets.some((s) => containsSecret(t, s))).length;

@@ -25,8 +25,10 @@ import type { FaceAnalyzer } from "../../sdk/gate/ports.js";
 import type { GateHardware } from "../../sdk/hal/gate-hardware.js";
 import type { Logger } from "../../sdk/log/logger.js";
 import { GalleryIndex } from "../../sdk/matcher/gallery-index.js";
-import { openSecureStore, type SecureStore } from "../../sdk/store/secure-store.js";
+import { openSecureStore, type SecureStore } from "../../sdk/privacy/secure-store.js";
 import type { Clock } from "../../sdk/time/clock.js";
+import type { Timers } from "../../sdk/time/timers.js";
+import { systemTimers } from "./system-timers.js";
 import { Outbox, outboxMigrations } from "../../sdk/transport/outbox.js";
 import { DeviceLink } from "../../sdk/transport/device-link.js";
 import type { NoticeMessage } from "../../sdk/protocol/index.js";
@@ -38,11 +40,7 @@ import { GalleryMatcher } from "./gallery-matcher.js";
 import { StorePrivacyDesk } from "./privacy-desk.js";
 import { faceAnalyzerFromPipeline } from "../../sdk/gate/vision-analyzer.js";
 import { PersonFlags, deviceHandlerMigrations, registerDeviceHandlers } from "../../sdk/commands/handlers/index.js";
-
-export interface Timers {
-  setTimer(fn: () => void, ms: number): unknown;
-  clearTimer(handle: unknown): void;
-}
+import { verifiedModels } from "../../models/verify.js";
 
 export interface GateRuntimeOptions {
   config: DeviceConfig;
@@ -83,11 +81,6 @@ export interface GateRuntime {
   faceUnavailable: string | null;
   stop(): Promise<void>;
 }
-
-const processTimers: Timers = {
-  setTimer: (fn, ms) => setTimeout(fn, ms),
-  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 /** A recorder that forwards to a target bound after construction (the outbox needs the open database). */
 class LateRecorder implements EventRecorder {
@@ -183,7 +176,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
       if (!pipeline) faceUnavailable = "no face pipeline configured";
     } else if (config.models.enabled) {
       try {
-        pipeline = await createFacePipeline({ modelsDir: config.models.dir ?? defaultModelsDir(), logger: logger.child("vision") });
+        pipeline = await createFacePipeline({ models: verifiedModels(config.models.dir ?? defaultModelsDir()), logger: logger.child("vision") });
         const owned = pipeline;
         cleanups.push(() => owned.close());
       } catch (err) {
@@ -215,11 +208,11 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     await gate.start();
     cleanups.push(() => gate.stop());
 
-    const timers = options.timers ?? processTimers;
+    const timers = options.timers ?? systemTimers;
     // Consent expiry and the end of access rights both delete face data here, offline (L7, L9).
     const expiry: ExpiryScheduler = store.startExpiryScheduler({
-      setTimer: timers.setTimer as never,
-      clearTimer: timers.clearTimer as never,
+      setTimer: timers.setTimer,
+      clearTimer: timers.clearTimer,
       rights: { endedBy: (at) => access.rightsEndedBy(at), nextEndAfter: (at) => access.nextRightsEndAfter(at) },
     });
     cleanups.push(() => expiry.stop());

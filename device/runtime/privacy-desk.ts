@@ -25,7 +25,7 @@ import type {
   PrivacyDesk,
   ProcessingNotice,
 } from "../../sdk/gate/ports.js";
-import type { SecureStore } from "../../sdk/store/secure-store.js";
+import type { SecureStore } from "../../sdk/privacy/secure-store.js";
 
 export interface StorePrivacyDeskOptions {
   store: SecureStore;

@@ -1,168 +1,136 @@
 /**
  * The scenario format (JSON, documented in simulator/scenarios/README.md): a gate
- * configuration, people, scripted steps and expected outcomes. `parseScenario` checks
- * the shape with `path: problem` errors; people and policies are validated again by
- * sdk/access when the scenario runs (that is what L2 scenarios exercise).
+ * configuration, people, scripted steps and expected outcomes, as one TypeBox schema (its
+ * type, its runtime check with `path: problem` errors, and its JSON Schema:
+ * `facegate schema scenario`). People and policies are only shaped here: sdk/access and
+ * sdk/policy validate them again when the scenario runs, because that is what the L2
+ * scenarios exercise (a refused person or policy is an expected outcome, not a bad file).
  */
-import { ConfigError } from "../../sdk/errors.js";
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import type { PersonInput } from "../../sdk/access/person-input.js";
-import { SIM_DEVICE_NAMES, type SimDeviceName } from "../../simulator/sim-hardware.js";
+import { ConfigError } from "../../sdk/errors.js";
+import { compileChecker } from "../../sdk/schema/schema-check.js";
+import { SIM_DEVICE_NAMES } from "../../simulator/sim-hardware.js";
 
-export type Requirement = "face" | "privacy";
+const Str = Type.String({ hint: "must be a string" });
+const Strings = Type.Array(Type.String());
+const Device = Type.Unsafe<(typeof SIM_DEVICE_NAMES)[number]>({ type: "string", enum: [...SIM_DEVICE_NAMES] });
+/** A person as sdk/access reads it; checked there, when the scenario runs. */
+const Person = Type.Unsafe<PersonInput>({ type: "object" });
 
-export interface ScenarioPerson extends PersonInput {
-  /** Face set-up through the PrivacyDesk before the steps: consent under the current notice, then enrollment from an image. */
-  face?: { consent: boolean; enroll?: string };
-}
+export const StepExpectSchema = Type.Object(
+  {
+    decision: Type.Optional(Type.Unsafe<"granted" | "denied" | "none">({ type: "string", enum: ["granted", "denied", "none"], description: 'The last access.granted / access.denied of the step; "none": there was none.' })),
+    reason: Type.Optional(Type.String()),
+    method: Type.Optional(Type.String()),
+    pulses: Type.Optional(Type.Integer({ minimum: 0, description: "Relay pulses so far (the whole scenario)." })),
+    display: Type.Optional(Type.Union([Type.String(), Strings], { description: "Substrings that must appear in what the display showed during the step." })),
+    displayKinds: Type.Optional(Type.Array(Type.String(), { description: 'Kinds of display message that must have been shown (e.g. "receipt", "notice").' })),
+    events: Type.Optional(Type.Array(Type.String(), { description: "Event types that must be recorded during the step." })),
+    noEvents: Type.Optional(Type.Array(Type.String(), { description: "Event types that must NOT be recorded during the step." })),
+    noEventsAtAll: Type.Optional(Type.Boolean({ description: "No event at all during the step." })),
+    noLogs: Type.Optional(Type.Boolean({ description: "No log record at all during the step." })),
+    error: Type.Optional(Type.String({ description: "The step must fail with a FacegateError of this code..." })),
+    errorContains: Type.Optional(Type.String({ description: "...whose message contains this." })),
+  },
+  { additionalProperties: false },
+);
+export type StepExpect = Static<typeof StepExpectSchema>;
 
-export interface StepExpect {
-  /** The last access.granted / access.denied of the step; "none": there was none. */
-  decision?: "granted" | "denied" | "none";
-  reason?: string;
-  method?: string;
-  /** Relay pulses so far (the whole scenario). */
-  pulses?: number;
-  /** Substrings that must appear in what the display showed during the step. */
-  display?: string | string[];
-  /** Kinds of display message that must have been shown during the step (e.g. "receipt", "notice"). */
-  displayKinds?: string[];
-  /** Event types that must be recorded during the step. */
-  events?: string[];
-  /** Event types that must NOT be recorded during the step. */
-  noEvents?: string[];
-  /** No event at all during the step. */
-  noEventsAtAll?: boolean;
-  /** No log record at all during the step. */
-  noLogs?: boolean;
-  /** The step must fail with a FacegateError of this code... */
-  error?: string;
-  /** ...whose message contains this. */
-  errorContains?: string;
-}
+const Region = Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 1 }), Type.Integer({ minimum: 1 })], {
+  hint: "must be [left, top, width, height] in whole source pixels",
+});
 
-export type ScenarioAction =
-  | { do: "swipe"; card: string }
-  | { do: "pin"; pin: string; code?: string }
-  | { do: "keys"; keys: string }
-  | { do: "present_face"; image: string; region?: [number, number, number, number] }
-  | { do: "leave" }
-  | { do: "exit" }
-  | { do: "open_door" }
-  | { do: "force_door" }
-  | { do: "close_door" }
-  | { do: "advance"; ms: number }
-  | { do: "tick" }
-  | { do: "disconnect"; device: SimDeviceName }
-  | { do: "reconnect"; device: SimDeviceName }
-  | { do: "break_analyzer" }
-  | { do: "repair_analyzer" }
-  | { do: "load_policies"; gates: unknown }
-  | { do: "put_person"; person: PersonInput };
+const step = <A extends string, P extends Record<string, TSchema>>(action: A, fields: P) =>
+  Type.Object({ do: Type.Literal(action), note: Type.Optional(Type.String()), expect: Type.Optional(StepExpectSchema), ...fields }, { additionalProperties: false });
 
-export type ScenarioStep = ScenarioAction & { note?: string; expect?: StepExpect };
+const STEPS = [
+  step("swipe", { card: Str }),
+  step("pin", { pin: Str, code: Type.Optional(Str) }),
+  step("keys", { keys: Str }),
+  step("present_face", { image: Str, region: Type.Optional(Region) }),
+  step("leave", {}),
+  step("exit", {}),
+  step("open_door", {}),
+  step("force_door", {}),
+  step("close_door", {}),
+  step("advance", { ms: Type.Number({ minimum: 0, hint: "must be a non-negative number" }) }),
+  step("tick", {}),
+  step("disconnect", { device: Device }),
+  step("reconnect", { device: Device }),
+  step("break_analyzer", {}),
+  step("repair_analyzer", {}),
+  step("load_policies", { gates: Type.Unknown({ description: "Gate policies, loaded (and perhaps refused) when the step runs." }) }),
+  step("put_person", { person: Person }),
+];
 
-export interface ScenarioExpect {
-  /** Event types that must appear somewhere in the run. */
-  eventTypes?: string[];
-  /** Event types that must never appear. */
-  noEventTypes?: string[];
-  /** Relay pulses at the end. */
-  pulses?: number;
-}
+export type ScenarioStep = Static<(typeof STEPS)[number]>;
+export type ScenarioAction = ScenarioStep["do"];
 
-export interface Scenario {
-  name: string;
-  description?: string;
-  /** SPEC rows this scenario demonstrates, e.g. ["L2"]. */
-  covers?: string[];
-  /** Components the scenario needs beyond card/PIN: "face" (analyzer + matcher), "privacy" (desk). */
-  requires?: Requirement[];
-  start?: string | number;
-  gateId?: string;
-  gates: unknown[];
-  people?: ScenarioPerson[];
-  steps: ScenarioStep[];
-  expect?: ScenarioExpect;
-}
+/** One of the steps, told apart by `do` (errors come from the step's own schema). */
+export const ScenarioStepSchema = Type.Unsafe<ScenarioStep>({ type: "object", properties: { do: { type: "string" } }, required: ["do"], discriminator: { propertyName: "do" }, oneOf: STEPS });
 
-const ACTIONS: Record<string, readonly string[]> = {
-  swipe: ["card"],
-  pin: ["pin", "code"],
-  keys: ["keys"],
-  present_face: ["image", "region"],
-  leave: [],
-  exit: [],
-  open_door: [],
-  force_door: [],
-  close_door: [],
-  advance: ["ms"],
-  tick: [],
-  disconnect: ["device"],
-  reconnect: ["device"],
-  break_analyzer: [],
-  repair_analyzer: [],
-  load_policies: ["gates"],
-  put_person: ["person"],
-};
+export const ScenarioSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    name: Type.String({ minLength: 1, hint: "must be a non-empty string" }),
+    description: Type.Optional(Type.String()),
+    covers: Type.Optional(Type.Array(Type.String(), { description: 'SPEC rows this scenario demonstrates, e.g. ["L2"].' })),
+    requires: Type.Optional(
+      Type.Array(Type.Unsafe<"face" | "privacy">({ type: "string", enum: ["face", "privacy"] }), {
+        hint: 'must list "face" and/or "privacy"',
+        description: 'Components the scenario needs beyond card/PIN: "face" (analyzer + matcher), "privacy" (desk).',
+      }),
+    ),
+    start: Type.Optional(Type.Union([Type.String(), Type.Number()], { description: "Clock start, ISO 8601 or ms." })),
+    gateId: Type.Optional(Type.String()),
+    gates: Type.Array(Type.Unknown(), { hint: "must be an array of gate policies" }),
+    people: Type.Optional(
+      Type.Array(
+        Type.Intersect([
+          Person,
+          Type.Object({
+            face: Type.Optional(
+              Type.Object({ consent: Type.Boolean(), enroll: Type.Optional(Type.String()) }, { additionalProperties: false, hint: 'must be {"consent": boolean, "enroll"?: "image path"}' }),
+            ),
+          }),
+        ]),
+      ),
+    ),
+    steps: Type.Array(ScenarioStepSchema, { minItems: 1, hint: "must be a non-empty array" }),
+    expect: Type.Optional(
+      Type.Object(
+        {
+          eventTypes: Type.Optional(Type.Array(Type.String(), { description: "Event types that must appear somewhere in the run." })),
+          noEventTypes: Type.Optional(Type.Array(Type.String(), { description: "Event types that must never appear." })),
+          pulses: Type.Optional(Type.Integer({ minimum: 0, description: "Relay pulses at the end." })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
-const REQUIRED: Record<string, readonly string[]> = { swipe: ["card"], pin: ["pin"], keys: ["keys"], present_face: ["image"], advance: ["ms"], disconnect: ["device"], reconnect: ["device"], load_policies: ["gates"], put_person: ["person"] };
+export type Scenario = Static<typeof ScenarioSchema>;
+export type ScenarioPerson = NonNullable<Scenario["people"]>[number];
+export type ScenarioExpect = NonNullable<Scenario["expect"]>;
+export type Requirement = NonNullable<Scenario["requires"]>[number];
 
-const EXPECT_KEYS = ["decision", "reason", "method", "pulses", "display", "displayKinds", "events", "noEvents", "noEventsAtAll", "noLogs", "error", "errorContains"];
+const PERSON_KEYS = ["personRef", "rights", "cards", "pins", "face"];
 
-function fail(path: string, problem: string): never {
-  throw new ConfigError(`${path}: ${problem}`, { path });
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], path: string): void {
-  for (const key of Object.keys(obj)) if (!allowed.includes(key)) fail(`${path}.${key}`, `unknown key (allowed: ${allowed.join(", ")})`);
-}
+const check = compileChecker(ScenarioSchema, {
+  error: (message, d) => new ConfigError(message, { path: d.path }),
+  unknownProperty: (allowed) => `unknown key (allowed: ${allowed.join(", ")})`,
+  rules: [
+    // People are shaped by sdk/access at run time; here only their keys are checked.
+    (s, path, fail) =>
+      (s.people ?? []).forEach((p, i) => {
+        for (const key of Object.keys(p)) if (!PERSON_KEYS.includes(key)) fail(`${path}.people[${i}].${key}`, `unknown key (allowed: ${PERSON_KEYS.join(", ")})`);
+      }),
+  ],
+});
 
 export function parseScenario(raw: unknown, source = "scenario"): Scenario {
-  if (!isObject(raw)) fail(source, "must be a JSON object");
-  onlyKeys(raw, ["name", "description", "covers", "requires", "start", "gateId", "gates", "people", "steps", "expect"], source);
-  if (typeof raw["name"] !== "string" || raw["name"] === "") fail(`${source}.name`, "must be a non-empty string");
-  if (!Array.isArray(raw["gates"])) fail(`${source}.gates`, "must be an array of gate policies");
-  if (!Array.isArray(raw["steps"]) || raw["steps"].length === 0) fail(`${source}.steps`, "must be a non-empty array");
-  const requires = raw["requires"] ?? [];
-  if (!Array.isArray(requires) || !requires.every((r) => r === "face" || r === "privacy")) fail(`${source}.requires`, 'must list "face" and/or "privacy"');
-  const people = raw["people"] ?? [];
-  if (!Array.isArray(people)) fail(`${source}.people`, "must be an array");
-  people.forEach((p, i) => {
-    if (!isObject(p)) fail(`${source}.people[${i}]`, "must be an object");
-    onlyKeys(p, ["personRef", "rights", "cards", "pins", "face"], `${source}.people[${i}]`);
-    if (p["face"] !== undefined) {
-      const f = p["face"];
-      if (!isObject(f) || typeof f["consent"] !== "boolean" || (f["enroll"] !== undefined && typeof f["enroll"] !== "string")) {
-        fail(`${source}.people[${i}].face`, 'must be {"consent": boolean, "enroll"?: "image path"}');
-      }
-    }
-  });
-  (raw["steps"] as unknown[]).forEach((s, i) => {
-    const path = `${source}.steps[${i}]`;
-    if (!isObject(s)) fail(path, "must be an object");
-    const action = s["do"];
-    if (typeof action !== "string" || !(action in ACTIONS)) fail(`${path}.do`, `must be one of ${Object.keys(ACTIONS).join(", ")}`);
-    onlyKeys(s, ["do", "note", "expect", ...ACTIONS[action]!], path);
-    for (const key of REQUIRED[action] ?? []) if (s[key] === undefined) fail(`${path}.${key}`, `is required for "${action}"`);
-    if (action === "advance" && (typeof s["ms"] !== "number" || !(s["ms"] >= 0))) fail(`${path}.ms`, "must be a non-negative number");
-    if ((action === "disconnect" || action === "reconnect") && !(SIM_DEVICE_NAMES as readonly unknown[]).includes(s["device"])) fail(`${path}.device`, `must be one of ${SIM_DEVICE_NAMES.join(", ")}`);
-    for (const key of ["card", "pin", "code", "keys", "image"]) if (s[key] !== undefined && typeof s[key] !== "string") fail(`${path}.${key}`, "must be a string");
-    const region = s["region"];
-    if (region !== undefined && !(Array.isArray(region) && region.length === 4 && region.every((v, j) => Number.isInteger(v) && v >= 0 && (j < 2 || v > 0)))) {
-      fail(`${path}.region`, "must be [left, top, width, height] in whole source pixels");
-    }
-    if (s["expect"] !== undefined) {
-      if (!isObject(s["expect"])) fail(`${path}.expect`, "must be an object");
-      onlyKeys(s["expect"], EXPECT_KEYS, `${path}.expect`);
-    }
-  });
-  if (raw["expect"] !== undefined) {
-    if (!isObject(raw["expect"])) fail(`${source}.expect`, "must be an object");
-    onlyKeys(raw["expect"], ["eventTypes", "noEventTypes", "pulses"], `${source}.expect`);
-  }
-  return raw as unknown as Scenario;
+  return check(raw, source);
 }

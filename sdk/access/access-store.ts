@@ -16,15 +16,10 @@ import type { EventRecorder } from "../events/event.js";
 import type { Clock } from "../time/clock.js";
 import type { Db } from "../store/database.js";
 import { type GatePolicy, parseGatePolicies } from "../policy/gate-policy.js";
-import { type CredentialRecord, type PersonAccess, assertNotFaceOnly } from "../policy/rights.js";
+import { type CredentialMatch, type CredentialRecord, type PersonAccess, assertNotFaceOnly } from "../policy/rights.js";
 import type { WeeklySchedule } from "../policy/schedule.js";
 import { type CardInput, type ParsedScope, type PersonInput, type PinInput, type RightsInput, checkPersonRef, parseCard, parsePin, parseRights } from "./person-input.js";
 import { type PinHashing, hashCard, hashPin, interactivePinHashing, normalizeCardNumber, verifyPinHash } from "./secrets.js";
-
-export interface CredentialMatch {
-  credential: CredentialRecord;
-  person: PersonAccess;
-}
 
 export interface AccessStoreOptions {
   /** A database opened with `accessMigrations` among its migration sets. */

@@ -6,9 +6,7 @@
  */
 import type { Logger } from "../log/logger.js";
 import type { Clock } from "../time/clock.js";
-
-export type SetTimer = (callback: () => void, delayMs: number) => unknown;
-export type ClearTimer = (handle: unknown) => void;
+import type { ClearTimer, SetTimer } from "../time/timers.js";
 
 export interface ExpirySchedulerOptions {
   clock: Clock;

@@ -6,7 +6,7 @@
  * transaction that makes the change the event reports, so the outbox row and the change
  * commit together or not at all (nothing lost on a crash).
  */
-export type EventCategory = "access" | "alarm" | "privacy" | "integrity" | "system" | "command";
+import type { EventCategory } from "../protocol/event-category.js";
 
 export interface FacegateEvent {
   /** Stable id; consumers drop duplicates by it. */

@@ -18,10 +18,10 @@ import type { DisplayMessage } from "../hal/display.js";
 import type { Logger } from "../log/logger.js";
 import type { Decision, Evidence } from "../policy/decision.js";
 import { type GatePolicy, modeAcceptsFaceAlone } from "../policy/gate-policy.js";
-import type { CredentialRecord, PersonAccess } from "../policy/rights.js";
+import type { CredentialMatch, CredentialRecord, PersonAccess } from "../policy/rights.js";
 import { TEXT } from "./display-texts.js";
 import type { GateSettings } from "./gate-settings.js";
-import type { AccessDirectory, AnalyzedFace, CredentialMatch, FaceAnalysis, FaceAnalyzer, FaceMatcher, PrivacyDesk } from "./ports.js";
+import type { AccessDirectory, AnalyzedFace, FaceAnalysis, FaceAnalyzer, FaceMatcher, PrivacyDesk } from "./ports.js";
 import type { MenuState, PrivacyMenu } from "./privacy-menu.js";
 
 /** A swiped card waiting for its second factor; the controller keeps it. */

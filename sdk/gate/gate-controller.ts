@@ -34,7 +34,7 @@ import type { KeyPress } from "../hal/keypad.js";
 import type { Logger } from "../log/logger.js";
 import { type Decision, type Evidence, decide } from "../policy/decision.js";
 import { type GatePolicy, afterCard, modeAcceptsFaceAlone, modeAcceptsPinAlone, modeUsesFace } from "../policy/gate-policy.js";
-import type { CredentialRecord } from "../policy/rights.js";
+import type { CredentialMatch, CredentialRecord } from "../policy/rights.js";
 import type { Clock } from "../time/clock.js";
 import { TEXT, decisionMessage } from "./display-texts.js";
 import { DoorWatch } from "./door-watch.js";
@@ -43,7 +43,7 @@ import { GateOutputs } from "./gate-outputs.js";
 import { DEFAULT_GATE_SETTINGS, type GateSettings } from "./gate-settings.js";
 import { EMPTY_ENTRY, type KeypadEntry, keypadStep } from "./keypad-protocol.js";
 import { PinChecker } from "./pin-checker.js";
-import type { AccessDirectory, CredentialMatch, FaceAnalyzer, FaceMatcher, PrivacyDesk } from "./ports.js";
+import type { AccessDirectory, FaceAnalyzer, FaceMatcher, PrivacyDesk } from "./ports.js";
 import { type MenuState, PrivacyMenu } from "./privacy-menu.js";
 
 export interface GateOptions {

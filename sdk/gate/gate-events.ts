@@ -2,7 +2,8 @@
  * Builds the gate's events. Payloads carry opaque references, methods and reasons only:
  * never an embedding, a score, an image, a card number or a PIN (L4).
  */
-import type { EventCategory, FacegateEvent } from "../events/event.js";
+import type { FacegateEvent } from "../events/event.js";
+import type { EventCategory } from "../protocol/event-category.js";
 
 const AUDIT_RELEVANT = new Set(["privacy", "alarm", "command"]);
 

@@ -5,8 +5,8 @@
  */
 import { type GatePolicy, modeAcceptsPinAlone } from "../policy/gate-policy.js";
 import { EMPTY_LOCKOUT, type LockoutState, keypadLockKey, lockoutStatus, personLockKey, pruneLockout, registerPinFailure, registerPinSuccess } from "../policy/pin-lockout.js";
-import type { CredentialRecord } from "../policy/rights.js";
-import type { AccessDirectory, CredentialMatch } from "./ports.js";
+import type { CredentialMatch, CredentialRecord } from "../policy/rights.js";
+import type { AccessDirectory } from "./ports.js";
 
 /** What the PIN checks may use of the gate. */
 export interface PinCheckerContext {

@@ -11,7 +11,7 @@
  */
 import type { CameraFrame } from "../hal/camera.js";
 import type { GatePolicy } from "../policy/gate-policy.js";
-import type { CredentialRecord, PersonAccess } from "../policy/rights.js";
+import type { CredentialMatch, CredentialRecord, PersonAccess } from "../policy/rights.js";
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -121,11 +121,6 @@ export interface PrivacyDesk {
 }
 
 // ---- access directory (sdk/access AccessStore satisfies it) -----------------------------
-
-export interface CredentialMatch {
-  credential: CredentialRecord;
-  person: PersonAccess;
-}
 
 export interface AccessDirectory {
   policyFor(gateId: string): GatePolicy | null;

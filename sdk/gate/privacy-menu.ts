@@ -15,7 +15,8 @@ import type { Logger } from "../log/logger.js";
 import type { Clock } from "../time/clock.js";
 import { MENU_OPTIONS, TEXT, decisionMessage, noticeMessage, receiptMessage } from "./display-texts.js";
 import type { GateSettings } from "./gate-settings.js";
-import type { AnalyzedFace, Awaitable, CredentialMatch, DeletionReceiptSummary, PrivacyDesk } from "./ports.js";
+import type { AnalyzedFace, Awaitable, DeletionReceiptSummary, PrivacyDesk } from "./ports.js";
+import type { CredentialMatch } from "../policy/rights.js";
 
 export type MenuStage = "awaiting_card" | "awaiting_pin" | "open" | "confirm_consent" | "awaiting_face";
 

@@ -15,7 +15,9 @@
  * | card_then_face       | card, then 1:1 face verification against the holder's templates; or    |
  * |                      | card, then PIN (holders who declined face, or when the camera is down)  |
  */
-import { ConfigError } from "../errors.js";
+import { type Static, Type } from "@sinclair/typebox";
+import { ConfigError, FaceOnlyError } from "../errors.js";
+import { compileChecker } from "../schema/schema-check.js";
 import { DEFAULT_LOCKOUT, type LockoutPolicy } from "./pin-lockout.js";
 
 export const GATE_MODES = ["face_or_card_or_pin", "face_or_card", "face_or_pin", "card_or_pin", "card", "pin", "card_and_pin", "card_then_face"] as const;
@@ -96,73 +98,83 @@ export function modeAcceptsPinAlone(mode: GateMode): boolean {
 
 const FACE_ONLY_NAMES = new Set(["face", "face_only", "face_and_nothing", "biometric", "face_and_liveness"]);
 
-function positiveInt(obj: Record<string, unknown>, key: string, fallback: number, path: string): number {
-  const v = obj[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new ConfigError(`${path}.${key}: must be a positive integer (milliseconds or a count)`, { path: `${path}.${key}` });
-  return v;
+const Millis = (what: string) => Type.Optional(Type.Integer({ minimum: 1, hint: `must be a positive integer (${what})` }));
+
+/** A gate policy as configuration and `policy.set` give it (the published schema of sdk/protocol's policy body). */
+export const GatePolicySchema = Type.Object(
+  {
+    gateId: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", hint: "must be an opaque id of letters, digits, '_', '.', '-' (at most 64)" }),
+    mode: Type.Unsafe<GateMode>({ type: "string", enum: [...GATE_MODES] }),
+    unlockMs: Millis("milliseconds"),
+    secondFactorTimeoutMs: Millis("milliseconds"),
+    doorHeldOpenMs: Millis("milliseconds"),
+    lockout: Type.Optional(
+      Type.Object(
+        {
+          maxFailures: Millis("a count"),
+          keypadMaxFailures: Millis("a count"),
+          windowMs: Millis("milliseconds"),
+          lockoutMs: Millis("milliseconds"),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: "Which ways in a gate accepts. Every mode offers a card or PIN path (L2)." },
+);
+
+export const GatePoliciesSchema = Type.Array(GatePolicySchema, { minItems: 1, hint: "must be a non-empty array of gate policies" });
+
+/** The error for a problem in a gate policy: face-only modes are FaceOnlyError (L2), with the modes that work. */
+export function gatePolicyError(message: string, d: { path: string; keyword: string; value: unknown }): ConfigError {
+  if (d.path.endsWith(".mode") && d.keyword === "enum" && typeof d.value === "string") {
+    if (FACE_ONLY_NAMES.has(d.value)) {
+      return new FaceOnlyError(
+        `${d.path}: "${d.value}" would make face the only way in; every gate must also accept a card or a PIN (L2). Use face_or_card_or_pin, face_or_card, face_or_pin or card_then_face`,
+        { path: d.path },
+      );
+    }
+    return new ConfigError(`${d.path}: unknown mode "${d.value}" (one of ${GATE_MODES.join(", ")})`, { path: d.path });
+  }
+  return new ConfigError(message, { path: d.path });
+}
+
+const unknownKey = (allowed: readonly string[]) => `unknown key (allowed: ${allowed.join(", ")})`;
+const checkPolicy = compileChecker(GatePolicySchema, { error: gatePolicyError, unknownProperty: unknownKey });
+const checkPolicies = compileChecker(GatePoliciesSchema, {
+  error: gatePolicyError,
+  unknownProperty: unknownKey,
+  rules: [
+    (list, path, fail) => {
+      const seen = new Set<string>();
+      list.forEach((p, i) => {
+        if (seen.has(p.gateId)) fail(`${path}[${i}].gateId`, `duplicate gate "${p.gateId}"`);
+        seen.add(p.gateId);
+      });
+    },
+  ],
+});
+
+function withDefaults(raw: Static<typeof GatePolicySchema>, path: string): GatePolicy {
+  const policy: GatePolicy = {
+    gateId: raw.gateId,
+    mode: raw.mode,
+    unlockMs: raw.unlockMs ?? POLICY_DEFAULTS.unlockMs,
+    secondFactorTimeoutMs: raw.secondFactorTimeoutMs ?? POLICY_DEFAULTS.secondFactorTimeoutMs,
+    doorHeldOpenMs: raw.doorHeldOpenMs ?? POLICY_DEFAULTS.doorHeldOpenMs,
+    lockout: { ...DEFAULT_LOCKOUT, ...raw.lockout },
+  };
+  // Defence in depth: a mode without a non-biometric path can never be loaded (L2).
+  if (nonBiometricPaths(policy.mode).length === 0) throw new FaceOnlyError(`${path}.mode: "${policy.mode}" offers no card or PIN path (L2)`, { path: `${path}.mode` });
+  return policy;
 }
 
 /** Validates one untrusted gate policy. `path` names it in errors, e.g. `gates[0]`. */
 export function parseGatePolicy(raw: unknown, path: string): GatePolicy {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(`${path}: must be an object`, { path });
-  const obj = raw as Record<string, unknown>;
-  const allowed = ["gateId", "mode", "unlockMs", "secondFactorTimeoutMs", "doorHeldOpenMs", "lockout"];
-  for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key)) throw new ConfigError(`${path}.${key}: unknown key (allowed: ${allowed.join(", ")})`, { path: `${path}.${key}` });
-  }
-  const gateId = obj["gateId"];
-  if (typeof gateId !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(gateId)) {
-    throw new ConfigError(`${path}.gateId: must be an opaque id of letters, digits, '_', '.', '-' (at most 64)`, { path: `${path}.gateId` });
-  }
-  const mode = obj["mode"];
-  if (typeof mode !== "string") throw new ConfigError(`${path}.mode: must be one of ${GATE_MODES.join(", ")}`, { path: `${path}.mode` });
-  if (FACE_ONLY_NAMES.has(mode)) {
-    throw new ConfigError(
-      `${path}.mode: "${mode}" would make face the only way in; every gate must also accept a card or a PIN (L2). Use face_or_card_or_pin, face_or_card, face_or_pin or card_then_face`,
-      { path: `${path}.mode`, requirement: "L2" },
-    );
-  }
-  if (!(GATE_MODES as readonly string[]).includes(mode)) throw new ConfigError(`${path}.mode: unknown mode "${mode}" (one of ${GATE_MODES.join(", ")})`, { path: `${path}.mode` });
-  let lockout = DEFAULT_LOCKOUT;
-  if (obj["lockout"] !== undefined) {
-    const lp = `${path}.lockout`;
-    const l = obj["lockout"];
-    if (typeof l !== "object" || l === null || Array.isArray(l)) throw new ConfigError(`${lp}: must be an object`, { path: lp });
-    const lo = l as Record<string, unknown>;
-    for (const key of Object.keys(lo)) {
-      if (!(key in DEFAULT_LOCKOUT)) throw new ConfigError(`${lp}.${key}: unknown key (allowed: ${Object.keys(DEFAULT_LOCKOUT).join(", ")})`, { path: lp });
-    }
-    lockout = {
-      maxFailures: positiveInt(lo, "maxFailures", DEFAULT_LOCKOUT.maxFailures, lp),
-      keypadMaxFailures: positiveInt(lo, "keypadMaxFailures", DEFAULT_LOCKOUT.keypadMaxFailures, lp),
-      windowMs: positiveInt(lo, "windowMs", DEFAULT_LOCKOUT.windowMs, lp),
-      lockoutMs: positiveInt(lo, "lockoutMs", DEFAULT_LOCKOUT.lockoutMs, lp),
-    };
-  }
-  const policy: GatePolicy = {
-    gateId,
-    mode: mode as GateMode,
-    unlockMs: positiveInt(obj, "unlockMs", POLICY_DEFAULTS.unlockMs, path),
-    secondFactorTimeoutMs: positiveInt(obj, "secondFactorTimeoutMs", POLICY_DEFAULTS.secondFactorTimeoutMs, path),
-    doorHeldOpenMs: positiveInt(obj, "doorHeldOpenMs", POLICY_DEFAULTS.doorHeldOpenMs, path),
-    lockout,
-  };
-  // Defence in depth: a mode without a non-biometric path can never be loaded (L2).
-  if (nonBiometricPaths(policy.mode).length === 0) {
-    throw new ConfigError(`${path}.mode: "${mode}" offers no card or PIN path (L2)`, { path: `${path}.mode`, requirement: "L2" });
-  }
-  return policy;
+  return withDefaults(checkPolicy(raw, path), path);
 }
 
 /** Validates a list of gate policies; gate ids must be unique. */
 export function parseGatePolicies(raw: unknown, path = "gates"): GatePolicy[] {
-  if (!Array.isArray(raw) || raw.length === 0) throw new ConfigError(`${path}: must be a non-empty array of gate policies`, { path });
-  const seen = new Set<string>();
-  return raw.map((item, i) => {
-    const p = parseGatePolicy(item, `${path}[${i}]`);
-    if (seen.has(p.gateId)) throw new ConfigError(`${path}[${i}].gateId: duplicate gate "${p.gateId}"`, { path: `${path}[${i}].gateId` });
-    seen.add(p.gateId);
-    return p;
-  });
+  return checkPolicies(raw, path).map((p, i) => withDefaults(p, `${path}[${i}]`));
 }

@@ -4,7 +4,7 @@
  * rule over them: every person with access rights holds a card or PIN path that works
  * at every gate they may use, for the whole period of their rights.
  */
-import { ConfigError } from "../errors.js";
+import { FaceOnlyError } from "../errors.js";
 import { type CredentialKind, type GatePolicy, nonBiometricPaths } from "./gate-policy.js";
 import type { WeeklySchedule } from "./schedule.js";
 
@@ -35,7 +35,14 @@ export interface CredentialRecord {
   revoked: boolean;
 }
 
+/** A presented credential, found: the record and the person it belongs to. */
+export interface CredentialMatch {
+  credential: CredentialRecord;
+  person: PersonAccess;
+}
+
 export interface FaceOnlyProblem {
+
   gateId: string;
   problem: string;
 }
@@ -83,8 +90,8 @@ export function assertNotFaceOnly(
   const problems = faceOnlyGates(person, credentials, policies);
   if (problems.length === 0) return;
   const first = problems[0]!;
-  throw new ConfigError(
+  throw new FaceOnlyError(
     `${path}: ${first.problem}; every person with access rights needs a card or PIN at every gate they may use, face is never the only way in (L2)`,
-    { path, personRef: person.personRef, gates: problems.map((p) => p.gateId), requirement: "L2" },
+    { path, personRef: person.personRef, gates: problems.map((p) => p.gateId) },
   );
 }

@@ -1,18 +1,24 @@
 /**
  * Weekly schedules: when a person's rights apply. Evaluated in the site's local time,
  * given as a fixed UTC offset (China has no daylight saving; the default is UTC+8).
- * Pure: the time is an input.
+ * The window itself is the contract's one ScheduleWindow (sdk/protocol/schedule-window.ts:
+ * days 0 = Sunday to 6, `to` exclusive, overnight when `to` is not after `from`). Pure: the
+ * time is an input.
  */
+import { type Static, Type } from "@sinclair/typebox";
 import { ConfigError } from "../errors.js";
+import { type ScheduleWindow, ScheduleWindowSchema, minutesOfDay } from "../protocol/schedule-window.js";
+import { compileChecker } from "../schema/schema-check.js";
 
-export interface ScheduleWindow {
-  /** ISO weekdays: 1 = Monday ... 7 = Sunday. */
-  days: readonly number[];
-  /** "HH:MM", inclusive. */
-  from: string;
-  /** "HH:MM" (up to "24:00"), exclusive; must be after `from` (split overnight windows in two). */
-  to: string;
-}
+export const CHINA_UTC_OFFSET_MINUTES = 480;
+
+export const WeeklyScheduleSchema = Type.Object(
+  {
+    utcOffsetMinutes: Type.Optional(Type.Integer({ minimum: -840, maximum: 840, hint: "must be an integer between -840 and 840" })),
+    windows: Type.Array(ScheduleWindowSchema, { minItems: 1, maxItems: 16, hint: "must be a non-empty array of at most 16 windows" }),
+  },
+  { additionalProperties: false },
+);
 
 export interface WeeklySchedule {
   /** Local time offset from UTC in minutes; 480 = China Standard Time. */
@@ -20,52 +26,38 @@ export interface WeeklySchedule {
   windows: readonly ScheduleWindow[];
 }
 
-export const CHINA_UTC_OFFSET_MINUTES = 480;
+const DAY = 24 * 60;
 
-function minutesOf(hhmm: string): number | null {
-  const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
-  if (!m) return null;
-  const h = Number(m[1]);
-  const min = Number(m[2]);
-  if (min > 59 || h > 24 || (h === 24 && min !== 0)) return null;
-  return h * 60 + min;
+function inWindow(w: ScheduleWindow, day: number, minute: number): boolean {
+  const from = minutesOfDay(w.from);
+  const to = minutesOfDay(w.to);
+  if (to > from) return w.days.includes(day) && minute >= from && minute < to;
+  // Overnight: from `from` on a listed day until `to` on the next day.
+  const yesterday = (day + 6) % 7;
+  return (w.days.includes(day) && minute >= from) || (w.days.includes(yesterday) && minute < to);
 }
 
 /** True when `at` falls in one of the windows. A null schedule means "at any time". */
 export function scheduleAllows(schedule: WeeklySchedule | null, at: number): boolean {
   if (!schedule) return true;
   const local = new Date(at + schedule.utcOffsetMinutes * 60_000);
-  const isoDay = local.getUTCDay() === 0 ? 7 : local.getUTCDay();
   const minute = local.getUTCHours() * 60 + local.getUTCMinutes();
-  return schedule.windows.some((w) => w.days.includes(isoDay) && minute >= minutesOf(w.from)! && minute < minutesOf(w.to)!);
+  return schedule.windows.some((w) => inWindow(w, local.getUTCDay(), minute % DAY));
 }
+
+const check = compileChecker(WeeklyScheduleSchema, {
+  error: (message, d) => new ConfigError(message, { path: d.path }),
+  unknownProperty: (allowed) => `unknown key (allowed: ${allowed.join(", ")})`,
+  rules: [
+    (s, path, fail) =>
+      s.windows.forEach((w, i) => {
+        if (w.from === "24:00") fail(`${path}.windows[${i}].from`, 'must be "HH:MM" before 24:00');
+      }),
+  ],
+});
 
 /** Validates an untrusted schedule; errors read `path: problem`. */
 export function parseSchedule(raw: unknown, path: string): WeeklySchedule {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(`${path}: must be an object`, { path });
-  const obj = raw as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
-    if (key !== "utcOffsetMinutes" && key !== "windows") throw new ConfigError(`${path}.${key}: unknown key (allowed: utcOffsetMinutes, windows)`, { path });
-  }
-  const offset = obj["utcOffsetMinutes"] ?? CHINA_UTC_OFFSET_MINUTES;
-  if (typeof offset !== "number" || !Number.isInteger(offset) || Math.abs(offset) > 14 * 60) {
-    throw new ConfigError(`${path}.utcOffsetMinutes: must be an integer between -840 and 840`, { path });
-  }
-  const windows = obj["windows"];
-  if (!Array.isArray(windows) || windows.length === 0) throw new ConfigError(`${path}.windows: must be a non-empty array`, { path });
-  const parsed = windows.map((w, i): ScheduleWindow => {
-    const wp = `${path}.windows[${i}]`;
-    if (typeof w !== "object" || w === null) throw new ConfigError(`${wp}: must be an object`, { path: wp });
-    const { days, from, to } = w as Record<string, unknown>;
-    if (!Array.isArray(days) || days.length === 0 || !days.every((d) => Number.isInteger(d) && d >= 1 && d <= 7)) {
-      throw new ConfigError(`${wp}.days: must be a non-empty array of ISO weekdays 1 (Monday) to 7 (Sunday)`, { path: wp });
-    }
-    const f = typeof from === "string" ? minutesOf(from) : null;
-    const t = typeof to === "string" ? minutesOf(to) : null;
-    if (f === null || f >= 24 * 60) throw new ConfigError(`${wp}.from: must be "HH:MM" before 24:00`, { path: wp });
-    if (t === null) throw new ConfigError(`${wp}.to: must be "HH:MM" up to 24:00`, { path: wp });
-    if (t <= f) throw new ConfigError(`${wp}.to: must be after from (split overnight windows in two)`, { path: wp });
-    return { days: [...(days as number[])], from: from as string, to: to as string };
-  });
-  return { utcOffsetMinutes: offset, windows: parsed };
+  const s: Static<typeof WeeklyScheduleSchema> = check(raw, path);
+  return { utcOffsetMinutes: s.utcOffsetMinutes ?? CHINA_UTC_OFFSET_MINUTES, windows: s.windows.map((w) => ({ days: [...w.days], from: w.from, to: w.to })) };
 }

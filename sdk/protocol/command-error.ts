@@ -30,6 +30,7 @@ export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];
 
 /** Codes a device's handlers answer with besides the contract's own. */
 export type HandlerErrorCode =
+  | "access_face_only"
   | "not_found"
   | "handler_exists"
   | "last_admin_key"

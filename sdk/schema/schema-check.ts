@@ -19,27 +19,38 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import type { Static, TSchema } from "@sinclair/typebox";
 import { isStrictBase64, base64DecodedLength } from "./base64-shape.js";
 
-export type Fail = (path: string, problem: string, keyword?: string) => never;
+export type Fail = (path: string, problem: string) => never;
 
 /** A rule over an already schema-valid value; calls `fail` to refuse it. */
 export type Rule<T> = (value: T, path: string, fail: Fail) => void;
 
 export interface CheckerOptions<T> {
-  /** Builds the error to throw; `keyword` is the schema keyword that failed (or "rule"). */
-  error: (message: string, details: { path: string; keyword: string }) => Error;
+  /**
+   * Builds the error to throw; `keyword` is the schema keyword that failed (or "rule"),
+   * `value` the offending value, for deciding which error to throw (never put it in a
+   * message: it may be a secret).
+   */
+  error: (message: string, details: { path: string; keyword: string; value: unknown }) => Error;
   /** The problem for a field the schema does not define. Default: "unknown field". */
   unknownProperty?: (allowed: readonly string[]) => string;
+  /**
+   * How a number outside `minimum`..`maximum` reads: "between" ("must be between 1 and
+   * 500", the default) or "bound" (the bound that was crossed: "must be at least 1").
+   */
+  range?: "between" | "bound";
   rules?: ReadonlyArray<Rule<T>>;
 }
 
 /** Checks `value` (a document read from outside) and returns it typed, or throws. */
 export type Checker<T> = (value: unknown, path: string) => T;
 
-let shared: Ajv | undefined;
+const shared: { first?: Ajv; all?: Ajv } = {};
 
-function ajv(): Ajv {
-  if (shared) return shared;
-  const instance = new Ajv({ allErrors: false, verbose: true, strict: true, allowUnionTypes: true, coerceTypes: false, useDefaults: false, validateFormats: false });
+/** One Ajv for the fast path (first error only), one that lists every error (used on failure only). */
+function ajv(which: "first" | "all"): Ajv {
+  const cached = shared[which];
+  if (cached) return cached;
+  const instance = new Ajv({ allErrors: which === "all", verbose: true, discriminator: true, strict: true, allowUnionTypes: true, coerceTypes: false, useDefaults: false, validateFormats: false });
   instance.addKeyword({ keyword: "hint", schemaType: "string" });
   instance.addKeyword({
     keyword: "base64Bytes",
@@ -58,7 +69,7 @@ function ajv(): Ajv {
     errors: false,
     validate: (max: number, data: unknown) => utf8Length(JSON.stringify(data) ?? "") <= max,
   });
-  shared = instance;
+  shared[which] = instance;
   return instance;
 }
 
@@ -97,7 +108,7 @@ const TYPE_PROBLEM: Record<string, string> = {
   null: "must be null",
 };
 
-function problemFor(e: ErrorObject, unknownProperty: (allowed: readonly string[]) => string): { pathSuffix?: string; problem: string } {
+function problemFor(e: ErrorObject, unknownProperty: (allowed: readonly string[]) => string, range: "between" | "bound"): { pathSuffix?: string; problem: string } {
   const schema = (e.parentSchema ?? {}) as Record<string, unknown>;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
@@ -118,7 +129,7 @@ function problemFor(e: ErrorObject, unknownProperty: (allowed: readonly string[]
       return { problem: "has an invalid format" };
     case "minimum":
     case "maximum":
-      if (typeof schema["minimum"] === "number" && typeof schema["maximum"] === "number") return { problem: `must be between ${schema["minimum"]} and ${schema["maximum"]}` };
+      if (range === "between" && typeof schema["minimum"] === "number" && typeof schema["maximum"] === "number") return { problem: `must be between ${schema["minimum"]} and ${schema["maximum"]}` };
       return { problem: e.keyword === "minimum" ? `must be at least ${String(p["limit"])}` : `must be at most ${String(p["limit"])}` };
     case "exclusiveMinimum":
       return { problem: `must be greater than ${String(p["limit"])}` };
@@ -128,6 +139,13 @@ function problemFor(e: ErrorObject, unknownProperty: (allowed: readonly string[]
       return { problem: `must be ${JSON.stringify(schema["const"])}` };
     case "anyOf":
       return { problem: anyOfProblem(schema) };
+    case "discriminator": {
+      // A tagged union (`oneOf` + `discriminator`): a missing or unknown tag.
+      const tag = String(p["tag"]);
+      if (p["error"] === "tag") return { pathSuffix: tag, problem: "is required" };
+      const tags = ((schema["oneOf"] as Array<{ properties: Record<string, { const?: unknown }> }>) ?? []).map((o) => String(o.properties[tag]?.const));
+      return { pathSuffix: tag, problem: `must be one of ${tags.join(", ")}` };
+    }
     case "minItems":
       return { problem: `must have at least ${String(p["limit"])} items` };
     case "maxItems":
@@ -158,17 +176,22 @@ function anyOfProblem(schema: Record<string, unknown>): string {
  */
 export function compileChecker<S extends TSchema>(schema: S, options: CheckerOptions<Static<S>>): Checker<Static<S>> {
   let validate: ValidateFunction | undefined;
+  let validateAll: ValidateFunction | undefined;
   const unknownProperty = options.unknownProperty ?? (() => "unknown field");
   return (value, path) => {
-    validate ??= ajv().compile(schema);
-    const fail: Fail = (at, problem, keyword = "rule") => {
-      throw options.error(`${at || "(root)"}: ${problem}`, { path: at, keyword });
+    validate ??= ajv("first").compile(schema);
+    const fail = (at: string, problem: string, keyword = "rule", offending?: unknown): never => {
+      throw options.error(`${at || "(root)"}: ${problem}`, { path: at, keyword, value: offending });
     };
     if (!validate(value)) {
-      const e = validate.errors![0]!;
-      const { pathSuffix, problem } = problemFor(e, unknownProperty);
+      // An unknown field is reported before anything else (a misspelt key explains the
+      // "is required" that usually comes with it), as a reader checking top-down would.
+      validateAll ??= ajv("all").compile(schema);
+      validateAll(value);
+      const e = (validateAll.errors ?? []).find((x) => x.keyword === "additionalProperties") ?? validate.errors![0]!;
+      const { pathSuffix, problem } = problemFor(e, unknownProperty, options.range ?? "between");
       const at = pointerToPath(path, e.instancePath);
-      fail(pathSuffix === undefined ? at : at ? `${at}.${pathSuffix}` : pathSuffix, problem, e.keyword);
+      fail(pathSuffix === undefined ? at : at ? `${at}.${pathSuffix}` : pathSuffix, problem, e.keyword, e.data);
     }
     for (const rule of options.rules ?? []) rule(value as Static<S>, path, fail);
     return value as Static<S>;

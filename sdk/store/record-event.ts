@@ -5,7 +5,8 @@
  * and counts only (L4).
  */
 import { randomUUID } from "node:crypto";
-import type { EventCategory, EventRecorder } from "../events/event.js";
+import type { EventRecorder } from "../events/event.js";
+import type { EventCategory } from "../protocol/event-category.js";
 import type { Clock } from "../time/clock.js";
 
 export interface EventDraft {

@@ -7,6 +7,7 @@
 import { type Affine, sampleAffine } from "./image-ops.js";
 import { nonMaxSuppression, type ScoredBox } from "./nms.js";
 import { createVerifiedSession, ort, runSession, type SessionOptions } from "./onnx-session.js";
+import type { ModelSource } from "./model-source.js";
 import type { RgbImage } from "./types.js";
 
 const IN_W = 320;
@@ -28,8 +29,8 @@ export class FaceDetector {
 
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async create(modelsDir: string, options?: SessionOptions): Promise<FaceDetector> {
-    return new FaceDetector(await createVerifiedSession(modelsDir, "detect", options));
+  static async create(models: ModelSource, options?: SessionOptions): Promise<FaceDetector> {
+    return new FaceDetector(await createVerifiedSession(models, "detect", options));
   }
 
   async detect(img: RgbImage, threshold = DETECTION_THRESHOLD): Promise<Detection[]> {

@@ -7,6 +7,7 @@
  */
 import { ALIGNED_SIZE, alignFace } from "./aligner.js";
 import { createVerifiedSession, ort, runSession, type SessionOptions } from "./onnx-session.js";
+import type { ModelSource } from "./model-source.js";
 import type { ChannelOrder, Point, RgbImage } from "./types.js";
 
 export const EMBEDDING_SIZE = 512;
@@ -29,8 +30,8 @@ export class Embedder {
     private readonly order: ChannelOrder,
   ) {}
 
-  static async create(modelsDir: string, options?: SessionOptions & { channels?: ChannelOrder }): Promise<Embedder> {
-    return new Embedder(await createVerifiedSession(modelsDir, "feature", options), options?.channels ?? EMBEDDING_CHANNELS);
+  static async create(models: ModelSource, options?: SessionOptions & { channels?: ChannelOrder }): Promise<Embedder> {
+    return new Embedder(await createVerifiedSession(models, "feature", options), options?.channels ?? EMBEDDING_CHANNELS);
   }
 
   /** Aligns the face (pure TypeScript warp). Split from `embed` so each stage can be timed. */

@@ -1,7 +1,7 @@
 /**
  * The face pipeline: decode -> detect -> (per face) landmarks -> align -> liveness -> embed.
  *
- * One ONNX session per model, created once from verified bytes (models/verify.ts) and
+ * One ONNX session per model, created once from verified bytes (a ModelSource) and
  * reused; model inputs are preallocated Float32Arrays, so a frame allocates little
  * besides the decoded image. Calls are serialised internally (the input buffers are
  * shared), so concurrent `analyze` calls are safe and simply queue.
@@ -16,6 +16,7 @@ import { FacegateError } from "../errors.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import { decodeImage, MAX_INPUT_PIXELS } from "./decode-image.js";
 import { FaceDetector } from "./detector.js";
+import type { ModelSource } from "./model-source.js";
 import { Embedder } from "./embedder.js";
 import { Landmarker } from "./landmarker.js";
 import { LivenessChecker } from "./liveness.js";
@@ -69,7 +70,8 @@ export interface AnalyzeOptions {
 }
 
 export interface FacePipelineOptions {
-  modelsDir: string;
+  /** The verified model bytes (models/verify.ts `verifiedModels(dir)` on a device). */
+  models: ModelSource;
   logger?: Logger;
   /** ONNX Runtime threads per operator (default 2). */
   intraOpNumThreads?: number;
@@ -109,10 +111,10 @@ export class FacePipeline {
     };
     let detector: FaceDetector, landmarker: Landmarker, embedder: Embedder, liveness: LivenessChecker;
     try {
-      detector = await load(() => FaceDetector.create(options.modelsDir, session));
-      landmarker = await load(() => Landmarker.create(options.modelsDir, session));
-      embedder = await load(() => Embedder.create(options.modelsDir, { ...session, channels: options.embeddingChannels }));
-      liveness = await load(() => LivenessChecker.create(options.modelsDir, { ...session, channels: options.livenessChannels }));
+      detector = await load(() => FaceDetector.create(options.models, session));
+      landmarker = await load(() => Landmarker.create(options.models, session));
+      embedder = await load(() => Embedder.create(options.models, { ...session, channels: options.embeddingChannels }));
+      liveness = await load(() => LivenessChecker.create(options.models, { ...session, channels: options.livenessChannels }));
     } catch (err) {
       await Promise.allSettled(loaded.map((m) => m.close()));
       throw err;

@@ -11,6 +11,7 @@
  */
 import { cropAffine, expandedCrop, sampleAffine, squareAround } from "./image-ops.js";
 import { createVerifiedSession, ort, runSession, type SessionOptions } from "./onnx-session.js";
+import type { ModelSource } from "./model-source.js";
 import type { Box, Point, RgbImage } from "./types.js";
 
 const SIZE = 64;
@@ -23,8 +24,8 @@ export class Landmarker {
 
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async create(modelsDir: string, options?: SessionOptions): Promise<Landmarker> {
-    return new Landmarker(await createVerifiedSession(modelsDir, "landmark", options));
+  static async create(models: ModelSource, options?: SessionOptions): Promise<Landmarker> {
+    return new Landmarker(await createVerifiedSession(models, "landmark", options));
   }
 
   /** 68 landmarks in source pixels for the face in `box` (detector box, two passes). */

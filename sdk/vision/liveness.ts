@@ -6,6 +6,7 @@
  */
 import { cropAffine, expandedCrop, sampleAffine, squareAround } from "./image-ops.js";
 import { createVerifiedSession, ort, runSession, type SessionOptions } from "./onnx-session.js";
+import type { ModelSource } from "./model-source.js";
 import type { Box, ChannelOrder, RgbImage } from "./types.js";
 
 const SIZE = 128;
@@ -23,8 +24,8 @@ export class LivenessChecker {
     private readonly order: ChannelOrder,
   ) {}
 
-  static async create(modelsDir: string, options?: SessionOptions & { channels?: ChannelOrder }): Promise<LivenessChecker> {
-    return new LivenessChecker(await createVerifiedSession(modelsDir, "liveness", options), options?.channels ?? LIVENESS_CHANNELS);
+  static async create(models: ModelSource, options?: SessionOptions & { channels?: ChannelOrder }): Promise<LivenessChecker> {
+    return new LivenessChecker(await createVerifiedSession(models, "liveness", options), options?.channels ?? LIVENESS_CHANNELS);
   }
 
   /** P(live) in 0..1 for the face in `box`. */

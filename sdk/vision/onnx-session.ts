@@ -1,12 +1,11 @@
 /**
- * Creates ONNX Runtime sessions from verified model bytes only: `readVerifiedModel`
- * checks the SHA-256 against models/manifest.json, so an altered or missing file throws
+ * Creates ONNX Runtime sessions from verified model bytes only: a ModelSource returns
+ * bytes whose SHA-256 matches the pinned manifest, so an altered or missing file throws
  * ModelError before it can run.
  */
 import * as ort from "onnxruntime-node";
 import { ModelError } from "../errors.js";
-import { readVerifiedModel } from "../../models/verify.js";
-import type { ModelName } from "../../models/manifest.js";
+import type { ModelSource, VisionModelName } from "./model-source.js";
 
 export interface SessionOptions {
   /** Threads inside one operator (default 2: the gate terminals have two cores). */
@@ -15,8 +14,8 @@ export interface SessionOptions {
   allowSpinning?: boolean;
 }
 
-export async function createVerifiedSession(modelsDir: string, name: ModelName, options: SessionOptions = {}): Promise<ort.InferenceSession> {
-  const bytes = readVerifiedModel(modelsDir, name);
+export async function createVerifiedSession(models: ModelSource, name: VisionModelName, options: SessionOptions = {}): Promise<ort.InferenceSession> {
+  const bytes = models.read(name);
   try {
     return await ort.InferenceSession.create(bytes, {
       executionProviders: ["cpu"],

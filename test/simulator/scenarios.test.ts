@@ -12,6 +12,7 @@ import { type FacePipeline, createFacePipeline } from "../../sdk/vision/index.js
 import { loadScenarioFile, simulateScenario, type ScenarioResult } from "../../device/scenario/scenario-runner.js";
 import { facesAvailable, facesDir, repoRoot } from "../support/faces.js";
 import { scenarioStream } from "../support/normalize-output.js";
+import { verifiedModels } from "../../models/verify.js";
 
 const dir = join(repoRoot, "simulator", "scenarios");
 const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
@@ -24,7 +25,7 @@ function explain(result: ScenarioResult): string {
 
 let pipeline: FacePipeline;
 beforeAll(async () => {
-  pipeline = await createFacePipeline({ modelsDir: defaultModelsDir() });
+  pipeline = await createFacePipeline({ models: verifiedModels(defaultModelsDir() )});
 });
 afterAll(async () => {
   await pipeline?.close();

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { FileKeyProvider } from "../../sdk/crypto/key-provider.js";
 import { silentLogger } from "../../sdk/log/logger.js";
-import { openSecureStore } from "../../sdk/store/secure-store.js";
+import { openSecureStore } from "../../sdk/privacy/secure-store.js";
 import { systemClock } from "../../sdk/time/clock.js";
 import { DAY, RecordingSink, embedding, sampleNotice, testConfig } from "./secure-store-fixture.js";
 

@@ -10,7 +10,7 @@ import { FileKeyProvider } from "../../sdk/crypto/key-provider.js";
 import { MemoryEventRecorder } from "../../sdk/events/event.js";
 import { MemoryLogSink, createLogger } from "../../sdk/log/logger.js";
 import type { TemplateSink } from "../../sdk/matcher/template-sink.js";
-import { type SecureStore, type SecureStoreConfig, openSecureStore } from "../../sdk/store/secure-store.js";
+import { type SecureStore, type SecureStoreConfig, openSecureStore } from "../../sdk/privacy/secure-store.js";
 import { ManualClock } from "../../sdk/time/clock.js";
 
 export const DAY = 86_400_000;

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { verifyAuditExport } from "../../../sdk/audit/audit-verify.js";
-import { devicePublicKeys, exportDeviceAudit } from "../../../sdk/audit/device-audit-export.js";
+import { devicePublicKeys, exportDeviceAudit } from "../../../sdk/privacy/device-audit-export.js";
 import { FileKeyProvider } from "../../../sdk/crypto/key-provider.js";
 import { readPublicKey } from "../../../sdk/crypto/public-key-input.js";
 import { systemClock } from "../../../sdk/time/clock.js";

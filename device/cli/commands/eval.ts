@@ -21,6 +21,7 @@ import { bestAccuracy, identificationAt, type ScoredPair, type Search, verificat
 import { parsePairsCsv } from "../../eval/pairs-csv.js";
 import { parseArgs, type ParsedArgs } from "../args.js";
 import { type CliIo, EXIT, UsageError } from "../cli-io.js";
+import { verifiedModels } from "../../../models/verify.js";
 
 export const summary = "accuracy on labelled images (--pairs CSV --images DIR | --gallery DIR [--probes DIR])";
 
@@ -34,7 +35,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (!mode || (args.values["pairs"] && args.values["gallery"])) throw new UsageError("give either --pairs CSV --images DIR or --gallery DIR");
   const threshold = thresholdOf(args);
   const modelsDir = args.values["models"] ? resolve(io.cwd, args.values["models"]) : defaultModelsDir(io.env);
-  const pipeline = await createFacePipeline({ modelsDir });
+  const pipeline = await createFacePipeline({ models: verifiedModels(modelsDir) });
   try {
     const report = mode === "pairs" ? await evalPairs(pipeline, args, io, threshold) : await evalGallery(pipeline, args, io, threshold);
     io.out(args.flags.has("json") ? JSON.stringify(report) : formatReport(report));

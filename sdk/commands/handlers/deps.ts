@@ -13,9 +13,10 @@
  *   (L4, L6); the processor's result guard checks results again.
  */
 import type { AccessStore } from "../../access/access-store.js";
-import { ConfigError, FacegateError } from "../../errors.js";
+import { FaceOnlyError } from "../../errors.js";
+import { CommandError } from "../../protocol/command-error.js";
 import type { Logger } from "../../log/logger.js";
-import type { SecureStore } from "../../store/secure-store.js";
+import type { SecureStore } from "../../privacy/secure-store.js";
 import type { NoticeMessage } from "../../protocol/index.js";
 import type { CommandProcessor } from "../processor.js";
 
@@ -70,7 +71,7 @@ export interface DeviceHandlerDeps {
 export type HandlerRegistry = Pick<CommandProcessor, "registerHandler">;
 
 /** Error code of every refusal that would make face someone's only way in (L2). */
-export const FACE_ONLY_CODE = "access_face_only";
+export const FACE_ONLY_CODE = "access_face_only" as const;
 
 /**
  * Runs `fn`; a ConfigError marked as an L2 refusal by sdk/access or sdk/policy comes back
@@ -85,7 +86,7 @@ export async function refuseFaceOnly<T>(fn: () => T | Promise<T>): Promise<T> {
 }
 
 export function asFaceOnly(err: unknown): unknown {
-  if (err instanceof ConfigError && err.details["requirement"] === "L2") return new FacegateError(FACE_ONLY_CODE, err.message, { ...err.details });
+  if (err instanceof FaceOnlyError) return new CommandError(FACE_ONLY_CODE, err.message, { ...err.details });
   return err;
 }
 

@@ -26,7 +26,7 @@ export type { AccessAdmin, AnalyzedPhotoFace, AtGateInvitation, DeviceHandlerDep
 export { FACE_ONLY_CODE } from "./deps.js";
 export { PersonFlags, deviceHandlerMigrations } from "./person-flags.js";
 export { DEFAULT_AT_GATE_WINDOW_SECONDS, type EnrollPhotoResult } from "./enroll-handlers.js";
-export { END_ACCESS_TOLERANCE_MS, type PersonEndAccessResult, type PersonUpsertResult, toWeeklySchedule } from "./person-handlers.js";
+export { END_ACCESS_TOLERANCE_MS, type PersonEndAccessResult, type PersonUpsertResult } from "./person-handlers.js";
 export { DEFAULT_NOTICE_LANGUAGE } from "./privacy-handlers.js";
 
 /**

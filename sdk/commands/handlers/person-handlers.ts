@@ -22,7 +22,7 @@ import { type PersonInput, parseRights } from "../../access/person-input.js";
 import { ConfigError, FacegateError, NotFoundError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { type CredentialRecord, assertNotFaceOnly } from "../../policy/rights.js";
-import type { CommandBodies, CommandResults, ScheduleWindow } from "../../protocol/index.js";
+import type { CommandBodies, CommandResults } from "../../protocol/index.js";
 import type { CommandContext } from "../processor.js";
 import { type DeviceHandlerDeps, type HandlerRegistry, asFaceOnly, holdsPrivacyData, refuseFaceOnly } from "./deps.js";
 import type { PersonFlags } from "./person-flags.js";
@@ -50,7 +50,7 @@ async function upsertPerson(deps: DeviceHandlerDeps, flags: PersonFlags, log: Lo
     gates: body.gates ?? access.policies().map((p) => p.gateId),
     validFrom: body.validFrom ?? null,
     validUntil: body.validUntil ?? null,
-    ...(body.schedule ? { schedule: toWeeklySchedule(body.schedule) } : {}),
+    ...(body.schedule ? { schedule: { windows: body.schedule } } : {}),
   };
   if (rightsInput.gates.length === 0) throw new FacegateError("policy_missing", "body.gates: this device has no gate policies yet; send policy.set first");
   const known = new Set(access.policies().map((p) => p.gateId));
@@ -153,28 +153,6 @@ function endAccess(deps: DeviceHandlerDeps, flags: PersonFlags, log: Logger, bod
   });
   log.info("access ended", { personRef, receiptId: receipt?.receiptId ?? null });
   return { personRef, endedAt: ctx.now, ...(receipt ? { receipt } : {}) };
-}
-
-/**
- * Contract schedules use days 0 (Sunday) to 6 and `to` exclusive; sdk/policy uses ISO days
- * 1 (Monday) to 7 in the site's local time. A window past midnight is split in two.
- */
-export function toWeeklySchedule(windows: readonly ScheduleWindow[]): { windows: Array<{ days: number[]; from: string; to: string }> } {
-  const iso = (d: number): number => (d === 0 ? 7 : d);
-  const out: Array<{ days: number[]; from: string; to: string }> = [];
-  for (const w of windows) {
-    if (w.to > w.from) {
-      out.push({ days: w.days.map(iso), from: w.from, to: w.to });
-      continue;
-    }
-    if (w.to === w.from) {
-      out.push({ days: w.days.map(iso), from: w.from, to: w.to }); // refused by sdk/policy with a clear error
-      continue;
-    }
-    out.push({ days: w.days.map(iso), from: w.from, to: "24:00" });
-    if (w.to !== "00:00") out.push({ days: w.days.map((d) => iso((d + 1) % 7)), from: "00:00", to: w.to });
-  }
-  return { windows: out };
 }
 
 /**

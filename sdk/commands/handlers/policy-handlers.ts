@@ -9,7 +9,7 @@
  * without a card or PIN that works there. Other schema problems are invalid bodies.
  * The change is audited with its version and the modes (L8).
  */
-import { ConfigError } from "../../errors.js";
+import { ConfigError, FaceOnlyError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { type GatePolicy, parseGatePolicies, parseGatePolicy } from "../../policy/gate-policy.js";
 import type { CommandBodies } from "../../protocol/index.js";
@@ -23,7 +23,7 @@ export function registerPolicyHandlers(processor: HandlerRegistry, deps: DeviceH
         parsePolicyBody(body, deps.gateId);
       } catch (err) {
         // L2 refusals are answered by handle() with their own code.
-        if (!(err instanceof ConfigError && err.details["requirement"] === "L2")) throw err;
+        if (!(err instanceof FaceOnlyError)) throw err;
       }
     },
     handle: (body, ctx) => {

@@ -30,6 +30,7 @@ import { startTestBroker, type TestBroker } from "../../support/broker.js";
 import { dbFiles, findBytes, windows } from "../../support/db-files.js";
 import { facePath, facesAvailable } from "../../support/faces.js";
 import { type MqttGate, startMqttGate } from "../../support/mqtt-gate.js";
+import { verifiedModels } from "../../../models/verify.js";
 
 const GATES = [{ gateId: "lobby", mode: "face_or_card_or_pin" }];
 const DAY = 86_400_000;
@@ -44,7 +45,7 @@ const roundTripsMs: number[] = [];
 
 beforeAll(async () => {
   broker = await startTestBroker();
-  pipeline = await createFacePipeline({ modelsDir: defaultModelsDir() });
+  pipeline = await createFacePipeline({ models: verifiedModels(defaultModelsDir() )});
   g = await startMqttGate({ broker, gates: GATES, pipeline });
 });
 afterAll(async () => {

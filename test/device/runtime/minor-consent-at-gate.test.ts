@@ -17,6 +17,7 @@ import { findLeaks } from "../../../device/scenario/scenario-runner.js";
 import { startTestBroker, type TestBroker } from "../../support/broker.js";
 import { facePath, facesAvailable } from "../../support/faces.js";
 import { type MqttGate, startMqttGate } from "../../support/mqtt-gate.js";
+import { verifiedModels } from "../../../models/verify.js";
 
 const DAY = 86_400_000;
 const CHILD = { personRef: "p-res-0303-c", card: "C0FFEE0303", pin: "730419" };
@@ -28,7 +29,7 @@ let g: MqttGate;
 
 beforeAll(async () => {
   broker = await startTestBroker();
-  pipeline = await createFacePipeline({ modelsDir: defaultModelsDir() });
+  pipeline = await createFacePipeline({ models: verifiedModels(defaultModelsDir() )});
   g = await startMqttGate({ broker, gates: [{ gateId: "lobby", mode: "face_or_card_or_pin" }], pipeline });
 });
 afterAll(async () => {

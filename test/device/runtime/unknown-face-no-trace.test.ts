@@ -26,6 +26,7 @@ import { findLeaks } from "../../../device/scenario/scenario-runner.js";
 import { type SimulatedGate, buildSimulatedGate } from "../../../device/scenario/simulated-gate.js";
 import { dbFiles, findBytes, float32Bytes, tableCounts, windows } from "../../support/db-files.js";
 import { facePath, facesAvailable, facesDir } from "../../support/faces.js";
+import { verifiedModels } from "../../../models/verify.js";
 
 const RESIDENT = { personRef: "p-res-0909", card: "C0FFEE0909" };
 
@@ -80,7 +81,7 @@ function snapshot() {
 }
 
 beforeAll(async () => {
-  pipeline = await createFacePipeline({ modelsDir: defaultModelsDir(), logger: createLogger({ sink: visionLogs.sink, level: "debug" }) });
+  pipeline = await createFacePipeline({ models: verifiedModels(defaultModelsDir()), logger: createLogger({ sink: visionLogs.sink, level: "debug" }) });
   sim = await buildSimulatedGate({ gates: [{ gateId: "lobby", mode: "face_or_card_or_pin" }], pipeline });
   dbPath = join(sim.runtime.config.dataDir, "facegate.db");
   if (!facesAvailable) return;

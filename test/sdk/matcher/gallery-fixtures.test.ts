@@ -12,6 +12,7 @@ import { mulberry32, SyntheticFaces } from "../../../sdk/matcher/synthetic-embed
 import { createFacePipeline, DEFAULT_MATCH_THRESHOLD, type FacePipeline } from "../../../sdk/vision/index.js";
 import { facePath, facesAvailable } from "../../support/faces.js";
 import { dot } from "./exact-search.js";
+import { verifiedModels } from "../../../models/verify.js";
 
 const images = (dir: string) =>
   readdirSync(dir)
@@ -32,7 +33,7 @@ describe.skipIf(!facesAvailable)("gallery index on the fixture faces", () => {
   };
 
   beforeAll(async () => {
-    pipeline = await createFacePipeline({ modelsDir: defaultModelsDir() });
+    pipeline = await createFacePipeline({ models: verifiedModels(defaultModelsDir() )});
     // Distractors first, so the fixtures sit in a later storage segment.
     const faces = new SyntheticFaces(mulberry32(41));
     for (let i = 0; i < 5000; i++) index.add(`synthetic-${i}`, "t0", faces.template(faces.identity()));

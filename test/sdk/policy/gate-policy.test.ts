@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../sdk/errors.js";
 import { GATE_MODES, nonBiometricPaths, parseGatePolicies, parseGatePolicy } from "../../../sdk/policy/gate-policy.js";
 import { assertNotFaceOnly, faceOnlyGates, type CredentialRecord } from "../../../sdk/policy/rights.js";
-import { parseSchedule } from "../../../sdk/policy/schedule.js";
+import { parseSchedule, scheduleAllows } from "../../../sdk/policy/schedule.js";
 
 describe("gate policies (L2)", () => {
   it("every loadable mode offers a card or PIN path", () => {
@@ -49,6 +49,13 @@ describe("gate policies (L2)", () => {
   it("validates schedules", () => {
     expect(parseSchedule({ windows: [{ days: [1], from: "08:00", to: "24:00" }] }, "s").utcOffsetMinutes).toBe(480);
     expect(() => parseSchedule({ windows: [{ days: [8], from: "08:00", to: "09:00" }] }, "s")).toThrow(/s\.windows\[0\]\.days/);
-    expect(() => parseSchedule({ windows: [{ days: [1], from: "22:00", to: "06:00" }] }, "s")).toThrow(/split overnight/);
+    expect(() => parseSchedule({ windows: [{ days: [1], from: "24:00", to: "06:00" }] }, "s")).toThrow(/s\.windows\[0\]\.from: must be "HH:MM" before 24:00/);
+    // One ScheduleWindow for the contract and the policy: a window past midnight is one window.
+    const night = parseSchedule({ windows: [{ days: [5], from: "22:00", to: "06:00" }] }, "s");
+    expect(scheduleAllows(night, Date.parse("2026-01-09T23:00:00+08:00"))).toBe(true); // Friday night
+    expect(scheduleAllows(night, Date.parse("2026-01-10T05:00:00+08:00"))).toBe(true); // Saturday morning
+    expect(scheduleAllows(night, Date.parse("2026-01-10T07:00:00+08:00"))).toBe(false);
+    expect(scheduleAllows(night, Date.parse("2026-01-09T05:00:00+08:00"))).toBe(false); // Friday morning: Thursday night is not in
   });
+
 });

@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { FileKeyProvider } from "../../../sdk/crypto/key-provider.js";
 import { silentLogger } from "../../../sdk/log/logger.js";
-import { openSecureStore } from "../../../sdk/store/secure-store.js";
+import { openSecureStore } from "../../../sdk/privacy/secure-store.js";
 import { systemClock } from "../../../sdk/time/clock.js";
 import { RecordingSink, tempDir, testConfig } from "../../support/secure-store-fixture.js";
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileKeyProvider } from "../../../sdk/crypto/key-provider.js";
 import { silentLogger } from "../../../sdk/log/logger.js";
-import { openSecureStore } from "../../../sdk/store/secure-store.js";
+import { openSecureStore } from "../../../sdk/privacy/secure-store.js";
 import { ManualClock } from "../../../sdk/time/clock.js";
 import { RecordingSink, consentInput, embedding, openFixture, sampleNotice, tempDir, testConfig } from "../../support/secure-store-fixture.js";
 

@@ -5,7 +5,7 @@ import { LoadTally, PROGRESS_EVERY } from "../../../sdk/vault/load-tally.js";
 import { type DecryptionPlace, type LoadSummary, loadVault } from "../../../sdk/vault/vault-loader.js";
 import { MemoryKeyProvider } from "../../../sdk/crypto/key-provider.js";
 import { MemoryLogSink, createLogger } from "../../../sdk/log/logger.js";
-import { openSecureStore } from "../../../sdk/store/secure-store.js";
+import { openSecureStore } from "../../../sdk/privacy/secure-store.js";
 import { ManualClock } from "../../../sdk/time/clock.js";
 import { type Fixture, RecordingSink, START, consentInput, embedding, openFixture, sampleNotice, testConfig } from "../../support/secure-store-fixture.js";
 

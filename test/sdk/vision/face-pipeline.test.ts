@@ -17,6 +17,7 @@ import {
   LIVENESS_THRESHOLD,
 } from "../../../sdk/vision/index.js";
 import { facePath, facesAvailable } from "../../support/faces.js";
+import { verifiedModels } from "../../../models/verify.js";
 
 const TIGHT_CROP = { quality: { edgeMargin: -1 } } as const;
 
@@ -24,7 +25,7 @@ let pipeline: FacePipeline;
 const logs = new MemoryLogSink();
 
 beforeAll(async () => {
-  pipeline = await createFacePipeline({ modelsDir: defaultModelsDir(), logger: createLogger({ sink: logs.sink, level: "debug" }) });
+  pipeline = await createFacePipeline({ models: verifiedModels(defaultModelsDir()), logger: createLogger({ sink: logs.sink, level: "debug" }) });
 });
 afterAll(async () => {
   await pipeline?.close();

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { defaultModelsDir, loadManifest, MODEL_NAMES } from "../../../models/manifest.js";
 import { ModelError } from "../../../sdk/errors.js";
 import { createFacePipeline } from "../../../sdk/vision/index.js";
+import { verifiedModels } from "../../../models/verify.js";
 
 describe("the pipeline only runs verified models", () => {
   const dir = mkdtempSync(join(tmpdir(), "facegate-models-"));
@@ -18,7 +19,7 @@ describe("the pipeline only runs verified models", () => {
     const at = bytes.length >> 1;
     bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
     writeFileSync(join(dir, file), bytes);
-    const err = await createFacePipeline({ modelsDir: dir }).catch((e: unknown) => e);
+    const err = await createFacePipeline({ models: verifiedModels(dir )}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelError);
     expect((err as ModelError).code).toBe("model_invalid");
     expect((err as ModelError).message).toContain("fr_feature.onnx");
@@ -27,6 +28,6 @@ describe("the pipeline only runs verified models", () => {
 
   it("refuses a missing model file", async () => {
     rmSync(join(dir, manifest.models.liveness.file));
-    await expect(createFacePipeline({ modelsDir: dir })).rejects.toThrow(/fr_(feature|liveness)\.onnx/);
+    await expect(createFacePipeline({ models: verifiedModels(dir )})).rejects.toThrow(/fr_(feature|liveness)\.onnx/);
   });
 });

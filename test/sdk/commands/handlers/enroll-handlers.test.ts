@@ -12,6 +12,7 @@ import { DEFAULT_MATCH_THRESHOLD, type FaceAnalysis, type FacePipeline, cosineSi
 import { facePath, facesAvailable } from "../../../support/faces.js";
 import { RecordingSink } from "../../../support/secure-store-fixture.js";
 import { type HandlerHarness, addResident, consentBody, makeHandlerHarness } from "./handler-harness.js";
+import { verifiedModels } from "../../../../models/verify.js";
 
 /** The real pipeline, recording what it was given and what it returned (to check the wiping). */
 class SpyPipeline implements PhotoAnalyzer {
@@ -39,7 +40,7 @@ describe.skipIf(!facesAvailable)("enroll.photo (real face pipeline, L1 L4 L6)", 
   let h: HandlerHarness;
 
   beforeAll(async () => {
-    real = await createFacePipeline({ modelsDir: defaultModelsDir() });
+    real = await createFacePipeline({ models: verifiedModels(defaultModelsDir() )});
   });
   afterAll(async () => {
     await real?.close();

@@ -18,7 +18,7 @@ import { FileKeyProvider } from "../../../../sdk/crypto/key-provider.js";
 import { MemoryEventRecorder } from "../../../../sdk/events/event.js";
 import { MemoryLogSink, createLogger } from "../../../../sdk/log/logger.js";
 import { buildCommand } from "../../../../sdk/operator/command-builder.js";
-import { type SecureStore, openSecureStore } from "../../../../sdk/store/secure-store.js";
+import { type SecureStore, openSecureStore } from "../../../../sdk/privacy/secure-store.js";
 import { ManualClock } from "../../../../sdk/time/clock.js";
 import { DAY, RecordingSink, START, sampleNotice, tempDir, testConfig } from "../../../support/secure-store-fixture.js";
 

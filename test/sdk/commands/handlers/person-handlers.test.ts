@@ -9,6 +9,7 @@ import { verifyReceipt } from "../../../../sdk/crypto/signatures.js";
 import type { CommandResultMessage } from "../../../../sdk/protocol/index.js";
 import { embedding } from "../../../support/secure-store-fixture.js";
 import { type HandlerHarness, consentBody, makeHandlerHarness } from "./handler-harness.js";
+import { scheduleAllows } from "../../../../sdk/policy/schedule.js";
 
 const CARD = "DEADBEEF9876";
 const CARD_2 = "FACE0FF1CE42";
@@ -102,13 +103,18 @@ describe("person.upsert (L2)", () => {
     expect(h.access.credentialsOf("p-1").filter((c) => !c.revoked).map((c) => c.kind).sort()).toEqual(["card", "pin"]);
   });
 
-  it("converts the contract's weekly schedule (0 = Sunday, overnight windows split)", async () => {
+  it("keeps the contract's weekly schedule as sent: one ScheduleWindow from the wire to the decision (0 = Sunday, overnight windows)", async () => {
     await h.send("person.upsert", { personRef: "p-1", cards: [CARD], gates: ["gate-a"], schedule: [{ days: [0, 6], from: "22:00", to: "06:00" }] });
-    expect(h.access.person("p-1")?.rights.schedule?.windows).toEqual([
-      { days: [7, 6], from: "22:00", to: "24:00" },
-      { days: [1, 7], from: "00:00", to: "06:00" },
-    ]);
+    const schedule = h.access.person("p-1")?.rights.schedule ?? null;
+    expect(schedule?.windows).toEqual([{ days: [0, 6], from: "22:00", to: "06:00" }]);
+    // Saturday and Sunday nights, into the next mornings, in China Standard Time.
+    expect(scheduleAllows(schedule, Date.parse("2026-01-10T23:00:00+08:00"))).toBe(true); // Saturday night
+    expect(scheduleAllows(schedule, Date.parse("2026-01-11T05:59:00+08:00"))).toBe(true); // Sunday early
+    expect(scheduleAllows(schedule, Date.parse("2026-01-12T05:00:00+08:00"))).toBe(true); // Monday early, after Sunday night
+    expect(scheduleAllows(schedule, Date.parse("2026-01-12T06:00:00+08:00"))).toBe(false);
+    expect(scheduleAllows(schedule, Date.parse("2026-01-13T05:00:00+08:00"))).toBe(false); // Tuesday early: Monday night is not in
   });
+
 });
 
 describe("person.end_access (L7)", () => {

@@ -6,7 +6,7 @@
  */
 import { KeyError } from "../errors.js";
 import type { Db, MigrationSet } from "../store/database.js";
-import { KEK_VERSION, type KeyHierarchy } from "./key-hierarchy.js";
+import { KEK_VERSION, type KeyHierarchy } from "../crypto/key-hierarchy.js";
 
 export const deviceKeysMigrations: MigrationSet = {
   module: "device_keys",

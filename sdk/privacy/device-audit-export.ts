@@ -4,14 +4,14 @@
  * checkpoint at the head and returns the export (L8). It never creates a key or a
  * database, and touches no other table.
  */
-import { checkDeviceKeys } from "../crypto/device-key-binding.js";
+import { checkDeviceKeys } from "./device-key-binding.js";
 import { KeyHierarchy } from "../crypto/key-hierarchy.js";
 import type { KeyProvider } from "../crypto/key-provider.js";
 import { KeyError } from "../errors.js";
 import { openDatabase } from "../store/database.js";
 import type { Clock } from "../time/clock.js";
-import { AuditLog } from "./audit-log.js";
-import { auditMigrations } from "./audit-migrations.js";
+import { AuditLog } from "../audit/audit-log.js";
+import { auditMigrations } from "../audit/audit-migrations.js";
 import type { AuditExport } from "../protocol/index.js";
 
 export async function exportDeviceAudit(options: { dbPath: string; keyProvider: KeyProvider; clock: Clock }): Promise<AuditExport> {

@@ -4,7 +4,7 @@
  * template, a key or anything derived from a face (L6).
  */
 import type { ConsentRecord, ConsentRegistry, ConsentStatus } from "../consent/consent-registry.js";
-import type { Db } from "./database.js";
+import type { Db } from "../store/database.js";
 import type { TemplateVault } from "../vault/template-vault.js";
 
 export interface SubjectStatus {

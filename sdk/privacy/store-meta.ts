@@ -6,7 +6,7 @@
 import type { AuditLog } from "../audit/audit-log.js";
 import { canonicalJson } from "../protocol/index.js";
 import type { ConsentPolicy } from "../consent/consent-policy.js";
-import type { Db, MigrationSet } from "./database.js";
+import type { Db, MigrationSet } from "../store/database.js";
 
 export const storeMetaMigrations: MigrationSet = {
   module: "store_meta",

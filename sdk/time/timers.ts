@@ -1,0 +1,17 @@
+/**
+ * Timers are a dependency, like the Clock: logic that waits takes `Timers` and never calls
+ * setTimeout itself, so tests and scenarios fire timers by moving time
+ * (simulator/manual-timers.ts). The device passes the process timers
+ * (device/runtime/system-timers.ts).
+ */
+export type TimerHandle = unknown;
+
+export type SetTimer = (callback: () => void, delayMs: number) => TimerHandle;
+export type ClearTimer = (handle: TimerHandle) => void;
+
+export interface Timers {
+  /** Calls `callback` once, `delayMs` from now (by the timers' own notion of now). */
+  setTimer: SetTimer;
+  /** Cancels a timer that has not fired; a handle already fired or cleared is ignored. */
+  clearTimer: ClearTimer;
+}
