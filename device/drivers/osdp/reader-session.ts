@@ -1,0 +1,422 @@
+/**
+ * One reader on the bus, seen from the control panel: its own state machine, run as a
+ * loop that takes turns on the shared bus with the other readers' loops.
+ *
+ * Start sequence (again after every offline spell or Secure Channel loss): POLL with
+ * sequence number 0 (the reader resets its sequence and any session), ID, CAP, then,
+ * unless the mode is "clear", the handshake CHLNG/CCRYPT, SCRYPT/RMAC_I with the reader's
+ * own key (install mode: SCBK-D, then KEYSET with a fresh random key and a new handshake
+ * with it), then LSTAT. Online, it sends queued commands (LED, BUZ, TEXT) or POLL, and
+ * turns replies into cards (osdp_RAW), keys (osdp_KEYPAD) and tamper/power reports.
+ *
+ * Security rules: while a Secure Channel is established, every reply must carry a MAC
+ * that checks; a reply in the clear, a MAC failure or a malformed encrypted block ends
+ * the session, disconnects the reader (`secure_channel_lost`) and nothing from that reply
+ * is used. Outside "clear" mode, a reader that cannot establish the channel is never
+ * used (`secure_channel_failed`). Cards and keys are delivered only while connected.
+ */
+import type { KeypadKey } from "../../../sdk/hal/keypad.js";
+import { isKeypadKey } from "../../../sdk/hal/keypad.js";
+import { Listeners } from "../../../sdk/hal/listeners.js";
+import { cardNumberFromRaw } from "../../../sdk/hal/osdp/card-data.js";
+import { CMD, NAK, REPLY, SCS, nakName } from "../../../sdk/hal/osdp/codes.js";
+import { type OsdpFrame, encodeFrame } from "../../../sdk/hal/osdp/frame.js";
+import { decodeCcrypt, decodeKeypad, decodeLstatr, decodePdcap, decodePdid, decodeRaw, encodeKeyset, readerFeatures } from "../../../sdk/hal/osdp/messages.js";
+import {
+  SCBK_DEFAULT,
+  SecureSession,
+  clientCryptogram,
+  deriveSessionKeys,
+  initialRmac,
+  sameBytes,
+  serverCryptogram,
+} from "../../../sdk/hal/osdp/secure-channel.js";
+import type { Logger } from "../../../sdk/log/logger.js";
+import type { Clock } from "../../../sdk/time/clock.js";
+import type { Timers } from "../../runtime/gate-runtime.js";
+import type { OsdpBus } from "./osdp-bus.js";
+import type { SecureChannelMode } from "./osdp-settings.js";
+import type { OsdpReaderEvent, OsdpReaderState } from "./reader-events.js";
+import type { ReaderKeys } from "./reader-keys.js";
+
+export interface ReaderSessionOptions {
+  address: number;
+  bus: OsdpBus;
+  mode: SecureChannelMode;
+  keys: ReaderKeys;
+  clock: Clock;
+  timers: Timers;
+  random: (bytes: number) => Uint8Array;
+  logger: Logger;
+  events: Listeners<OsdpReaderEvent>;
+  retries: number;
+  pollIntervalMs: number;
+  offlineRetryMs: number;
+}
+
+export interface CardEvent {
+  /** Secret. */
+  cardNumber: string;
+  bitCount: number;
+  format: number;
+  at: number;
+}
+
+export type CommandResult = { ok: true } | { ok: false; reason: "disconnected" | "unexpected" } | { ok: false; reason: "nak"; code: number };
+
+type Reply = { code: number; data: Uint8Array; frame: OsdpFrame };
+type Outcome = ({ kind: "reply" } & Reply) | { kind: "timeout" } | { kind: "insecure"; reason: string };
+
+/** Ends a start sequence: "offline" (no answer) or "refused" (answers, but unusable). */
+class StartFailure extends Error {
+  constructor(
+    readonly kind: "offline" | "refused",
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+const NO_DATA = new Uint8Array(0);
+const NO_REPLY = "no reply";
+const BUSY_RETRIES = 5;
+
+export class ReaderSession {
+  readonly cards = new Listeners<CardEvent>();
+  readonly keys = new Listeners<{ key: KeypadKey; at: number }>();
+  readonly status = new Listeners<boolean>();
+  private readonly state: OsdpReaderState;
+  private readonly log: Logger;
+  private sqn = 0;
+  private session: SecureSession | null = null;
+  private readonly queue: Array<{ code: number; data: Uint8Array; resolve(result: CommandResult): void }> = [];
+  private running = false;
+  private stopped = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private sleeper: { timer: unknown; resolve(): void } | null = null;
+
+  constructor(private readonly o: ReaderSessionOptions) {
+    this.log = o.logger;
+    this.state = {
+      address: o.address,
+      mode: o.mode,
+      connected: false,
+      secure: false,
+      identity: null,
+      capabilities: null,
+      features: null,
+      checkCharacter: "crc",
+      tamper: null,
+      powerFailure: null,
+      problem: "not started",
+    };
+  }
+
+  get address(): number {
+    return this.o.address;
+  }
+
+  get connected(): boolean {
+    return this.state.connected;
+  }
+
+  snapshot(): OsdpReaderState {
+    return { ...this.state };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+    this.wake();
+    await this.loopDone;
+    this.disconnect(null, "stopped");
+  }
+
+  /** Runs the start sequence once (for `facegate osdp scan`); true when the reader is connected. */
+  async probe(): Promise<boolean> {
+    return this.connect();
+  }
+
+  /** Queues a command for the reader; resolves with its outcome. */
+  command(code: number, data: Uint8Array): Promise<CommandResult> {
+    if (!this.state.connected || !this.running) return Promise.resolve({ ok: false, reason: "disconnected" });
+    return new Promise((resolve) => {
+      this.queue.push({ code, data, resolve });
+      this.wake();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      if (!this.state.connected) {
+        if (!(await this.connect()) && this.running) await this.sleep(this.o.offlineRetryMs);
+        continue;
+      }
+      const item = this.queue.shift();
+      const out = await this.send(item?.code ?? CMD.POLL, item?.data ?? NO_DATA);
+      if (out.kind !== "reply") {
+        item?.resolve({ ok: false, reason: "disconnected" });
+        if (out.kind === "timeout") this.disconnect("offline", NO_REPLY);
+        else this.disconnect("secure_channel_lost", out.reason);
+        continue;
+      }
+      if (item) item.resolve(this.commandOutcome(item.code, out));
+      else this.onPollReply(out);
+      if (this.queue.length === 0 && this.running) await this.sleep(this.o.pollIntervalMs);
+    }
+  }
+
+  // ---- start sequence ----------------------------------------------------------------
+
+  private async connect(): Promise<boolean> {
+    this.dropSession();
+    this.sqn = 0;
+    // An offline reader is probed with one attempt, so it does not hold up the others on the bus.
+    const wasOffline = this.state.problem === NO_REPLY;
+    try {
+      let first = await this.send(CMD.POLL, NO_DATA, undefined, wasOffline ? 1 : this.o.retries + 1);
+      if (first.kind === "reply" && first.code === REPLY.NAK && first.data[0] === NAK.CHECK_CHARACTER && this.state.checkCharacter === "checksum") {
+        this.sqn = 0;
+        first = await this.send(CMD.POLL, NO_DATA);
+      }
+      if (first.kind !== "reply") throw new StartFailure("offline", NO_REPLY);
+      const identity = decodePdid(await this.expect(CMD.ID, Uint8Array.of(0), REPLY.PDID));
+      const capabilities = decodePdcap(await this.expect(CMD.CAP, Uint8Array.of(0), REPLY.PDCAP));
+      const features = readerFeatures(capabilities);
+      Object.assign(this.state, { identity, capabilities, features });
+      if (this.o.mode !== "clear") await this.establish(features.secureChannel);
+      const status = decodeLstatr(await this.expect(CMD.LSTAT, NO_DATA, REPLY.LSTATR));
+      this.onStatusReport(status.tamper, status.powerFailure);
+    } catch (err) {
+      if (!(err instanceof StartFailure)) throw err;
+      this.dropSession();
+      const reason = err.message;
+      if (this.state.problem !== reason) {
+        // Reported once per distinct problem, not on every retry.
+        this.log.warn(err.kind === "offline" ? "reader offline" : "reader refused", { address: this.o.address, reason });
+        this.emit(err.kind === "offline" ? { type: "offline", reason } : { type: "secure_channel_failed", reason });
+      }
+      this.state.problem = reason;
+      return false;
+    }
+    this.state.problem = null;
+    this.state.connected = true;
+    this.state.secure = this.session !== null;
+    this.log.info("reader online", { address: this.o.address, secure: this.state.secure, vendor: this.state.identity?.vendorCode, model: this.state.identity?.model });
+    this.emit({ type: "online", secure: this.state.secure });
+    this.status.emit(true);
+    return true;
+  }
+
+  /** Sends a start-sequence command and returns the data of the expected reply. */
+  private async expect(code: number, data: Uint8Array, replyCode: number): Promise<Uint8Array> {
+    const out = await this.send(code, data);
+    if (out.kind === "timeout") throw new StartFailure("offline", NO_REPLY);
+    if (out.kind === "insecure") throw new StartFailure("refused", out.reason);
+    if (out.code === REPLY.NAK) throw new StartFailure("refused", `command 0x${code.toString(16)} refused (NAK: ${nakName(out.data[0] ?? -1)})`);
+    if (out.code !== replyCode) throw new StartFailure("refused", `unexpected reply 0x${out.code.toString(16)} to command 0x${code.toString(16)}`);
+    return out.data;
+  }
+
+  private async establish(supported: boolean): Promise<void> {
+    if (!supported) throw new StartFailure("refused", 'the reader does not offer the Secure Channel (PDCAP); only secureChannel "clear" would use it');
+    let stored;
+    try {
+      stored = this.o.keys.keysFor(this.o.address);
+    } catch (err) {
+      throw new StartFailure("refused", (err as Error).message);
+    }
+    const candidates: Array<{ key: Uint8Array; kind: "own" | "pending" | "install" }> = [];
+    if (stored.own) candidates.push({ key: stored.own, kind: "own" });
+    if (stored.pending) candidates.push({ key: stored.pending, kind: "pending" });
+    if (this.o.mode === "install") candidates.push({ key: SCBK_DEFAULT, kind: "install" });
+    if (candidates.length === 0) throw new StartFailure("refused", 'no key for this reader in the key file; commission it once with secureChannel "install"');
+    let used: (typeof candidates)[number] | null = null;
+    let reason = "";
+    for (const c of candidates) {
+      const failure = await this.handshake(c.key, c.kind === "install" ? 0 : 1);
+      if (failure === null) {
+        used = c;
+        break;
+      }
+      reason = failure;
+    }
+    if (!used) throw new StartFailure("refused", `Secure Channel handshake failed: ${reason}`);
+    if (used.kind !== "install") {
+      this.o.keys.confirm(this.o.address, used.key);
+      this.emit({ type: "secure_channel_established", key: "own" });
+      return;
+    }
+    // Out of the box: give the reader its own key, kept as pending until it has proved it.
+    const fresh = this.o.random(16);
+    try {
+      this.o.keys.stagePending(this.o.address, fresh);
+      const ack = await this.send(CMD.KEYSET, encodeKeyset(fresh));
+      if (ack.kind === "timeout") throw new StartFailure("offline", NO_REPLY);
+      if (ack.kind !== "reply" || ack.code !== REPLY.ACK) throw new StartFailure("refused", "the reader did not accept its new key (KEYSET)");
+      this.emit({ type: "key_installed" });
+      const failure = await this.handshake(fresh, 1);
+      if (failure !== null) throw new StartFailure("refused", `Secure Channel handshake with the new key failed: ${failure}`);
+      this.o.keys.confirm(this.o.address, fresh);
+      this.log.info("reader given its own Secure Channel key", { address: this.o.address });
+      this.emit({ type: "secure_channel_established", key: "install" });
+    } finally {
+      fresh.fill(0);
+    }
+  }
+
+  /** null when the session is established, else why not. Throws StartFailure when unanswered. */
+  private async handshake(key: Uint8Array, keyFlag: 0 | 1): Promise<string | null> {
+    this.dropSession();
+    const rndA = this.o.random(8);
+    const challenge = await this.send(CMD.CHLNG, rndA, { type: SCS.CHLNG, data: Uint8Array.of(keyFlag) });
+    if (challenge.kind === "timeout") throw new StartFailure("offline", NO_REPLY);
+    if (challenge.kind !== "reply") return challenge.reason;
+    if (challenge.code === REPLY.NAK) return `challenge refused (NAK: ${nakName(challenge.data[0] ?? -1)})`;
+    if (challenge.code !== REPLY.CCRYPT || challenge.data.length !== 32) return `unexpected reply 0x${challenge.code.toString(16)} to CHLNG`;
+    const cc = decodeCcrypt(challenge.data);
+    const keys = deriveSessionKeys(key, rndA);
+    if (!sameBytes(cc.cryptogram, clientCryptogram(keys, rndA, cc.rndB))) return "the reader's cryptogram does not match the key";
+    const server = serverCryptogram(keys, rndA, cc.rndB);
+    const answer = await this.send(CMD.SCRYPT, server, { type: SCS.SCRYPT, data: Uint8Array.of(keyFlag) });
+    if (answer.kind === "timeout") throw new StartFailure("offline", NO_REPLY);
+    if (answer.kind !== "reply") return answer.reason;
+    if (answer.code !== REPLY.RMAC_I || answer.frame.scb?.data[0] !== 0x01) return "the reader refused the server cryptogram";
+    const rmacI = initialRmac(keys, server);
+    if (!sameBytes(answer.data, rmacI)) return "the reader's initial R-MAC does not match";
+    this.session = new SecureSession(keys, rmacI, "acu");
+    return null;
+  }
+
+  // ---- exchanges -----------------------------------------------------------------------
+
+  private async send(code: number, data: Uint8Array, scb?: { type: number; data: Uint8Array }, attempts = this.o.retries + 1): Promise<Outcome> {
+    const fields = { address: this.o.address, reply: false, sqn: this.sqn, crc: this.state.checkCharacter === "crc", code, data };
+    const bytes = this.session && !scb ? this.session.seal(fields) : encodeFrame({ ...fields, scb });
+    let frame: OsdpFrame | null = null;
+    for (let busy = 0; busy <= BUSY_RETRIES; busy++) {
+      frame = await this.o.bus.exchange(this.o.address, bytes, this.sqn, attempts);
+      if (!frame || frame.code !== REPLY.BUSY || this.stopped) break;
+      // Busy: the same command again, same sequence number, after a pause.
+      await this.sleep(this.o.pollIntervalMs || 10);
+    }
+    if (!frame || frame.code === REPLY.BUSY) return { kind: "timeout" };
+    this.sqn = this.sqn === 3 ? 1 : this.sqn + 1;
+    if (!frame.crc && this.state.checkCharacter === "crc") {
+      this.state.checkCharacter = "checksum";
+      this.log.info("reader answers with checksums; switching to them", { address: this.o.address });
+    }
+    if (!this.session) return { kind: "reply", code: frame.code, data: frame.data, frame };
+    if (!frame.scb) return { kind: "insecure", reason: frame.code === REPLY.NAK ? `reader answered in the clear (NAK: ${nakName(frame.data[0] ?? -1)})` : "reader answered in the clear" };
+    try {
+      return { kind: "reply", code: frame.code, data: this.session.open(frame), frame };
+    } catch (err) {
+      return { kind: "insecure", reason: (err as Error).message };
+    }
+  }
+
+  private commandOutcome(command: number, out: Reply): CommandResult {
+    if (out.code === REPLY.ACK) return { ok: true };
+    if (out.code === REPLY.NAK) {
+      this.onNak(command, out.data[0] ?? -1);
+      return { ok: false, reason: "nak", code: out.data[0] ?? -1 };
+    }
+    return { ok: false, reason: "unexpected" };
+  }
+
+  private onPollReply(out: Reply): void {
+    const at = this.o.clock.now();
+    try {
+      switch (out.code) {
+        case REPLY.ACK:
+          return;
+        case REPLY.RAW: {
+          const raw = decodeRaw(out.data);
+          this.cards.emit({ cardNumber: cardNumberFromRaw(raw), bitCount: raw.bitCount, format: raw.format, at });
+          return;
+        }
+        case REPLY.KEYPAD:
+          for (const key of decodeKeypad(out.data).keys) if (isKeypadKey(key)) this.keys.emit({ key, at });
+          return;
+        case REPLY.LSTATR: {
+          const s = decodeLstatr(out.data);
+          this.onStatusReport(s.tamper, s.powerFailure);
+          return;
+        }
+        case REPLY.NAK:
+          this.onNak(CMD.POLL, out.data[0] ?? -1);
+          if (out.data[0] === NAK.SEQUENCE) this.disconnect("offline", "sequence numbers out of step; restarting");
+          return;
+        default:
+          this.log.debug("reply ignored", { address: this.o.address, reply: out.code });
+      }
+    } catch (err) {
+      // A malformed report is dropped; the error names no data.
+      this.log.warn("malformed reply dropped", { address: this.o.address, reply: out.code, error: err as Error });
+    }
+  }
+
+  private onNak(command: number, code: number): void {
+    const reason = nakName(code);
+    this.log.warn("command refused by the reader", { address: this.o.address, command, nak: code, reason });
+    this.emit({ type: "nak", command, code, reason });
+  }
+
+  private onStatusReport(tamper: boolean, powerFailure: boolean): void {
+    if (tamper !== (this.state.tamper ?? false)) this.emit({ type: "tamper", active: tamper });
+    if (powerFailure !== (this.state.powerFailure ?? false)) this.emit({ type: "power", failure: powerFailure });
+    this.state.tamper = tamper;
+    this.state.powerFailure = powerFailure;
+  }
+
+  // ---- state ---------------------------------------------------------------------------
+
+  private disconnect(type: "offline" | "secure_channel_lost" | null, reason: string): void {
+    const was = this.state.connected;
+    this.dropSession();
+    this.state.connected = false;
+    this.state.secure = false;
+    this.state.problem = reason;
+    for (const item of this.queue.splice(0)) item.resolve({ ok: false, reason: "disconnected" });
+    if (type) {
+      this.log.warn(type === "offline" ? "reader offline" : "reader left the Secure Channel", { address: this.o.address, reason });
+      this.emit({ type, reason });
+    }
+    if (was) this.status.emit(false);
+  }
+
+  private dropSession(): void {
+    this.session?.destroy();
+    this.session = null;
+  }
+
+  private emit(event: DistributiveOmit<OsdpReaderEvent, "address" | "at">): void {
+    this.o.events.emit({ ...event, address: this.o.address, at: this.o.clock.now() } as OsdpReaderEvent);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.o.timers.setTimer(() => {
+        this.sleeper = null;
+        resolve();
+      }, ms);
+      this.sleeper = { timer, resolve };
+    });
+  }
+
+  private wake(): void {
+    const s = this.sleeper;
+    if (!s) return;
+    this.sleeper = null;
+    this.o.timers.clearTimer(s.timer);
+    s.resolve();
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
