@@ -8,7 +8,8 @@
  *
  * Test hooks, in the style of serialport's mock binding: presentCard, pressKeys,
  * setTamper, setPowerFailure; and faults: `silent`, `garbage`, `lateMs` (applied by the
- * bus), `busy`, `refuseHandshake`, `dropSecureChannel()`, `corruptNextMac()`.
+ * bus), `busy`, `refuseHandshake`, `refuse` (commands to NAK), `dropSecureChannel()`,
+ * `corruptNextMac()`.
  * Observations: `scbk` (its current key), `secure`, `leds`, `buzzes`, `text`, `received`.
  */
 import { randomBytes } from "node:crypto";
@@ -82,6 +83,8 @@ export class SimOsdpReader {
   /** Answer this many commands with osdp_BUSY. */
   busy = 0;
   refuseHandshake = false;
+  /** Commands answered with NAK 3 (unknown command). */
+  readonly refuse = new Set<number>();
 
   private readonly random: (n: number) => Uint8Array;
   private readonly options: SimOsdpReaderOptions;
@@ -193,6 +196,7 @@ export class SimOsdpReader {
 
   private answer(frame: OsdpFrame, data: Uint8Array, encrypted: boolean): Reply {
     const nak = (code: number): Reply => ({ code: REPLY.NAK, data: Uint8Array.of(code) });
+    if (this.refuse.has(frame.code)) return nak(NAK.UNKNOWN_COMMAND);
     // A reader with a key of its own gives nothing but its identity in the clear.
     const clearOnlyIdentity = this.scbk !== null && this.session === null;
     switch (frame.code) {
