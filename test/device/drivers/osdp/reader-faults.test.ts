@@ -61,7 +61,7 @@ describeWithSocat("OSDP readers that misbehave", () => {
 
   it("detects a silent reader within the retries and re-runs the start sequence and handshake when it returns", async () => {
     const reader = new SimOsdpReader({ address: 0 });
-    const { fx } = await online(reader);
+    await online(reader);
     const silentAt = Date.now();
     reader.silent = true;
     await waitFor(() => !connected(), 3000, "offline");
