@@ -15,7 +15,7 @@ import type { KeyPress, Keypad } from "../../../sdk/hal/keypad.js";
 import { Listeners } from "../../../sdk/hal/listeners.js";
 import { CMD } from "../../../sdk/hal/osdp/codes.js";
 import { type LedCommand, LED_COLOR, encodeBuz, encodeLed, encodeText } from "../../../sdk/hal/osdp/messages.js";
-import type { CommandResult, ReaderSession } from "./reader-session.js";
+import type { CardEvent, CommandResult, ReaderSession } from "./reader-session.js";
 
 abstract class OsdpDevice {
   abstract readonly kind: HardwareKind;
@@ -55,16 +55,24 @@ abstract class OsdpDevice {
 export class OsdpCardReader extends OsdpDevice implements CardReader {
   readonly kind = "card_reader" as const;
   private readonly reads = new Listeners<CardRead>();
+  private readonly details = new Listeners<CardEvent>();
 
   constructor(id: string, reader: ReaderSession) {
     super(id, reader);
     reader.cards.add((card) => {
-      if (this.reader.connected) this.reads.emit({ cardNumber: card.cardNumber, at: card.at });
+      if (!this.reader.connected) return;
+      this.reads.emit({ cardNumber: card.cardNumber, at: card.at });
+      this.details.emit(card);
     });
   }
 
   onCard(listener: (read: CardRead) => void): Unsubscribe {
     return this.reads.add(listener);
+  }
+
+  /** The same reads with the bit count and format code (for `facegate osdp watch`). */
+  onCardData(listener: (card: CardEvent) => void): Unsubscribe {
+    return this.details.add(listener);
   }
 }
 

@@ -13,6 +13,8 @@ export type OsdpReaderEvent =
   | { type: "secure_channel_failed"; address: number; at: number; reason: string }
   /** The reader left an established Secure Channel (MAC failure, clear reply): it is disconnected. */
   | { type: "secure_channel_lost"; address: number; at: number; reason: string }
+  /** The reader answers but refuses or garbles the start sequence (ID, CAP, LSTAT). */
+  | { type: "refused"; address: number; at: number; reason: string }
   | { type: "key_installed"; address: number; at: number }
   | { type: "tamper"; address: number; at: number; active: boolean }
   | { type: "power"; address: number; at: number; failure: boolean }

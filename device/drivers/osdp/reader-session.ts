@@ -20,7 +20,8 @@ import { isKeypadKey } from "../../../sdk/hal/keypad.js";
 import { Listeners } from "../../../sdk/hal/listeners.js";
 import { cardNumberFromRaw } from "../../../sdk/hal/osdp/card-data.js";
 import { CMD, NAK, REPLY, SCS, nakName } from "../../../sdk/hal/osdp/codes.js";
-import { type OsdpFrame, encodeFrame } from "../../../sdk/hal/osdp/frame.js";
+import { KeyError } from "../../../sdk/errors.js";
+import { type OsdpFrame, OsdpFrameError, encodeFrame } from "../../../sdk/hal/osdp/frame.js";
 import { decodeCcrypt, decodeKeypad, decodeLstatr, decodePdcap, decodePdid, decodeRaw, encodeKeyset, readerFeatures } from "../../../sdk/hal/osdp/messages.js";
 import {
   SCBK_DEFAULT,
@@ -67,10 +68,13 @@ export type CommandResult = { ok: true } | { ok: false; reason: "disconnected" |
 type Reply = { code: number; data: Uint8Array; frame: OsdpFrame };
 type Outcome = ({ kind: "reply" } & Reply) | { kind: "timeout" } | { kind: "insecure"; reason: string };
 
-/** Ends a start sequence: "offline" (no answer) or "refused" (answers, but unusable). */
+/**
+ * Ends a start sequence: "offline" (no answer), "insecure" (no Secure Channel to be had)
+ * or "refused" (answers, but refuses or garbles the start commands).
+ */
 class StartFailure extends Error {
   constructor(
-    readonly kind: "offline" | "refused",
+    readonly kind: "offline" | "insecure" | "refused",
     reason: string,
   ) {
     super(reason);
@@ -154,22 +158,33 @@ export class ReaderSession {
 
   private async loop(): Promise<void> {
     while (this.running) {
-      if (!this.state.connected) {
-        if (!(await this.connect()) && this.running) await this.sleep(this.o.offlineRetryMs);
-        continue;
+      try {
+        await this.step();
+      } catch (err) {
+        // A defect must not end the reader's loop (nor reach the process as an unhandled rejection).
+        this.log.error("reader loop failed; restarting the reader", { address: this.o.address, error: err as Error });
+        this.disconnect("offline", "internal error");
+        if (this.running) await this.sleep(this.o.offlineRetryMs);
       }
-      const item = this.queue.shift();
-      const out = await this.send(item?.code ?? CMD.POLL, item?.data ?? NO_DATA);
-      if (out.kind !== "reply") {
-        item?.resolve({ ok: false, reason: "disconnected" });
-        if (out.kind === "timeout") this.disconnect("offline", NO_REPLY);
-        else this.disconnect("secure_channel_lost", out.reason);
-        continue;
-      }
-      if (item) item.resolve(this.commandOutcome(item.code, out));
-      else this.onPollReply(out);
-      if (this.queue.length === 0 && this.running) await this.sleep(this.o.pollIntervalMs);
     }
+  }
+
+  private async step(): Promise<void> {
+    if (!this.state.connected) {
+      if (!(await this.connect()) && this.running) await this.sleep(this.o.offlineRetryMs);
+      return;
+    }
+    const item = this.queue.shift();
+    const out = await this.send(item?.code ?? CMD.POLL, item?.data ?? NO_DATA);
+    if (out.kind !== "reply") {
+      item?.resolve({ ok: false, reason: "disconnected" });
+      if (out.kind === "timeout") this.disconnect("offline", NO_REPLY);
+      else this.disconnect("secure_channel_lost", out.reason);
+      return;
+    }
+    if (item) item.resolve(this.commandOutcome(item.code, out));
+    else this.onPollReply(out);
+    if (this.queue.length === 0 && this.running) await this.sleep(this.o.pollIntervalMs);
   }
 
   // ---- start sequence ----------------------------------------------------------------
@@ -193,14 +208,14 @@ export class ReaderSession {
       if (this.o.mode !== "clear") await this.establish(features.secureChannel);
       const status = decodeLstatr(await this.expect(CMD.LSTAT, NO_DATA, REPLY.LSTATR));
       this.onStatusReport(status.tamper, status.powerFailure);
-    } catch (err) {
-      if (!(err instanceof StartFailure)) throw err;
+    } catch (caught) {
+      const err = asStartFailure(caught);
       this.dropSession();
       const reason = err.message;
       if (this.state.problem !== reason) {
         // Reported once per distinct problem, not on every retry.
-        this.log.warn(err.kind === "offline" ? "reader offline" : "reader refused", { address: this.o.address, reason });
-        this.emit(err.kind === "offline" ? { type: "offline", reason } : { type: "secure_channel_failed", reason });
+        this.log.warn(err.kind === "offline" ? "reader offline" : "reader not usable", { address: this.o.address, reason });
+        this.emit({ type: err.kind === "offline" ? "offline" : err.kind === "insecure" ? "secure_channel_failed" : "refused", reason });
       }
       this.state.problem = reason;
       return false;
@@ -218,25 +233,25 @@ export class ReaderSession {
   private async expect(code: number, data: Uint8Array, replyCode: number): Promise<Uint8Array> {
     const out = await this.send(code, data);
     if (out.kind === "timeout") throw new StartFailure("offline", NO_REPLY);
-    if (out.kind === "insecure") throw new StartFailure("refused", out.reason);
+    if (out.kind === "insecure") throw new StartFailure("insecure", out.reason);
     if (out.code === REPLY.NAK) throw new StartFailure("refused", `command 0x${code.toString(16)} refused (NAK: ${nakName(out.data[0] ?? -1)})`);
     if (out.code !== replyCode) throw new StartFailure("refused", `unexpected reply 0x${out.code.toString(16)} to command 0x${code.toString(16)}`);
     return out.data;
   }
 
   private async establish(supported: boolean): Promise<void> {
-    if (!supported) throw new StartFailure("refused", 'the reader does not offer the Secure Channel (PDCAP); only secureChannel "clear" would use it');
+    if (!supported) throw new StartFailure("insecure", 'the reader does not offer the Secure Channel (PDCAP); only secureChannel "clear" would use it');
     let stored;
     try {
       stored = this.o.keys.keysFor(this.o.address);
     } catch (err) {
-      throw new StartFailure("refused", (err as Error).message);
+      throw new StartFailure("insecure", (err as Error).message);
     }
     const candidates: Array<{ key: Uint8Array; kind: "own" | "pending" | "install" }> = [];
     if (stored.own) candidates.push({ key: stored.own, kind: "own" });
     if (stored.pending) candidates.push({ key: stored.pending, kind: "pending" });
     if (this.o.mode === "install") candidates.push({ key: SCBK_DEFAULT, kind: "install" });
-    if (candidates.length === 0) throw new StartFailure("refused", 'no key for this reader in the key file; commission it once with secureChannel "install"');
+    if (candidates.length === 0) throw new StartFailure("insecure", 'no key for this reader in the key file; commission it once with secureChannel "install"');
     let used: (typeof candidates)[number] | null = null;
     let reason = "";
     for (const c of candidates) {
@@ -247,7 +262,7 @@ export class ReaderSession {
       }
       reason = failure;
     }
-    if (!used) throw new StartFailure("refused", `Secure Channel handshake failed: ${reason}`);
+    if (!used) throw new StartFailure("insecure", `Secure Channel handshake failed: ${reason}`);
     if (used.kind !== "install") {
       this.o.keys.confirm(this.o.address, used.key);
       this.emit({ type: "secure_channel_established", key: "own" });
@@ -259,10 +274,10 @@ export class ReaderSession {
       this.o.keys.stagePending(this.o.address, fresh);
       const ack = await this.send(CMD.KEYSET, encodeKeyset(fresh));
       if (ack.kind === "timeout") throw new StartFailure("offline", NO_REPLY);
-      if (ack.kind !== "reply" || ack.code !== REPLY.ACK) throw new StartFailure("refused", "the reader did not accept its new key (KEYSET)");
+      if (ack.kind !== "reply" || ack.code !== REPLY.ACK) throw new StartFailure("insecure", "the reader did not accept its new key (KEYSET)");
       this.emit({ type: "key_installed" });
       const failure = await this.handshake(fresh, 1);
-      if (failure !== null) throw new StartFailure("refused", `Secure Channel handshake with the new key failed: ${failure}`);
+      if (failure !== null) throw new StartFailure("insecure", `Secure Channel handshake with the new key failed: ${failure}`);
       this.o.keys.confirm(this.o.address, fresh);
       this.log.info("reader given its own Secure Channel key", { address: this.o.address });
       this.emit({ type: "secure_channel_established", key: "install" });
@@ -417,6 +432,14 @@ export class ReaderSession {
     this.o.timers.clearTimer(s.timer);
     s.resolve();
   }
+}
+
+/** Malformed replies and key file failures end a start sequence like a refusal; anything else is a bug. */
+function asStartFailure(err: unknown): StartFailure {
+  if (err instanceof StartFailure) return err;
+  if (err instanceof OsdpFrameError) return new StartFailure("refused", err.message);
+  if (err instanceof KeyError) return new StartFailure("insecure", err.message);
+  throw err;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
