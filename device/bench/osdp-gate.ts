@@ -67,7 +67,7 @@ export async function startOsdpGate(options: { mode: string; baudRate?: number; 
       readers: [{ address: 0, display: false }],
       replyTimeoutMs: 200,
       retries: 2,
-      pollIntervalMs: options.pollIntervalMs ?? 50,
+      pollIntervalMs: options.pollIntervalMs ?? 20,
       offlineRetryMs: 200,
     };
     const installer = createOsdpDrivers(settings, { clock, logger });

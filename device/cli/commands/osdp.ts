@@ -97,7 +97,7 @@ function common(args: ParsedArgs, io: CliIo, action: "scan" | "watch"): Common {
     readers: address === undefined ? [] : [{ address, display: false }],
     replyTimeoutMs: intValue(args, "timeout", 200, 20),
     retries: 2,
-    pollIntervalMs: 50,
+    pollIntervalMs: 20,
     offlineRetryMs: 1000,
   };
   const logger = createLogger({ sink: jsonLineSink((l) => io.err(l.trimEnd())), level: "error", now: () => systemClock.now() });

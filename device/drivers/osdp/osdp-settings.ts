@@ -75,7 +75,7 @@ export function parseOsdpSettings(raw: unknown, path: string, context: { dataDir
     readers,
     replyTimeoutMs: root.at("replyTimeoutMs").number({ integer: true, min: 20, max: 2000, default: 200 }),
     retries: root.at("retries").number({ integer: true, min: 0, max: 10, default: 2 }),
-    pollIntervalMs: root.at("pollIntervalMs").number({ integer: true, min: 0, max: 5000, default: 50 }),
+    pollIntervalMs: root.at("pollIntervalMs").number({ integer: true, min: 0, max: 5000, default: 20 }),
     offlineRetryMs: root.at("offlineRetryMs").number({ integer: true, min: 50, max: 600_000, default: 1000 }),
   };
 }

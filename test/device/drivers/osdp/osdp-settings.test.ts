@@ -18,7 +18,7 @@ describe("OSDP settings", () => {
       readers: [{ address: 0, display: false }],
       replyTimeoutMs: 200,
       retries: 2,
-      pollIntervalMs: 50,
+      pollIntervalMs: 20,
       offlineRetryMs: 1000,
     });
     expect(parseOsdpSettings({ port: "/dev/ttyS1", readers: [{ address: 1 }], keyFile: "keys/osdp.json" }, "d", context).keyFile).toBe("/etc/facegate/keys/osdp.json");

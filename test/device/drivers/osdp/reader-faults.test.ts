@@ -65,8 +65,9 @@ describeWithSocat("OSDP readers that misbehave", () => {
     const silentAt = Date.now();
     reader.silent = true;
     await waitFor(() => !connected(), 3000, "offline");
-    // Three sends of 200 ms each, plus at most one poll pause.
-    expect(Date.now() - silentAt).toBeLessThan(1200);
+    // Three sends of 200 ms each plus a poll pause (600-700 ms); the margin is for a loaded machine.
+    expect(Date.now() - silentAt).toBeGreaterThanOrEqual(590);
+    expect(Date.now() - silentAt).toBeLessThan(2000);
     const before = reader.received.length;
     reader.silent = false;
     await waitFor(connected, 3000, "online again");
