@@ -13,7 +13,7 @@
  * Observations: `scbk` (its current key), `secure`, `leds`, `buzzes`, `text`, `received`.
  */
 import { randomBytes } from "node:crypto";
-import { CAP, CMD, NAK, REPLY, SCS } from "../../sdk/hal/osdp/codes.js";
+import { BROADCAST_ADDRESS, CAP, CMD, NAK, REPLY, SCS } from "../../sdk/hal/osdp/codes.js";
 import { crc16 } from "../../sdk/hal/osdp/check.js";
 import { type OsdpFrame, encodeFrame } from "../../sdk/hal/osdp/frame.js";
 import { packBits } from "../../sdk/hal/osdp/card-data.js";
@@ -150,7 +150,7 @@ export class SimOsdpReader {
 
   /** Answers one command frame; null when the frame is not for this reader. */
   handle(frame: OsdpFrame): Uint8Array | null {
-    if (frame.reply || (frame.address !== this.address && frame.address !== 0x7f)) return null;
+    if (frame.reply || (frame.address !== this.address && frame.address !== BROADCAST_ADDRESS)) return null;
     const clearReply = (reply: Reply) => this.encode(frame, reply, false);
     if (this.options.checksumOnly && frame.crc) return clearReply({ code: REPLY.NAK, data: Uint8Array.of(NAK.CHECK_CHARACTER) });
     if (frame.sqn === 0) {

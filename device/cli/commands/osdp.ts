@@ -132,6 +132,8 @@ function describeReader(state: OsdpReaderState, mode: SecureChannelMode, events:
     secureChannel,
     secure: established !== undefined,
     keyInstalled: mine.some((e) => e.type === "key_installed"),
+    /** Why the reader answered a POLL but could not be identified. */
+    problem: state.identity ? null : state.problem,
   };
 }
 
@@ -146,12 +148,16 @@ async function scan(c: Common, io: CliIo): Promise<number> {
     if (addresses.length > 0) {
       drivers = createOsdpDrivers(settings, { clock: systemClock, logger: c.logger, keys: c.keys, link, start: false });
       drivers.onEvent((e) => events.push(e));
-      for (const state of await drivers.probe()) if (state.identity) readers.push(describeReader(state, settings.secureChannel, events));
+      for (const state of await drivers.probe()) readers.push(describeReader(state, settings.secureChannel, events));
     }
     if (c.json) io.out(JSON.stringify({ port: c.settings.port, baudRate: c.settings.baudRate, readers }));
     else if (readers.length === 0) io.out(`no OSDP reader answered on ${c.settings.port} at ${c.settings.baudRate} baud`);
     else {
       for (const r of readers) {
+        if (r.problem) {
+          io.out(`reader at address ${r.address}: answers, but cannot be identified (${r.problem})`);
+          continue;
+        }
         io.out(`reader at address ${r.address}: vendor ${r.vendorCode}, model ${r.model} version ${r.version}, serial number ${r.serialNumber}, firmware ${r.firmware}`);
         io.out(`  capabilities: ${r.capabilities.map((x) => `${x.name} (${x.compliance}/${x.count})`).join(", ")}`);
         io.out(`  check character: ${r.checkCharacter}; secure channel: ${r.secureChannel}${r.keyInstalled ? "; given its own key (kept in the key file)" : ""}`);

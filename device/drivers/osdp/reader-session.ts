@@ -19,19 +19,11 @@ import type { KeypadKey } from "../../../sdk/hal/keypad.js";
 import { isKeypadKey } from "../../../sdk/hal/keypad.js";
 import { Listeners } from "../../../sdk/hal/listeners.js";
 import { cardNumberFromRaw } from "../../../sdk/hal/osdp/card-data.js";
-import { CMD, NAK, REPLY, SCS, nakName } from "../../../sdk/hal/osdp/codes.js";
+import { CMD, NAK, REPLY, nakName } from "../../../sdk/hal/osdp/codes.js";
 import { KeyError } from "../../../sdk/errors.js";
 import { type OsdpFrame, OsdpFrameError, encodeFrame } from "../../../sdk/hal/osdp/frame.js";
-import { decodeCcrypt, decodeKeypad, decodeLstatr, decodePdcap, decodePdid, decodeRaw, encodeKeyset, readerFeatures } from "../../../sdk/hal/osdp/messages.js";
-import {
-  SCBK_DEFAULT,
-  SecureSession,
-  clientCryptogram,
-  deriveSessionKeys,
-  initialRmac,
-  sameBytes,
-  serverCryptogram,
-} from "../../../sdk/hal/osdp/secure-channel.js";
+import { decodeKeypad, decodeLstatr, decodePdcap, decodePdid, decodeRaw, readerFeatures } from "../../../sdk/hal/osdp/messages.js";
+import type { SecureSession } from "../../../sdk/hal/osdp/secure-channel.js";
 import type { Logger } from "../../../sdk/log/logger.js";
 import type { Clock } from "../../../sdk/time/clock.js";
 import type { Timers } from "../../runtime/gate-runtime.js";
@@ -39,6 +31,7 @@ import type { OsdpBus } from "./osdp-bus.js";
 import type { SecureChannelMode } from "./osdp-settings.js";
 import type { OsdpReaderEvent, OsdpReaderState } from "./reader-events.js";
 import type { ReaderKeys } from "./reader-keys.js";
+import { NO_REPLY, type Outcome, type Reply, type ReaderEventBody, StartFailure, establishSecureChannel } from "./secure-channel-setup.js";
 
 export interface ReaderSessionOptions {
   address: number;
@@ -65,24 +58,7 @@ export interface CardEvent {
 
 export type CommandResult = { ok: true } | { ok: false; reason: "disconnected" | "unexpected" } | { ok: false; reason: "nak"; code: number };
 
-type Reply = { code: number; data: Uint8Array; frame: OsdpFrame };
-type Outcome = ({ kind: "reply" } & Reply) | { kind: "timeout" } | { kind: "insecure"; reason: string };
-
-/**
- * Ends a start sequence: "offline" (no answer), "insecure" (no Secure Channel to be had)
- * or "refused" (answers, but refuses or garbles the start commands).
- */
-class StartFailure extends Error {
-  constructor(
-    readonly kind: "offline" | "insecure" | "refused",
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
-
 const NO_DATA = new Uint8Array(0);
-const NO_REPLY = "no reply";
 const BUSY_RETRIES = 5;
 
 export class ReaderSession {
@@ -205,7 +181,24 @@ export class ReaderSession {
       const capabilities = decodePdcap(await this.expect(CMD.CAP, Uint8Array.of(0), REPLY.PDCAP));
       const features = readerFeatures(capabilities);
       Object.assign(this.state, { identity, capabilities, features });
-      if (this.o.mode !== "clear") await this.establish(features.secureChannel);
+      if (this.o.mode !== "clear") {
+        await establishSecureChannel(
+          {
+            address: this.o.address,
+            mode: this.o.mode,
+            keys: this.o.keys,
+            random: this.o.random,
+            log: this.log,
+            send: (code, data, scb) => this.send(code, data, scb),
+            useSession: (session) => {
+              this.dropSession();
+              this.session = session;
+            },
+            emit: (event) => this.emit(event),
+          },
+          features.secureChannel,
+        );
+      }
       const status = decodeLstatr(await this.expect(CMD.LSTAT, NO_DATA, REPLY.LSTATR));
       this.onStatusReport(status.tamper, status.powerFailure);
     } catch (caught) {
@@ -237,76 +230,6 @@ export class ReaderSession {
     if (out.code === REPLY.NAK) throw new StartFailure("refused", `command 0x${code.toString(16)} refused (NAK: ${nakName(out.data[0] ?? -1)})`);
     if (out.code !== replyCode) throw new StartFailure("refused", `unexpected reply 0x${out.code.toString(16)} to command 0x${code.toString(16)}`);
     return out.data;
-  }
-
-  private async establish(supported: boolean): Promise<void> {
-    if (!supported) throw new StartFailure("insecure", 'the reader does not offer the Secure Channel (PDCAP); only secureChannel "clear" would use it');
-    let stored;
-    try {
-      stored = this.o.keys.keysFor(this.o.address);
-    } catch (err) {
-      throw new StartFailure("insecure", (err as Error).message);
-    }
-    const candidates: Array<{ key: Uint8Array; kind: "own" | "pending" | "install" }> = [];
-    if (stored.own) candidates.push({ key: stored.own, kind: "own" });
-    if (stored.pending) candidates.push({ key: stored.pending, kind: "pending" });
-    if (this.o.mode === "install") candidates.push({ key: SCBK_DEFAULT, kind: "install" });
-    if (candidates.length === 0) throw new StartFailure("insecure", 'no key for this reader in the key file; commission it once with secureChannel "install"');
-    let used: (typeof candidates)[number] | null = null;
-    let reason = "";
-    for (const c of candidates) {
-      const failure = await this.handshake(c.key, c.kind === "install" ? 0 : 1);
-      if (failure === null) {
-        used = c;
-        break;
-      }
-      reason = failure;
-    }
-    if (!used) throw new StartFailure("insecure", `Secure Channel handshake failed: ${reason}`);
-    if (used.kind !== "install") {
-      this.o.keys.confirm(this.o.address, used.key);
-      this.emit({ type: "secure_channel_established", key: "own" });
-      return;
-    }
-    // Out of the box: give the reader its own key, kept as pending until it has proved it.
-    const fresh = this.o.random(16);
-    try {
-      this.o.keys.stagePending(this.o.address, fresh);
-      const ack = await this.send(CMD.KEYSET, encodeKeyset(fresh));
-      if (ack.kind === "timeout") throw new StartFailure("offline", NO_REPLY);
-      if (ack.kind !== "reply" || ack.code !== REPLY.ACK) throw new StartFailure("insecure", "the reader did not accept its new key (KEYSET)");
-      this.emit({ type: "key_installed" });
-      const failure = await this.handshake(fresh, 1);
-      if (failure !== null) throw new StartFailure("insecure", `Secure Channel handshake with the new key failed: ${failure}`);
-      this.o.keys.confirm(this.o.address, fresh);
-      this.log.info("reader given its own Secure Channel key", { address: this.o.address });
-      this.emit({ type: "secure_channel_established", key: "install" });
-    } finally {
-      fresh.fill(0);
-    }
-  }
-
-  /** null when the session is established, else why not. Throws StartFailure when unanswered. */
-  private async handshake(key: Uint8Array, keyFlag: 0 | 1): Promise<string | null> {
-    this.dropSession();
-    const rndA = this.o.random(8);
-    const challenge = await this.send(CMD.CHLNG, rndA, { type: SCS.CHLNG, data: Uint8Array.of(keyFlag) });
-    if (challenge.kind === "timeout") throw new StartFailure("offline", NO_REPLY);
-    if (challenge.kind !== "reply") return challenge.reason;
-    if (challenge.code === REPLY.NAK) return `challenge refused (NAK: ${nakName(challenge.data[0] ?? -1)})`;
-    if (challenge.code !== REPLY.CCRYPT || challenge.data.length !== 32) return `unexpected reply 0x${challenge.code.toString(16)} to CHLNG`;
-    const cc = decodeCcrypt(challenge.data);
-    const keys = deriveSessionKeys(key, rndA);
-    if (!sameBytes(cc.cryptogram, clientCryptogram(keys, rndA, cc.rndB))) return "the reader's cryptogram does not match the key";
-    const server = serverCryptogram(keys, rndA, cc.rndB);
-    const answer = await this.send(CMD.SCRYPT, server, { type: SCS.SCRYPT, data: Uint8Array.of(keyFlag) });
-    if (answer.kind === "timeout") throw new StartFailure("offline", NO_REPLY);
-    if (answer.kind !== "reply") return answer.reason;
-    if (answer.code !== REPLY.RMAC_I || answer.frame.scb?.data[0] !== 0x01) return "the reader refused the server cryptogram";
-    const rmacI = initialRmac(keys, server);
-    if (!sameBytes(answer.data, rmacI)) return "the reader's initial R-MAC does not match";
-    this.session = new SecureSession(keys, rmacI, "acu");
-    return null;
   }
 
   // ---- exchanges -----------------------------------------------------------------------
@@ -411,7 +334,7 @@ export class ReaderSession {
     this.session = null;
   }
 
-  private emit(event: DistributiveOmit<OsdpReaderEvent, "address" | "at">): void {
+  private emit(event: ReaderEventBody): void {
     this.o.events.emit({ ...event, address: this.o.address, at: this.o.clock.now() } as OsdpReaderEvent);
   }
 
@@ -441,5 +364,3 @@ function asStartFailure(err: unknown): StartFailure {
   if (err instanceof KeyError) return new StartFailure("insecure", err.message);
   throw err;
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
