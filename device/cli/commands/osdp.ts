@@ -66,6 +66,8 @@ export function maskCardNumber(cardNumber: string): string {
 
 interface Common {
   settings: OsdpSettings;
+  /** Reply timeout while searching the bus; talking to a reader found uses the specification's 200 ms. */
+  searchTimeoutMs: number;
   keys: ReaderKeys;
   json: boolean;
   logger: Logger;
@@ -95,18 +97,18 @@ function common(args: ParsedArgs, io: CliIo, action: "scan" | "watch"): Common {
     secureChannel: mode,
     keyFile: keyFile ?? "",
     readers: address === undefined ? [] : [{ address, display: false }],
-    replyTimeoutMs: intValue(args, "timeout", 200, 20),
+    replyTimeoutMs: 200,
     retries: 2,
     pollIntervalMs: 20,
     offlineRetryMs: 1000,
   };
   const logger = createLogger({ sink: jsonLineSink((l) => io.err(l.trimEnd())), level: "error", now: () => systemClock.now() });
-  return { settings, keys, json: args.flags.has("json"), logger };
+  return { settings, searchTimeoutMs: intValue(args, "timeout", 200, 20), keys, json: args.flags.has("json"), logger };
 }
 
 /** Addresses that answer a POLL (sequence 0) within the reply timeout. */
-async function discover(link: SerialLink, settings: OsdpSettings, logger: Logger): Promise<number[]> {
-  const bus = new OsdpBus({ link, timers: processTimers, replyTimeoutMs: settings.replyTimeoutMs, logger });
+async function discover(link: SerialLink, replyTimeoutMs: number, logger: Logger): Promise<number[]> {
+  const bus = new OsdpBus({ link, timers: processTimers, replyTimeoutMs, logger });
   const found: number[] = [];
   for (let address = 0; address <= 126; address++) {
     const poll = encodeFrame({ address, reply: false, sqn: 0, crc: true, code: CMD.POLL });
@@ -141,7 +143,7 @@ async function scan(c: Common, io: CliIo): Promise<number> {
   const link = new SerialLink({ path: c.settings.port, baudRate: c.settings.baudRate, logger: c.logger });
   let drivers: OsdpDrivers | undefined;
   try {
-    const addresses = c.settings.readers.length > 0 ? c.settings.readers.map((r) => r.address) : await discover(link, c.settings, c.logger);
+    const addresses = c.settings.readers.length > 0 ? c.settings.readers.map((r) => r.address) : await discover(link, c.searchTimeoutMs, c.logger);
     const settings = { ...c.settings, readers: addresses.map((address) => ({ address, display: false })) };
     const events: OsdpReaderEvent[] = [];
     const readers = [];
@@ -174,7 +176,7 @@ async function watch(c: Common, args: ParsedArgs, io: CliIo): Promise<number> {
   const seconds = args.values["seconds"] === undefined ? undefined : intValue(args, "seconds", 1);
   if (c.settings.readers.length === 0) {
     const link = new SerialLink({ path: c.settings.port, baudRate: c.settings.baudRate, logger: c.logger });
-    const found = await discover(link, c.settings, c.logger);
+    const found = await discover(link, c.searchTimeoutMs, c.logger);
     await link.close();
     if (found.length === 0) {
       io.err(`no OSDP reader answered on ${c.settings.port}`);

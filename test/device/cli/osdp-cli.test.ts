@@ -66,7 +66,8 @@ describeWithSocat("facegate osdp", () => {
   it("scan finds every reader on the bus, and says the Secure Channel was not attempted without a key", async () => {
     const { pty } = await bus([new SimOsdpReader({ address: 3 }), new SimOsdpReader({ address: 9, identity: { serialNumber: 99 } })]);
     const a = io();
-    expect(await main(["osdp", "scan", "--port", pty.panel, "--timeout", "20", "--json"], a)).toBe(0);
+    // A short search timeout keeps the search of 127 addresses under 8 s; the readers found are then probed at 200 ms.
+    expect(await main(["osdp", "scan", "--port", pty.panel, "--timeout", "60", "--json"], a)).toBe(0);
     const report = JSON.parse(a.stdout[0]!) as { readers: Array<{ address: number; serialNumber: number; secureChannel: string }> };
     expect(report.readers.map((r) => [r.address, r.serialNumber])).toEqual([
       [3, 0x1234abcd],
