@@ -106,15 +106,23 @@ function common(args: ParsedArgs, io: CliIo, action: "scan" | "watch"): Common {
   return { settings, searchTimeoutMs: intValue(args, "timeout", 200, 20), keys, json: args.flags.has("json"), logger };
 }
 
-/** Addresses that answer a POLL (sequence 0) within the reply timeout. */
+/**
+ * Addresses that answer a POLL (sequence 0). An answer that comes after the search
+ * timeout, while the next address is being asked, still counts: a slow reader is found.
+ */
 async function discover(link: SerialLink, replyTimeoutMs: number, logger: Logger): Promise<number[]> {
   const bus = new OsdpBus({ link, timers: processTimers, replyTimeoutMs, logger });
-  const found: number[] = [];
+  const found = new Set<number>();
+  bus.strays.add((frame) => {
+    if (frame.reply && frame.sqn === 0) found.add(frame.address);
+  });
   for (let address = 0; address <= 126; address++) {
     const poll = encodeFrame({ address, reply: false, sqn: 0, crc: true, code: CMD.POLL });
-    if (await bus.exchange(address, poll, 0, 1)) found.push(address);
+    if (await bus.exchange(address, poll, 0, 1)) found.add(address);
   }
-  return found;
+  // Last call for a late answer to the last addresses.
+  await new Promise((r) => setTimeout(r, 200));
+  return [...found].sort((a, b) => a - b);
 }
 
 function describeReader(state: OsdpReaderState, mode: SecureChannelMode, events: OsdpReaderEvent[]) {

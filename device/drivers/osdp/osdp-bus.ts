@@ -5,6 +5,7 @@
  * times. Replies from another address, stale replies (another sequence number) and noise
  * are dropped; the parser resynchronises on its own.
  */
+import { Listeners } from "../../../sdk/hal/listeners.js";
 import { REPLY } from "../../../sdk/hal/osdp/codes.js";
 import { FrameParser, type OsdpFrame } from "../../../sdk/hal/osdp/frame.js";
 import type { Logger } from "../../../sdk/log/logger.js";
@@ -29,6 +30,8 @@ export class OsdpBus {
   private waiting: Waiting | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   readonly stats: BusStats = { exchanges: 0, timeouts: 0, stale: 0 };
+  /** Replies that answered nothing being waited for (a bus search counts late answers too). */
+  readonly strays = new Listeners<OsdpFrame>();
 
   constructor(
     private readonly options: { link: ByteLink; timers: Timers; replyTimeoutMs: number; logger: Logger },
@@ -79,6 +82,7 @@ export class OsdpBus {
         w.resolve(frame);
       } else {
         this.stats.stale++;
+        this.strays.emit(frame);
         this.options.logger.debug("reply dropped", { address: frame.address, sqn: frame.sqn, expected: w ? `${w.address}/${w.sqn}` : "nothing" });
       }
     }
