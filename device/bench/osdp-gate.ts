@@ -45,7 +45,7 @@ export async function until(ready: () => boolean, timeoutMs: number, what: strin
   }
 }
 
-export async function startOsdpGate(options: { mode: string; baudRate?: number; pollIntervalMs?: number; logger?: Logger; clock?: Clock }): Promise<OsdpGate> {
+export async function startOsdpGate(options: { mode: string; baudRate?: number; pollIntervalMs?: number; retries?: number; logger?: Logger; clock?: Clock }): Promise<OsdpGate> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const dataDir = mkdtempSync(join(tmpdir(), "facegate-osdp-gate-"));
@@ -66,7 +66,7 @@ export async function startOsdpGate(options: { mode: string; baudRate?: number; 
       keyFile: join(dataDir, "osdp", "keys.json"),
       readers: [{ address: 0, display: false }],
       replyTimeoutMs: 200,
-      retries: 2,
+      retries: options.retries ?? 2,
       pollIntervalMs: options.pollIntervalMs ?? 20,
       offlineRetryMs: 200,
     };

@@ -77,7 +77,9 @@ export async function openOsdpFixture(readers: SimOsdpReader[], changes: Partial
       keyFile,
       readers: readers.map((r) => ({ address: r.address, display: true })),
       replyTimeoutMs: 200,
-      retries: 2,
+      // Four resends (1 s unanswered before offline): the suites share 2 loaded cores, and a
+      // stalled test process must not look like a reader going away.
+      retries: 4,
       pollIntervalMs: 10,
       offlineRetryMs: 100,
       ...c,

@@ -21,7 +21,7 @@ describeWithSocat("OSDP in the clear only when configured", () => {
     fx = await openOsdpFixture([reader], { secureChannel: "required" });
     const cards: CardRead[] = [];
     fx.drivers.primary.cardReader.onCard((c) => cards.push(c));
-    await waitFor(() => fx!.events.some((e) => e.type === "secure_channel_failed"), 3000, "refusal");
+    await waitFor(() => fx!.events.some((e) => e.type === "secure_channel_failed"), 5000, "refusal");
     expect(fx.events[0]).toMatchObject({ type: "secure_channel_failed", address: 2, reason: expect.stringMatching(/does not offer the Secure Channel/) });
     reader.presentCard(wiegand26Bits(5, 55));
     await new Promise((r) => setTimeout(r, 400));
@@ -32,16 +32,16 @@ describeWithSocat("OSDP in the clear only when configured", () => {
 
     const clear = await fx.restartPanel({ secureChannel: "clear" });
     clear.primary.cardReader.onCard((c) => cards.push(c));
-    await waitFor(() => clear.primary.cardReader.status === "connected", 3000, "connected in the clear");
+    await waitFor(() => clear.primary.cardReader.status === "connected", 5000, "connected in the clear");
     expect(clear.primary.state()).toMatchObject({ secure: false, mode: "clear" });
     reader.presentCard(wiegand26Bits(5, 56));
-    await waitFor(() => cards.length === 1, 3000, "the card, in the clear");
+    await waitFor(() => cards.length === 1, 5000, "the card, in the clear");
   });
 
   it("does not fall back to the install key under \"required\": a reader out of the box needs commissioning", async () => {
     const reader = new SimOsdpReader({ address: 0 });
     fx = await openOsdpFixture([reader], { secureChannel: "required" });
-    await waitFor(() => fx!.events.some((e) => e.type === "secure_channel_failed"), 3000, "refusal");
+    await waitFor(() => fx!.events.some((e) => e.type === "secure_channel_failed"), 5000, "refusal");
     expect(fx.events[0]).toMatchObject({ reason: expect.stringMatching(/no key for this reader.*install/) });
     expect(reader.scbk).toBeNull();
     expect(reader.received).not.toContain(0x76);
@@ -64,7 +64,7 @@ describeWithSocat("OSDP: several readers on one bus", () => {
     readers[0]!.presentCard(wiegand26Bits(1, 1));
     readers[2]!.presentCard(wiegand26Bits(5, 5));
     readers[1]!.pressKeys("12#");
-    await waitFor(() => cards.size === 2 && keys.length === 3, 3000, "inputs");
+    await waitFor(() => cards.size === 2 && keys.length === 3, 5000, "inputs");
     expect(cards.get(0)).toEqual(["2020002"]);
     expect(cards.get(5)).toEqual(["00A000B"]);
     expect(keys).toEqual(["1", "2", "#"]);
@@ -74,11 +74,11 @@ describeWithSocat("OSDP: several readers on one bus", () => {
     expect(new Set(recent)).toEqual(new Set([0, 1, 5]));
 
     readers[1]!.silent = true;
-    await waitFor(() => fx!.drivers.readers[1]!.cardReader.status === "disconnected", 3000, "reader 1 offline");
+    await waitFor(() => fx!.drivers.readers[1]!.cardReader.status === "disconnected", 5000, "reader 1 offline");
     readers[2]!.presentCard(wiegand26Bits(5, 6));
-    await waitFor(() => cards.get(5)?.length === 2, 3000, "reader 5 still read");
+    await waitFor(() => cards.get(5)?.length === 2, 5000, "reader 5 still read");
     expect(fx.drivers.readers[0]!.cardReader.status).toBe("connected");
     readers[1]!.silent = false;
-    await waitFor(() => fx!.drivers.readers[1]!.cardReader.status === "connected", 3000, "reader 1 back");
+    await waitFor(() => fx!.drivers.readers[1]!.cardReader.status === "connected", 5000, "reader 1 back");
   });
 });

@@ -34,7 +34,7 @@ describeWithSocat("OSDP adapters: the sdk/hal contracts", () => {
     expect(dev().keypad.status).toBe("disconnected");
     await up();
     reader.silent = true;
-    await waitFor(() => dev().keypad.status === "disconnected", 3000, "offline");
+    await waitFor(() => dev().keypad.status === "disconnected", 5000, "offline");
     reader.silent = false;
     await up();
     expect(seen).toEqual([...Array(4).fill("connected"), ...Array(4).fill("disconnected"), ...Array(4).fill("connected")]);
@@ -48,7 +48,7 @@ describeWithSocat("OSDP adapters: the sdk/hal contracts", () => {
     dev().cardReader.onCard((c) => b.push(c));
     reader.presentCard(CARD);
     reader.presentCard(wiegand26Bits(18, 4661));
-    await waitFor(() => a.length === 2, 3000, "two reads");
+    await waitFor(() => a.length === 2, 5000, "two reads");
     await new Promise((r) => setTimeout(r, 100));
     expect(a.map((c) => c.cardNumber)).toEqual([CARD_NUMBER, "224246A"]);
     expect(b).toEqual(a);
@@ -64,7 +64,7 @@ describeWithSocat("OSDP adapters: the sdk/hal contracts", () => {
     reader.refuseHandshake = true;
     reader.presentCard(CARD);
     reader.pressKeys("1234#");
-    await waitFor(() => fx.events.some((e) => e.type === "secure_channel_failed"), 3000, "refused");
+    await waitFor(() => fx.events.some((e) => e.type === "secure_channel_failed"), 5000, "refused");
     await new Promise((r) => setTimeout(r, 300));
     expect(reads).toEqual([]);
     expect(keys).toEqual([]);
@@ -76,7 +76,7 @@ describeWithSocat("OSDP adapters: the sdk/hal contracts", () => {
     dev().keypad.onKey((k) => keys.push(k.key));
     reader.pressKeys("101*");
     reader.pressKeys("2468#");
-    await waitFor(() => keys.length === 9, 3000, "nine keys");
+    await waitFor(() => keys.length === 9, 5000, "nine keys");
     expect(keys.join("")).toBe("101*2468#");
   });
 
@@ -92,7 +92,7 @@ describeWithSocat("OSDP adapters: the sdk/hal contracts", () => {
     });
     reader.presentCard(CARD);
     reader.presentCard(CARD);
-    await waitFor(() => got.length === 2, 3000, "both reads");
+    await waitFor(() => got.length === 2, 5000, "both reads");
     expect(dev().cardReader.status).toBe("connected");
   });
 
@@ -105,7 +105,7 @@ describeWithSocat("OSDP adapters: the sdk/hal contracts", () => {
     off();
     off();
     reader.pressKeys("7");
-    await waitFor(() => kept.length === 1, 3000, "a key");
+    await waitFor(() => kept.length === 1, 5000, "a key");
     expect(got).toEqual([]);
   });
 
@@ -132,7 +132,7 @@ describeWithSocat("OSDP adapters: the sdk/hal contracts", () => {
     dev().cardReader.onCard((c) => reads.push(c.cardNumber));
     reader.presentCard(CARD);
     reader.pressKeys("582046#");
-    await waitFor(() => reads.length === 1 && keys.length === 7, 3000, "inputs");
+    await waitFor(() => reads.length === 1 && keys.length === 7, 5000, "inputs");
     const text = fx.logs.text();
     expect(text).not.toContain(CARD_NUMBER);
     expect(text).not.toContain("582046");
