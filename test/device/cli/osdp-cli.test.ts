@@ -89,8 +89,8 @@ describeWithSocat("facegate osdp", () => {
     const reader = new SimOsdpReader({ address: 0, scbk: Buffer.from(scbk, "hex") });
     const { pty } = await bus([reader]);
     const a = io();
-    const watching = main(["osdp", "watch", "--port", pty.panel, "--address", "0", "--scbk", scbk, "--seconds", "2", "--json"], a);
-    const until = Date.now() + 1500;
+    const watching = main(["osdp", "watch", "--port", pty.panel, "--address", "0", "--scbk", scbk, "--seconds", "4", "--json"], a);
+    const until = Date.now() + 3000;
     while (!a.stdout.some((l) => l.includes('"online"')) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     reader.presentCard(wiegand26Bits(18, 4660));
     reader.pressKeys("582046#");
