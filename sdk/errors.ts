@@ -102,7 +102,9 @@ export type KeyErrorCode =
   | "key_missing"
   | "key_permissions"
   | "key_unbound"
-  | "key_version";
+  | "key_unstorable"
+  | "key_version"
+  | "key_write_failed";
 
 /** Keys missing, with wrong permissions, or not matching the database. */
 export class KeyError extends FacegateError<KeyErrorCode> {
@@ -134,7 +136,14 @@ export class NotFoundError extends FacegateError<"not_found"> {
   }
 }
 
-export type HardwareErrorCode = "hardware_disconnected" | "hardware_invalid_request" | "hardware_failed";
+export type HardwareErrorCode =
+  | "hardware_disconnected"
+  | "hardware_invalid_request"
+  | "hardware_failed"
+  | "hardware_refused"
+  | "hardware_unsupported"
+  | "osdp_frame_invalid"
+  | "osdp_secure_channel";
 
 /** Hardware is disconnected or failed. */
 export class HardwareError extends FacegateError<HardwareErrorCode> {

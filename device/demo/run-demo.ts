@@ -95,6 +95,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   let sim: SimulatedGate | undefined;
   let client: OperatorClient | undefined;
   try {
+    // The office watches before the gate comes up, so every event the gate publishes reaches it.
+    client = new OperatorClient({ url: mqtt.url, prefix: DEMO_PREFIX, protocolVersion: mqtt.protocolVersion });
+    await client.start();
+    const seen: EventMessage[] = [];
+    const payloads: string[] = [];
+    let notice: NoticeMessage | undefined;
+    const watch = await client.watch({
+      site: DEMO_SITE.id,
+      gate: DEMO_GATE,
+      onEvent: (e) => {
+        seen.push(e);
+        payloads.push(JSON.stringify(e));
+      },
+      onNotice: (n) => (notice = n),
+    });
     sim = await buildSimulatedGate({
       gates: DEMO_GATES,
       site: DEMO_SITE,
@@ -119,21 +134,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       files["deviceKey"] = write(options.outDir, "device-key.txt", `${toBase64(devicePublicKey)}\n`);
     }
 
-    client = new OperatorClient({ url: mqtt.url, prefix: DEMO_PREFIX, protocolVersion: mqtt.protocolVersion });
-    await client.start();
     const operator = client;
-    const seen: EventMessage[] = [];
-    const payloads: string[] = [];
-    let notice: NoticeMessage | undefined;
-    const watch = await operator.watch({
-      site: DEMO_SITE.id,
-      gate: DEMO_GATE,
-      onEvent: (e) => {
-        seen.push(e);
-        payloads.push(JSON.stringify(e));
-      },
-      onNotice: (n) => (notice = n),
-    });
 
     const send = async <T extends CommandType>(type: T, body: CommandBodies[T], key: Ed25519KeyPair, timeoutMs = COMMAND_TIMEOUT_MS): Promise<CommandResultMessage<T>> => {
       const command = await buildCommand({ site: DEMO_SITE.id, gate: DEMO_GATE, type, body, key: { keyId: key.keyId, secretKey: key.secretKey }, clock: gate.clock });

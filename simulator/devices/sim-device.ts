@@ -4,32 +4,9 @@
  * (sdk/hal/device.ts) requires.
  */
 import { type DeviceStatus, type HardwareKind, type Unsubscribe, disconnectedError } from "../../sdk/hal/device.js";
+import { Listeners } from "../../sdk/hal/listeners.js";
 
-export class Listeners<T> {
-  private readonly set = new Set<(value: T) => void>();
-
-  add(listener: (value: T) => void): Unsubscribe {
-    const wrapped = (value: T): void => listener(value);
-    this.set.add(wrapped);
-    return () => {
-      this.set.delete(wrapped);
-    };
-  }
-
-  emit(value: T): void {
-    for (const l of [...this.set]) {
-      try {
-        l(value);
-      } catch {
-        // A failing listener must not stop the device or the other listeners.
-      }
-    }
-  }
-
-  get size(): number {
-    return this.set.size;
-  }
-}
+export { Listeners };
 
 export abstract class SimDevice {
   abstract readonly kind: HardwareKind;

@@ -17,7 +17,7 @@ export const SDK_LAYERS: ReadonlyArray<{ layer: number; folders: readonly string
   { layer: 0, folders: ["schema", "time", "log"], what: "foundation: errors, the schema kit, clock and timers, the logger" },
   { layer: 1, folders: ["protocol"], what: "the wire contract: schemas, topics, canonical JSON, signed documents" },
   { layer: 2, folders: ["crypto", "hal", "matcher", "policy", "events", "vision"], what: "primitives: keys and signatures, hardware contracts, 1:N search, access rules, events, the face pipeline" },
-  { layer: 3, folders: ["store", "gate"], what: "the device database; the gate orchestrator (on ports only)" },
+  { layer: 3, folders: ["store", "gate", "osdp"], what: "the device database; the gate orchestrator (on ports only); the OSDP protocol (frames, Secure Channel)" },
   { layer: 4, folders: ["audit", "access", "transport"], what: "audit log, people and credentials, MQTT link and outbox" },
   { layer: 5, folders: ["consent", "operator"], what: "consent registry; the operator client" },
   { layer: 6, folders: ["vault"], what: "encrypted templates" },

@@ -21,6 +21,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.out(args.flags.has("json") ? JSON.stringify({ ok: true, gate: config.gateId, site: config.site.id }) : `configuration ok: site ${config.site.id}, gate ${config.gateId}`);
     return EXIT.ok;
   }
+  // The stop signals are taken before anything starts, so a SIGTERM during start-up or
+  // right after "running" is printed stops the gate cleanly instead of killing it.
+  let requestStop!: () => void;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  process.once("SIGTERM", requestStop);
+  process.once("SIGINT", requestStop);
   const logger = createLogger({ sink: jsonLineSink((l) => io.err(l)), level: config.log.level, now: () => systemClock.now() });
   const drivers = createDeviceDrivers(config, systemClock);
   const runtime = await startGateRuntime({
@@ -31,12 +37,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     onLoadProgress: (done, total) => logger.info("decrypting templates", { done, total }),
   });
   io.out(`facegate: gate ${config.gateId} of site ${config.site.id} running (face ${runtime.faceUnavailable ? "unavailable" : "on"}, mqtt ${runtime.link ? "on" : "off"}); SIGTERM stops it`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-  });
+  await stopRequested;
   await runtime.stop();
+
   await drivers.close();
   io.out("facegate: stopped");
   return EXIT.ok;
