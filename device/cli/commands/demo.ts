@@ -18,8 +18,10 @@ import { type CliIo, EXIT, UsageError } from "../cli-io.js";
 
 export const summary = "run a demo gate: residents by face, card and PIN, a stranger, consent withdrawn at the gate, deletion over MQTT";
 
+export const usage = "usage: facegate demo [--faces DIR] [--models DIR] [--broker URL [--mqtt-version 4|5]] [--out DIR] [--json]";
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["faces", "models", "broker", "mqtt-version", "out"] });
+  const args = parseArgs(argv, { values: ["faces", "models", "broker", "mqtt-version", "out"], usage });
   const json = args.flags.has("json");
   const facesDir = args.values["faces"] ? resolve(io.cwd, args.values["faces"]) : defaultFacesDir(io.env);
   if (!existsSync(join(facesDir, "identities"))) {
