@@ -4,13 +4,13 @@
  * that others can read, or a database without its key, SPEC section 6); doctor says so
  * before the device does, with the command that fixes it.
  */
-import { accessSync, constants, existsSync, statSync, statfsSync } from "node:fs";
+import { accessSync, constants, statSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import { KeyError } from "../../sdk/errors.js";
 import { checkDeviceKeys } from "../../sdk/crypto/device-key-binding.js";
 import type { DeviceConfig } from "../config/device-config.js";
 import { type DoctorCheck, fail, pass, warn } from "./check.js";
-import { NotOwnerError, type TerminalProbe } from "./terminal-probe.js";
+import { NotOwnerError, type TerminalProbe, lookup } from "./terminal-probe.js";
 
 const MiB = 1024 * 1024;
 /** Below this the database cannot be trusted to grow (events, audit, enrolments): a failure. */
@@ -18,7 +18,7 @@ export const DISK_FAIL_BYTES = 100 * MiB;
 /** Below this the installer should make room before leaving: a warning. */
 export const DISK_WARN_BYTES = 1024 * MiB;
 
-const AS_DEVICE_USER = "run facegate doctor as the device user (sudo -u facegate facegate doctor --config FILE)";
+const AS_DEVICE_USER = "run facegate doctor as the device user (runuser -u facegate -- facegate doctor --config FILE)";
 
 function mode(path: string): string {
   return (statSync(path).mode & 0o777).toString(8).padStart(4, "0");
@@ -26,8 +26,13 @@ function mode(path: string): string {
 
 function nearestExisting(path: string): string {
   let p = path;
-  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  while (lookup(p) === "missing" && dirname(p) !== p) p = dirname(p);
   return p;
+}
+
+/** A path this user cannot even look at: what the check says instead of "missing". */
+function outOfSight(path: string, uid: number | undefined) {
+  return fail(`this user (uid ${uid ?? "?"}) may not look into ${dirname(path)}, so cannot reach ${path}`, AS_DEVICE_USER);
 }
 
 function writable(path: string): boolean {
@@ -48,7 +53,9 @@ export function dataDirCheck(config: DeviceConfig, uid: number | undefined): Doc
   return {
     name: "data directory",
     run() {
-      if (!existsSync(dir)) {
+      const found = lookup(dir);
+      if (found === "denied") return outOfSight(dir, uid);
+      if (found === "missing") {
         const parent = nearestExisting(dir);
         if (!writable(parent)) return fail(`${dir} does not exist and this user cannot create it (${parent} is not writable)`, `install -d -o facegate -g facegate -m 0700 ${dir}`);
         return pass(`${dir} does not exist yet: the device creates it (mode 0700) at first start`);
@@ -84,7 +91,9 @@ export function keyFileCheck(probe: TerminalProbe): DoctorCheck {
   return {
     name: "key file",
     async run() {
-      if (!existsSync(file)) {
+      const found = lookup(file);
+      if (found === "denied") return outOfSight(file, probe.uid);
+      if (found === "missing") {
         if (probe.databaseExists()) {
           return fail(`${file} is missing while the database ${probe.dbPath} exists: the device refuses to start`, "restore the key file that belongs to this database (a new key would make every template unreadable)");
         }
@@ -114,6 +123,7 @@ export function databaseCheck(probe: TerminalProbe): DoctorCheck {
   return {
     name: "database",
     async run() {
+      if (lookup(path) === "denied") return outOfSight(path, probe.uid);
       if (!probe.databaseExists()) return pass(`${path} does not exist yet: the device creates it at first start (doctor never creates one)`);
       const db = probe.openDatabase();
       if (db.error instanceof NotOwnerError) return fail(db.error.message, AS_DEVICE_USER);

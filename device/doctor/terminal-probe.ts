@@ -8,7 +8,7 @@
  * (root) they would lock the device out of its own database, so the database is opened
  * only by the user that owns it.
  */
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { KeyHierarchy } from "../../sdk/crypto/key-hierarchy.js";
 import { FileKeyProvider } from "../../sdk/crypto/key-provider.js";
@@ -22,6 +22,22 @@ export type Opened<T> = { value: T; error?: undefined } | { value?: undefined; e
 
 /** The database belongs to another user: doctor does not open it (see above). */
 export class NotOwnerError extends Error {}
+
+/**
+ * Whether a path is there, not there, or out of this user's sight: `existsSync` says
+ * false for all but the first, and "does not exist" would send an installer the wrong way.
+ */
+export function lookup(path: string): "present" | "missing" | "denied" {
+  try {
+    statSync(path);
+    return "present";
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return "missing";
+    if (code === "EACCES" || code === "EPERM") return "denied";
+    throw err;
+  }
+}
 
 export class TerminalProbe {
   readonly dbPath: string;
@@ -38,7 +54,7 @@ export class TerminalProbe {
   }
 
   databaseExists(): boolean {
-    return existsSync(this.dbPath) && statSync(this.dbPath).size > 0;
+    return lookup(this.dbPath) === "present" && statSync(this.dbPath).size > 0;
   }
 
   /** The device keys from the key file (its permission rules are the device's own). */

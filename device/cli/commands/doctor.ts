@@ -22,7 +22,7 @@ export const usage = [
   "  never created), the clock, the broker (configured URL and protocol, --timeout, default",
   "  5000 ms) and each configured driver. FAIL: the gate cannot work as configured (exit 1);",
   "  WARN: it works but needs attention. Every problem says what to do.",
-  "  Run it as the device user: sudo -u facegate facegate doctor --config /etc/facegate/device.json",
+  "  Run it as the device user: runuser -u facegate -- facegate doctor --config /etc/facegate/device.json",
 ].join("\n");
 
 export async function run(argv: string[], io: CliIo): Promise<number> {

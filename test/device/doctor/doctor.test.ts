@@ -4,6 +4,7 @@
  * SIGTERM). The healthy terminal passes every check; a broken one has each problem named
  * with what to do; doctor never creates a database and never opens another user's.
  */
+import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,7 @@ import { defaultModelsDir, loadManifest } from "../../../models/manifest.js";
 import { generateEd25519KeyPair, toBase64 } from "../../../sdk/commands/keys.js";
 import { freePort, startTestBroker, type TestBroker } from "../../support/broker.js";
 import { startDevice, untilRunning, writeDeviceConfig } from "../../support/device-process.js";
+import { repoRoot } from "../../support/faces.js";
 
 interface Report {
   ok: boolean;
@@ -26,6 +28,9 @@ interface Report {
   gate?: string;
   checks: CheckResult[];
 }
+
+/** Root with runuser (the project machines): doctor can be run as `nobody`. */
+const asAnotherUser = process.getuid?.() === 0 && spawnSync("runuser", ["--version"]).status === 0;
 
 const CHECKS = ["node", "configuration", "models", "data directory", "disk", "key file", "database", "clock", "broker", "drivers"];
 
@@ -165,11 +170,25 @@ describe("facegate doctor", () => {
     const before = files();
     expect(before).not.toContain("facegate.db-wal");
     const other = await runDoctor({ configFile: config, now: () => Date.now(), uid: 4242 });
-    expect(other.checks.find((c) => c.name === "database")).toMatchObject({ status: "fail", fix: expect.stringMatching(/sudo -u facegate/) });
+    expect(other.checks.find((c) => c.name === "database")).toMatchObject({ status: "fail", fix: expect.stringMatching(/runuser -u facegate -- facegate doctor/) });
     expect(files()).toEqual(before);
     // Positive control: the owner's read-only open is what leaves SQLite's side files.
     await runDoctor({ configFile: config, now: () => Date.now() });
     expect(files()).toContain("facegate.db-wal");
+  }, 60_000);
+
+  it.skipIf(!asAnotherUser)("run as another user, names what that user cannot reach instead of calling it missing", async () => {
+    const { dir, config } = await terminal("other-user");
+    chmodSync(root, 0o755);
+    chmodSync(dir, 0o755);
+    chmodSync(config, 0o644);
+    const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, join(repoRoot, "bin", "facegate.mjs"), "doctor", "--config", config, "--json", "--timeout", "2000"], { encoding: "utf8", cwd: "/" });
+    const report = JSON.parse(r.stdout) as Report;
+    expect(r.status, r.stderr).toBe(1);
+    expect(check(report, "data directory")).toMatchObject({ status: "fail", detail: expect.stringMatching(/not writable by this user/) });
+    for (const name of ["key file", "database"]) {
+      expect(check(report, name)).toMatchObject({ status: "fail", detail: expect.stringMatching(/may not look into .*, so cannot reach/), fix: expect.stringMatching(/runuser -u facegate/) });
+    }
   }, 60_000);
 
   it("reports a configuration it cannot use, and the placeholder operator key of the example", async () => {
