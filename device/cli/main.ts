@@ -18,27 +18,27 @@ import { HelpRequested, UsageProblem, isHelpFlag } from "./usage.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const commandsDir = join(here, "commands");
 
-export interface CommandModule {
+interface CommandModule {
   run: CommandRun;
   summary: string;
   usage?: string;
   subcommands?: readonly string[];
 }
 
-export function commandNames(): string[] {
+function commandNames(): string[] {
   return readdirSync(commandsDir)
     .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
     .map((f) => f.slice(0, -3))
     .sort();
 }
 
-export async function loadCommand(name: string): Promise<CommandModule | undefined> {
+async function loadCommand(name: string): Promise<CommandModule | undefined> {
   if (!/^[a-z][a-z-]*$/.test(name) || !commandNames().includes(name)) return undefined;
   return (await import(pathToFileURL(join(commandsDir, `${name}.ts`)).href)) as CommandModule;
 }
 
 /** The version in package.json: the one `npm install` put there. */
-export function packageVersion(): string {
+function packageVersion(): string {
   return (JSON.parse(readFileSync(join(here, "..", "..", "package.json"), "utf8")) as { version: string }).version;
 }
 

@@ -25,6 +25,7 @@ export const usage = [
   "'facegate bench <name> --help' lists a benchmark's options.",
 ].join("\n");
 
+/** A benchmark as a subcommand; its real usage text is the one it gives parseArgs. */
 function bench(name: string): Subcommand {
   return {
     usage: `usage: facegate bench ${name} ...`,
