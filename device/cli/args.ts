@@ -46,7 +46,8 @@ export function parseArgs(argv: string[], spec: ArgSpec): ParsedArgs {
     const eq = arg.indexOf("=");
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     if (valueNames.has(name)) {
-      const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+      // `--out --help` asks for help; it does not name a file "--help".
+      const value = eq === -1 ? (isHelpFlag(argv[i + 1]) ? undefined : argv[++i]) : arg.slice(eq + 1);
       if (value === undefined || value === "") problem ??= `--${name} needs a value`;
       else values[name] = value;
     } else if (flagNames.has(name)) {

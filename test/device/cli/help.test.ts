@@ -71,6 +71,9 @@ describe("facegate --help conventions", () => {
     const r = await cli("audit", "verify", "--bogus", "--help");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(usageLine("audit", "verify"));
+    const v = await cli("operator", "keygen", "--out", "--help");
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(usageLine("operator", "keygen"));
     const h = await cli("help", "receipt", "verify");
     expect(h.code).toBe(0);
     expect(h.stdout).toMatch(usageLine("receipt", "verify"));
