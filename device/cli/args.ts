@@ -4,6 +4,8 @@
  * one, rather than silently ignored. `--help` and `-h` anywhere ask for the usage given
  * in the spec (`HelpRequested`), even next to a mistake: someone asking for help gets it.
  */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { didYouMean } from "./suggest.js";
 import { HelpRequested, UsageProblem, isHelpFlag } from "./usage.js";
 
@@ -82,4 +84,13 @@ export function positionals(args: ParsedArgs, names: readonly string[], optional
   if (args.positionals.length < required) throw new UsageProblem(`${names[args.positionals.length]} is required`, args.usage);
   if (args.positionals.length > names.length) throw new UsageProblem(`unexpected argument '${args.positionals[names.length]}'`, args.usage);
   return args.positionals;
+}
+
+/** The JSON document a FILE argument names (`what` says what it should be); a usage mistake otherwise. */
+export function jsonFileArg(args: ParsedArgs, cwd: string, file: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(resolve(cwd, file), "utf8"));
+  } catch (err) {
+    throw new UsageProblem(`${file}: cannot read ${what} (${(err as Error).message})`, args.usage);
+  }
 }

@@ -4,16 +4,16 @@
  * `facegate audit export --db PATH --key-file PATH [--out FILE]`: exports a device's log.
  * `facegate audit device-key --key-file PATH`: prints the device public keys for verifiers.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { verifyAuditExport } from "../../../sdk/audit/audit-verify.js";
 import { devicePublicKeys, exportDeviceAudit } from "../../../sdk/audit/device-audit-export.js";
 import { FileKeyProvider } from "../../../sdk/crypto/key-provider.js";
 import { readPublicKey } from "../../../sdk/crypto/public-key-input.js";
 import { systemClock } from "../../../sdk/time/clock.js";
-import { parseArgs, positionals, requireValue } from "../args.js";
+import { jsonFileArg, parseArgs, positionals, requireValue } from "../args.js";
 import { type CliIo, EXIT } from "../cli-io.js";
-import { commandUsage, dispatch, type Subcommand, UsageProblem } from "../usage.js";
+import { commandUsage, dispatch, type Subcommand } from "../usage.js";
 
 export const summary = "verify or export the hash-chained audit log (verify FILE --device-key KEY | export | device-key)";
 
@@ -22,12 +22,7 @@ export async function verifyAuditFile(argv: string[], io: CliIo, usage: string):
   const args = parseArgs(argv, { values: ["device-key"], usage });
   const [file] = positionals(args, ["FILE"]);
   const publicKey = readPublicKey(requireValue(args, "device-key"), io.cwd);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(resolve(io.cwd, file!), "utf8"));
-  } catch (err) {
-    throw new UsageProblem(`${file}: cannot read a JSON audit export (${(err as Error).message})`, usage);
-  }
+  const doc = jsonFileArg(args, io.cwd, file!, "a JSON audit export");
   const result = await verifyAuditExport(doc, publicKey);
   if (args.flags.has("json")) io.out(JSON.stringify(result));
   else if (result.ok) io.out(`audit log verified: ${result.entries} entries, ${result.checkpoints} signed checkpoints, head ${result.head}`);

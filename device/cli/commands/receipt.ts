@@ -3,13 +3,11 @@
  * offline against the device public signing key (L7). KEY is base64 or a file holding
  * the key. Exit 0 when it verifies, 5 (integrity) when it does not.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { readPublicKey } from "../../../sdk/crypto/public-key-input.js";
 import { type DeletionReceipt, verifyReceipt } from "../../../sdk/deletion/receipt.js";
-import { parseArgs, positionals, requireValue } from "../args.js";
+import { jsonFileArg, parseArgs, positionals, requireValue } from "../args.js";
 import { type CliIo, EXIT } from "../cli-io.js";
-import { commandUsage, dispatch, type Subcommand, UsageProblem } from "../usage.js";
+import { commandUsage, dispatch, type Subcommand } from "../usage.js";
 
 export const summary = "verify a signed deletion receipt offline (verify FILE --device-key KEY)";
 
@@ -18,12 +16,7 @@ export async function verifyReceiptFile(argv: string[], io: CliIo, usage: string
   const args = parseArgs(argv, { values: ["device-key"], usage });
   const [file] = positionals(args, ["FILE"]);
   const publicKey = readPublicKey(requireValue(args, "device-key"), io.cwd);
-  let receipt: unknown;
-  try {
-    receipt = JSON.parse(readFileSync(resolve(io.cwd, file!), "utf8"));
-  } catch (err) {
-    throw new UsageProblem(`${file}: cannot read a JSON receipt (${(err as Error).message})`, usage);
-  }
+  const receipt = jsonFileArg(args, io.cwd, file!, "a JSON receipt");
   const result = await verifyReceipt(receipt, publicKey);
   const r = receipt as Partial<DeletionReceipt>;
   if (args.flags.has("json")) {
