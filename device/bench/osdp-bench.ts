@@ -109,12 +109,13 @@ async function cardToDecision(cards: number, pollIntervalMs: number, baudRate: n
   }
 }
 
+export const usage = [
+  "usage: facegate bench osdp [--polls N] [--cards N] [--baud N] [--poll-interval MS] [--json]",
+  "  Poll round trip and card read to door decision over a socat pty, Secure Channel on.",
+].join("\n");
+
 export async function runBench(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["polls", "cards", "baud", "poll-interval"] });
-  if (args.flags.has("help")) {
-    io.out("usage: facegate bench osdp [--polls N] [--cards N] [--baud N] [--poll-interval MS] [--json]\n  poll round trip and card read to door decision over a socat pty, Secure Channel on");
-    return EXIT.ok;
-  }
+  const args = parseArgs(argv, { values: ["polls", "cards", "baud", "poll-interval"], usage });
   if (!socatAvailable()) throw new UsageError("bench osdp runs over a socat pty pair: install Debian's socat (apt-get install -y socat)");
   const polls = intValue(args, "polls", 2000);
   const cards = intValue(args, "cards", 100);

@@ -55,10 +55,17 @@ interface Query {
   subject?: number;
 }
 
+export const usage = [
+  "usage: facegate bench search [--size N] [--queries Q] [--impostors SHARE] [--templates-per-subject T] [--seed S]",
+  "         [--rerank D] [--kernel auto|wasm-simd|js] [--threshold T] [--isotropic] [--faces DIR] [--no-fixtures] [--json]",
+  "  1:N search latency, memory and agreement with an exact search over a synthetic gallery of N templates.",
+].join("\n");
+
 export async function runBench(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, {
     values: ["size", "queries", "impostors", "templates-per-subject", "seed", "rerank", "kernel", "faces", "threshold"],
     flags: ["isotropic", "no-fixtures"],
+    usage,
   });
   const size = intValue(args, "size", 100_000);
   const queryCount = intValue(args, "queries", 1000);

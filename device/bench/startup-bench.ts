@@ -79,8 +79,13 @@ interface RunResult {
   sanity: { probes: number; rightSubject: number; minScore: number };
 }
 
+export const usage = [
+  "usage: facegate bench startup [--size N] [--templates-per-subject K] [--runs R] [--seed S] [--decrypt auto|worker|main-thread] [--json]",
+  "  Time from opening the secure store to a searchable gallery of N encrypted templates (default 100,000).",
+].join("\n");
+
 export async function runBench(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["size", "templates-per-subject", "runs", "seed", "decrypt"] });
+  const args = parseArgs(argv, { values: ["size", "templates-per-subject", "runs", "seed", "decrypt"], usage });
   const size = intValue(args, "size", 100_000);
   const perSubject = intValue(args, "templates-per-subject", 2);
   const runs = intValue(args, "runs", 3);

@@ -1,19 +1,28 @@
 /**
- * `facegate <command> ...`: dispatches to `device/cli/commands/<command>.ts`, each of
- * which exports `run(argv, io)` and `summary`. Errors print as `code: message` and map to
- * meaningful exit codes.
+ * `facegate <command> ...`: dispatches to `device/cli/commands/<command>.ts`. Each command
+ * module exports `run(argv, io)`, a one-line `summary`, its `usage` text and, when it has
+ * subcommands, their names as `subcommands` (conventions: ./usage.ts). A new command is a
+ * new file there: `facegate --help` lists it and the help test covers it.
+ *
+ * Errors print as `facegate <command>: code: message` and map to meaningful exit codes;
+ * usage mistakes exit 2 with the nearest valid name and the usage that applies.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { FacegateError } from "../../sdk/errors.js";
-import { type CliIo, type CommandRun, EXIT, exitCodeFor, processIo } from "./cli-io.js";
+import { type CliIo, type CommandRun, EXIT, UsageError, exitCodeFor, processIo } from "./cli-io.js";
+import { didYouMean } from "./suggest.js";
+import { HelpRequested, UsageProblem, isHelpFlag } from "./usage.js";
 
-const commandsDir = join(dirname(fileURLToPath(import.meta.url)), "commands");
+const here = dirname(fileURLToPath(import.meta.url));
+const commandsDir = join(here, "commands");
 
 interface CommandModule {
   run: CommandRun;
   summary: string;
+  usage?: string;
+  subcommands?: readonly string[];
 }
 
 function commandNames(): string[] {
@@ -28,31 +37,70 @@ async function loadCommand(name: string): Promise<CommandModule | undefined> {
   return (await import(pathToFileURL(join(commandsDir, `${name}.ts`)).href)) as CommandModule;
 }
 
-async function usage(io: CliIo): Promise<void> {
-  const lines = ["usage: facegate <command> [options]", "", "commands:"];
-  for (const name of commandNames()) {
-    const mod = await loadCommand(name);
-    lines.push(`  ${name.padEnd(10)} ${mod?.summary ?? ""}`);
-  }
-  lines.push("", "Every command that reports results accepts --json.");
-  io.out(lines.join("\n"));
+/** The version in package.json: the one `npm install` put there. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(here, "..", "..", "package.json"), "utf8")) as { version: string }).version;
+}
+
+const TOP_OPTIONS = ["--help", "-h", "--version", "-V"];
+
+async function topUsage(): Promise<string> {
+  const lines = ["usage: facegate <command> [options]", "       facegate --help | --version", "", "commands:"];
+  for (const name of commandNames()) lines.push(`  ${name.padEnd(10)} ${(await loadCommand(name))?.summary ?? ""}`);
+  lines.push(
+    "",
+    "'facegate <command> --help' explains a command. Every command that reports results accepts --json.",
+    "Exit codes: 0 ok, 1 failed, 2 usage, 3 configuration, 4 models, 5 integrity, 6 keys.",
+  );
+  return lines.join("\n");
 }
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === "--help" || name === "help") {
-    await usage(io);
-    return name ? EXIT.ok : EXIT.usage;
+  let [name, ...rest] = argv;
+  if (name === "help") {
+    // `facegate help audit verify` is `facegate audit verify --help`.
+    if (rest.length === 0) name = "--help";
+    else [name, ...rest] = [...rest, "--help"];
+  }
+  if (name === undefined || isHelpFlag(name)) {
+    const text = await topUsage();
+    if (name === undefined) {
+      io.err(text);
+      return EXIT.usage;
+    }
+    io.out(text);
+    return EXIT.ok;
+  }
+  if (name === "--version" || name === "-V") {
+    io.out(`facegate ${packageVersion()}`);
+    return EXIT.ok;
+  }
+  if (name.startsWith("-")) {
+    io.err(`facegate: unknown option ${name}${didYouMean(name, TOP_OPTIONS, (n) => n)} (see 'facegate --help')`);
+    return EXIT.usage;
   }
   const mod = await loadCommand(name);
   if (!mod) {
-    io.err(`facegate: unknown command '${name}' (see 'facegate --help')`);
+    io.err(`facegate: unknown command '${name}'${didYouMean(name, commandNames())} (see 'facegate --help')`);
     return EXIT.usage;
+  }
+  const fallbackUsage = mod.usage ?? `usage: facegate ${name} ...\n  ${mod.summary}`;
+  if (isHelpFlag(rest[0]) && mod.usage) {
+    io.out(mod.usage);
+    return EXIT.ok;
   }
   try {
     return await mod.run(rest, io);
   } catch (err) {
-    if (err instanceof FacegateError) {
+    if (err instanceof HelpRequested) {
+      io.out(err.usage ?? fallbackUsage);
+      return EXIT.ok;
+    }
+    const sub = mod.subcommands?.includes(rest[0] ?? "") ? ` ${rest[0]}` : "";
+    if (err instanceof UsageError) {
+      const usage = err instanceof UsageProblem ? err.usage : undefined;
+      io.err(`facegate ${name}${sub}: ${err.message}\n${usage ?? `(see 'facegate ${name}${sub} --help')`}`);
+    } else if (err instanceof FacegateError) {
       io.err(`facegate ${name}: ${err.code}: ${err.message}`);
     } else {
       io.err(`facegate ${name}: ${err instanceof Error ? err.message : String(err)}`);

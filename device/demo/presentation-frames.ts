@@ -18,11 +18,18 @@ export type PresentationKind = "phone" | "print";
 
 const WALL = { r: 0x8a, g: 0x80, b: 0x70 };
 
-/** A picture of the face in `region` of `path`, held up to the door camera as `kind`. */
-export async function presentationFrame(path: string, region: FrameRegion, kind: PresentationKind): Promise<RawRgbFrame> {
-  const [left, top, width, height] = region;
+/**
+ * A picture of the face in `region` of `path` (default: the middle square of the photo),
+ * held up to the door camera as `kind`.
+ */
+export async function presentationFrame(path: string, region: FrameRegion | undefined, kind: PresentationKind): Promise<RawRgbFrame> {
   const side = kind === "phone" ? 300 : 320;
-  const face = await sharp(path).rotate().extract({ left, top, width, height }).resize(side, side).removeAlpha().png().toBuffer();
+  const source = sharp(path).rotate();
+  if (region) {
+    const [left, top, width, height] = region;
+    source.extract({ left, top, width, height });
+  }
+  const face = await source.resize(side, side, { fit: "cover" }).removeAlpha().png().toBuffer();
   const held = kind === "phone" ? await phoneScreen(face, side) : await colourPrint(face);
   const { data, info } = await sharp({ create: { width: CAMERA_FRAME.width, height: CAMERA_FRAME.height, channels: 3, background: WALL } })
     .composite([{ input: held, gravity: "center" }])

@@ -2,7 +2,7 @@
  * The demo (`facegate demo`): one building gate on simulated hardware, run by the same
  * composition root as a terminal (buildSimulatedGate -> startGateRuntime), managed by a
  * property operator over MQTT with signed commands, on the real face pipeline and the
- * fixture photos. Only the hardware and the clock are simulated.
+ * cast's photos (simulator/cast, or --faces). Only the hardware and the clock are simulated.
  *
  * The story, in three scenes:
  * - office: the operator checks the gate is online, reads the retained notice (L3), adds
@@ -39,7 +39,7 @@ import { tableStats } from "../../sdk/store/database.js";
 import type { FacePipeline } from "../../sdk/vision/index.js";
 import { containsSecret } from "../scenario/scenario-runner.js";
 import { type SimulatedGate, buildSimulatedGate } from "../scenario/simulated-gate.js";
-import { DEMO_GATE, DEMO_GATES, DEMO_PREFIX, DEMO_SITE, type DoorFrame, RESIDENTS, type Resident, STRANGERS, castSecrets } from "./demo-cast.js";
+import { DEMO_GATE, DEMO_GATES, DEMO_PREFIX, DEMO_SITE, type DemoCast, type DoorFrame, type Resident, castSecrets } from "./demo-cast.js";
 import { type DemoDecision, DemoJournal, type DemoStep, type StepOutcome, describeDecision } from "./demo-journal.js";
 import { startEmbeddedBroker } from "./embedded-broker.js";
 import { type PresentationKind, presentationFrame } from "./presentation-frames.js";
@@ -50,8 +50,8 @@ const NEXT_VISITOR_MS = 20_000;
 const COMMAND_TIMEOUT_MS = 10_000;
 
 export interface DemoOptions {
-  /** The fixture photos (../shared/faces or FACEGATE_FACES). */
-  facesDir: string;
+  /** Who plays the residents and the strangers, and where their photos are (loadDemoCast). */
+  cast: DemoCast;
   modelsDir?: string;
   /** A face pipeline to share (tests); default: loaded from the models and closed at the end. */
   pipeline?: FacePipeline;
@@ -73,6 +73,8 @@ export interface DemoReport {
   limits: string[];
   broker: string;
   deviceKeyId: string;
+  /** Where the cast's photos were read from, and the cast.json that named them. */
+  cast: { dir: string; file: string };
   /** Files written when `outDir` was given. */
   files: Record<string, string>;
 }
@@ -114,7 +116,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       gates: DEMO_GATES,
       site: DEMO_SITE,
       start: options.startAt,
-      facesDir: options.facesDir,
+      facesDir: options.cast.dir,
       pinHashing: "interactive",
       ...(options.pipeline ? { pipeline: options.pipeline } : {}),
       ...(options.modelsDir ? { modelsDir: options.modelsDir } : {}),
@@ -162,7 +164,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     });
     const noticeHash = notice?.hash ?? "";
 
-    for (const r of Object.values(RESIDENTS) as Resident[]) {
+    const { cast } = options;
+    for (const r of cast.residents) {
       await journal.step("office", `front desk`, `registers ${label(r)} with a card and a PIN`, "person stored; card and PIN are how they get in (L2)", async () => {
         const result = expectOk(await send("person.upsert", { personRef: r.ref, cards: [r.card], pin: r.pin, gates: [DEMO_GATE] }, frontDesk));
         return { ok: result.credentials.cardCount === 1 && result.credentials.hasPin, outcome: `stored: ${result.credentials.cardCount} card, PIN ${result.credentials.hasPin ? "set" : "missing"} (the answer carries neither)` };
@@ -170,7 +173,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     }
 
     const sodium = await loadSodium();
-    for (const r of Object.values(RESIDENTS) as Resident[]) {
+    for (const r of cast.residents) {
       if (!r.consents) {
         await journal.step("office", label(r), "reads the notice and declines face recognition", "no consent, no template; card and PIN as before", async () => {
           const counts = gate.runtime.store.vault.counts(r.ref);
@@ -200,7 +203,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         return { ok: true, outcome: `consent ${result.consentId.slice(0, 8)}… until ${new Date(result.expiresAt).toISOString().slice(0, 10)}` };
       });
       await journal.step("office", "front desk", `sends ${label(r)}'s registration photo, sealed to the gate's public key (L5, L6)`, "template made on the gate; photo discarded", async () => {
-        const photo = await readFile(resolve(options.facesDir, r.enrollPhoto));
+        const photo = await readFile(resolve(cast.dir, r.enrollPhoto));
         const sealedPhoto = toBase64(sodium.crypto_box_seal(photo, gate.runtime.store.publicKeys.boxPublicKey));
         photo.fill(0);
         const result = expectOk(await send("enroll.photo", { subjectRef: r.ref, sealedPhoto }, frontDesk));
@@ -234,10 +237,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       gate.clock.advance(NEXT_VISITOR_MS);
       await gate.settle();
     };
-    const showFace = (frame: DoorFrame) => () => gate.hardware.presentFace(resolve(options.facesDir, frame.image), frame.region ? { region: frame.region } : {});
+    const showFace = (frame: DoorFrame) => () => gate.hardware.presentFace(resolve(cast.dir, frame.image), frame.region ? { region: frame.region } : {});
     const door = (o: Observation): Pick<StepOutcome, "decision" | "display"> => ({ decision: o.decision, display: o.display });
 
-    const consenting = (Object.values(RESIDENTS) as Resident[]).filter((r) => r.consents);
+    const consenting = cast.residents.filter((r) => r.consents);
     for (const r of consenting) {
       await journal.step("door", label(r), "walks up to the door camera", `let in by face as ${r.ref}`, async () => {
         const o = await visit(showFace(r.door));
@@ -247,7 +250,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       });
     }
 
-    const decliner = RESIDENTS.howard;
+    const { decliner, heldUp, leaver, deleted } = cast.roles;
     await journal.step("door", label(decliner), "walks up to the door camera (no consent, never enrolled)", "not recognised, nothing recorded; asked for card or PIN", async () => {
       const o = await visit(showFace(decliner.door));
       return { ok: o.decision === null && o.events.length === 0 && o.logLines === 0 && o.pulses === 0, outcome: `${describeDecision(o.decision)}; ${o.events.length} events, ${o.logLines} log lines; display: "${o.display.at(-1) ?? ""}"`, ...door(o) };
@@ -258,7 +261,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       return { ok: o.decision?.granted === true && o.decision.method === "card" && o.pulses === 1, outcome: `${describeDecision(o.decision)}, door unlocked ${o.pulses}x`, ...door(o) };
     });
 
-    for (const stranger of STRANGERS) {
+    for (const stranger of cast.strangers) {
       await journal.step("door", "a stranger", `walks up to the door camera (${stranger.image})`, "not recognised; no event, no log line, nothing stored (L4)", async () => {
         // Let the outbox publisher finish with earlier events, so every change seen is this visit's.
         await waitFor(() => (gate.runtime.outbox.stats().pending === 0 ? true : undefined), 5_000, "the outbox to drain", options.stopwatch);
@@ -275,11 +278,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       });
     }
 
-    const victim = RESIDENTS.sheldon;
     for (const kind of ["phone", "print"] as PresentationKind[]) {
-      const what = kind === "phone" ? `a phone showing ${victim.name}'s photo` : `a colour print of ${victim.name}'s photo`;
+      const what = kind === "phone" ? `a phone showing ${heldUp.name}'s photo` : `a colour print of ${heldUp.name}'s photo`;
       await journal.step("door", "someone", `holds up ${what}`, "refused by the liveness check, or the limit stated", async () => {
-        const frame = await presentationFrame(resolve(options.facesDir, victim.door.image), victim.door.region!, kind);
+        const frame = await presentationFrame(resolve(cast.dir, heldUp.door.image), heldUp.door.region, kind);
         const o = await visit(() => gate.hardware.camera.presentFrame(frame));
         await walkAway();
         frame.data.fill(0);
@@ -296,7 +298,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       });
     }
 
-    const leaver = RESIDENTS.leonard;
     let atGateReceipt: { receiptId: string; code: string } | undefined;
     await journal.step("door", label(leaver), "opens the privacy menu with card and PIN (* , card, PIN #) and presses 3: withdraw consent (L11)", "consent withdrawn, template deleted, receipt on the display", async () => {
       const o = await visit(async () => {
@@ -342,8 +343,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     });
 
     // ---- proof -------------------------------------------------------------------------
-    const deleted = RESIDENTS.penny;
-    await journal.step("proof", "front desk", `deletes ${label(deleted)}'s face data on her written request (subject.delete over MQTT, L7)`, "a signed deletion receipt, verified, within a second", async () => {
+    await journal.step("proof", "front desk", `deletes ${label(deleted)}'s face data on their written request (subject.delete over MQTT, L7)`, "a signed deletion receipt, verified, within a second", async () => {
       const t0 = options.stopwatch();
       const result = expectOk(await send("subject.delete", { subjectRef: deleted.ref, reason: "resident_request", reference: "ticket-2026-0412" }, frontDesk));
       const receipt = result.receipt as unknown as DeletionReceipt;
@@ -386,14 +386,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     await journal.step("proof", "auditor", "searches every event, log line, MQTT payload and the audit log for card numbers and PINs", "none found (L4, L6)", async () => {
       // Every event the gate recorded has reached the operator before the search (at least once, QoS 1).
       await waitFor(() => (gate.runtime.outbox.stats().pending === 0 && seen.length >= gate.events.events.length ? true : undefined), 30_000, "every event to reach the operator", options.stopwatch);
-      const secrets = castSecrets();
+      const secrets = castSecrets(cast);
       const texts = [...gate.events.events.map((e) => JSON.stringify(e)), ...gate.logs.records.map((r) => JSON.stringify(r)), ...payloads, ...gate.runtime.store.audit.entries().map((e) => JSON.stringify(e))];
       const found = texts.filter((t) => secrets.some((s) => containsSecret(t, s))).length;
       return { ok: found === 0, outcome: `${texts.length} records searched, ${found} contain a card number or PIN; ${seen.length} events reached the operator, ${watch.duplicates} duplicates dropped` };
     });
     await watch.stop();
 
-    return { passed: journal.failures.length === 0, steps: journal.steps, failures: journal.failures, limits: journal.limits, broker: options.mqtt ? mqtt.url : `embedded (${mqtt.url})`, deviceKeyId, files };
+    return { passed: journal.failures.length === 0, steps: journal.steps, failures: journal.failures, limits: journal.limits, broker: options.mqtt ? mqtt.url : `embedded (${mqtt.url})`, deviceKeyId, cast: { dir: cast.dir, file: cast.file }, files };
   } finally {
     await client?.stop().catch(() => undefined);
     await sim?.close();

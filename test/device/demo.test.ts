@@ -1,45 +1,76 @@
 /**
  * `facegate demo`, the README's first command, run in-process through the CLI exactly as
  * a newcomer runs it: the real gate runtime on simulated hardware, the real face models on
- * the fixture photos, a real broker (Mosquitto when FACEGATE_MQTT_URL is set, else the
- * demo's embedded one), signed commands, and the evidence it leaves checked by the
- * offline verifiers.
+ * the demo's own cast (simulator/cast, shipped with the repository), a real broker
+ * (Mosquitto when FACEGATE_MQTT_URL is set, else the demo's embedded one), signed
+ * commands, and the evidence it leaves checked by the offline verifiers.
+ *
+ * FACEGATE_FACES points to an empty folder and the working directory is an empty one: the
+ * demo must need nothing beside the checkout (the fixtures are for the tests).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../device/cli/main.js";
 import type { CliIo } from "../../device/cli/cli-io.js";
+import { CAST_FILE, SHIPPED_CAST_DIR, castFiles, loadDemoCast } from "../../device/demo/demo-cast.js";
 import type { DemoReport } from "../../device/demo/run-demo.js";
-import { facesAvailable, facesDir, repoRoot } from "../support/faces.js";
+import { facePath, facesAvailable, repoRoot } from "../support/faces.js";
 import { normalizeText } from "../support/normalize-output.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fg-demo-"));
+const noFixtures = mkdtempSync(join(tmpdir(), "fg-no-faces-"));
 
 function io(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), env: { FACEGATE_FACES: facesDir }, cwd: dir };
+  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), env: { FACEGATE_FACES: noFixtures }, cwd: dir };
 }
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const brokerArgs = (): string[] => {
+  const url = process.env["FACEGATE_MQTT_URL"];
+  return url ? ["--broker", url, "--mqtt-version", "5"] : [];
+};
 
-describe.skipIf(!facesAvailable)("facegate demo", () => {
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(noFixtures, { recursive: true, force: true });
+});
+
+function filesUnder(root: string): string[] {
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)))
+    .sort();
+}
+
+describe("the demo's cast", () => {
+  it("ships exactly the photos the demo uses, with its cast.json and a README giving source and licence", () => {
+    const cast = loadDemoCast();
+    expect(cast.dir).toBe(SHIPPED_CAST_DIR);
+    expect(filesUnder(SHIPPED_CAST_DIR)).toEqual([...castFiles(cast), CAST_FILE, "README.md"].sort());
+    const readme = readFileSync(join(SHIPPED_CAST_DIR, "README.md"), "utf8");
+    expect(readme).toMatch(/face-api\.js/);
+    expect(readme).toMatch(/Permission is hereby granted, free of charge/);
+  });
+});
+
+describe("facegate demo", () => {
   let report: DemoReport;
   let code: number;
   let stderr: string;
 
   beforeAll(async () => {
-    const url = process.env["FACEGATE_MQTT_URL"];
     const a = io();
-    code = await main(["demo", "--json", "--out", "evidence", ...(url ? ["--broker", url, "--mqtt-version", "5"] : [])], a);
+    code = await main(["demo", "--json", "--out", "evidence", ...brokerArgs()], a);
     stderr = a.stderr.join("\n");
     report = JSON.parse(a.stdout.at(-1) ?? "{}") as DemoReport;
   }, 120_000);
 
-  it("exits 0 with every step as expected", () => {
+  it("runs from the shipped cast alone and exits 0 with every step as expected", () => {
     expect(code, `${stderr}\n${report.failures?.join("\n")}`).toBe(0);
+    expect(report.cast.dir).toBe(SHIPPED_CAST_DIR);
     expect(report.passed).toBe(true);
     expect(report.failures).toEqual([]);
     expect(report.steps.length).toBeGreaterThanOrEqual(25);
@@ -92,10 +123,13 @@ describe.skipIf(!facesAvailable)("facegate demo", () => {
     expect(await main(["audit", "verify", "edited-audit.json", ...key], io())).toBe(5);
   });
 
-  it("names the missing fixtures instead of failing somewhere inside", async () => {
+  it("names what is missing from --faces DIR instead of failing somewhere inside", async () => {
     const a = io();
     expect(await main(["demo", "--faces", "no-such-folder"], a)).toBe(3);
-    expect(a.stderr.join("\n")).toMatch(/face fixtures not found at .*no-such-folder/);
+    expect(a.stderr.join("\n")).toMatch(/demo cast not found: .*no-such-folder is not a folder/);
+    const b = io();
+    expect(await main(["demo", "--faces", noFixtures], b)).toBe(3);
+    expect(b.stderr.join("\n")).toMatch(/demo cast incomplete in .*: missing identities\/sheldon\/sheldon1\.png, .*strangers\/happy\.jpg/);
   });
 });
 
@@ -103,7 +137,37 @@ describe.skipIf(!facesAvailable)("facegate demo, as printed", () => {
   it("prints the same steps and outcomes as the pinned run (test/golden/demo-output.txt)", async () => {
     const a = io();
     const code = await main(["demo"], a);
-    const printed = `${normalizeText([...a.stdout, ...a.stderr.map((t) => `stderr: ${t}`)].join("\n"))}\nexit ${code}\n`;
+    const printed = `${normalizeText([...a.stdout, ...a.stderr.map((t) => `stderr: ${t}`)].join("\n"), repoRoot)}\nexit ${code}\n`;
     expect(printed).toBe(readFileSync(join(repoRoot, "test", "golden", "demo-output.txt"), "utf8"));
+  }, 120_000);
+});
+
+describe.skipIf(!facesAvailable)("facegate demo --faces DIR", () => {
+  it("finds the shipped cast's files by name in a copy of the fixtures", () => {
+    const cast = loadDemoCast(facePath());
+    expect(cast.dir).toBe(facePath());
+    expect(cast.file).toBe(join(SHIPPED_CAST_DIR, CAST_FILE));
+  });
+
+  it("casts other people from DIR/cast.json, whole photos at the door, and every step goes as expected", async () => {
+    const own = join(dir, "own-cast");
+    const people = ["amy", "raj", "stuart", "bernadette"];
+    for (const p of people) {
+      mkdirSync(join(own, p), { recursive: true });
+      for (const n of [1, 2, 3]) cpSync(facePath("identities", p, `${p}${n}.png`), join(own, p, `${n}.png`));
+    }
+    mkdirSync(join(own, "visitors"));
+    for (const s of ["sad.jpg", "surprised.jpg"]) cpSync(facePath("strangers", s), join(own, "visitors", s));
+    const residents = people.map((p) => ({ name: p.toUpperCase(), photo: `${p}/1.png`, door: { image: `${p}/2.png` }, doorLater: { image: `${p}/3.png` } }));
+    writeFileSync(join(own, "cast.json"), JSON.stringify({ residents, strangers: [{ image: "visitors/sad.jpg" }, { image: "visitors/surprised.jpg" }] }));
+
+    const a = io();
+    const code = await main(["demo", "--faces", "own-cast", "--json", ...brokerArgs()], a);
+    const report = JSON.parse(a.stdout.at(-1) ?? "{}") as DemoReport;
+    expect(code, `${a.stderr.join("\n")}\n${report.failures?.join("\n")}`).toBe(0);
+    expect(report.cast).toEqual({ dir: own, file: join(own, "cast.json") });
+    const byFace = report.steps.filter((s) => s.decision?.granted && s.decision.method === "face" && s.action === "walks up to the door camera");
+    expect(byFace.map((s) => s.who)).toEqual(["AMY (r-101)", "RAJ (r-102)", "STUART (r-103)"]);
+    expect(report.steps.filter((s) => s.who.startsWith("BERNADETTE")).map((s) => s.decision?.method ?? "none")).toEqual(["none", "none", "card"]);
   }, 120_000);
 });

@@ -17,8 +17,9 @@ const RULES: Array<[RegExp, string]> = [
   [/\/tmp\/[^\s"']+/g, "<tmp>"],
 ];
 
-export function normalizeText(text: string): string {
-  let out = text;
+/** `root`: the repository's folder, written as `<repo>` (so a clone anywhere compares equal). */
+export function normalizeText(text: string, root?: string): string {
+  let out = root ? text.replaceAll(root, "<repo>") : text;
   for (const [rx, placeholder] of RULES) out = out.replace(rx, placeholder);
   return out;
 }

@@ -26,5 +26,5 @@ const code = await (main as (argv: string[], io: unknown) => Promise<number>)(["
   env: process.env,
   cwd: repoRoot,
 });
-writeFileSync(join(out, "demo-output.txt"), `${normalizeText(lines.join("\n"))}\nexit ${code}\n`);
+writeFileSync(join(out, "demo-output.txt"), `${normalizeText(lines.join("\n"), repoRoot)}\nexit ${code}\n`);
 console.log(`demo: exit ${code}`);

@@ -4,41 +4,49 @@
  * `facegate audit export --db PATH --key-file PATH [--out FILE]`: exports a device's log.
  * `facegate audit device-key --key-file PATH`: prints the device public keys for verifiers.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { verifyAuditExport } from "../../../sdk/audit/audit-verify.js";
 import { devicePublicKeys, exportDeviceAudit } from "../../../sdk/privacy/device-audit-export.js";
 import { FileKeyProvider } from "../../../sdk/crypto/key-provider.js";
 import { readPublicKey } from "../../../sdk/crypto/public-key-input.js";
 import { systemClock } from "../../../sdk/time/clock.js";
-import { parseArgs, requireValue } from "../args.js";
-import { type CliIo, EXIT, UsageError } from "../cli-io.js";
+import { jsonFileArg, parseArgs, positionals, requireValue } from "../args.js";
+import { type CliIo, EXIT } from "../cli-io.js";
+import { commandUsage, dispatch, type Subcommand } from "../usage.js";
 
 export const summary = "verify or export the hash-chained audit log (verify FILE --device-key KEY | export | device-key)";
 
-const USAGE = "usage: facegate audit verify FILE --device-key KEY [--json] | export --db PATH --key-file PATH [--out FILE] | device-key --key-file PATH";
+/** `facegate audit verify` and `facegate operator verify-audit`: the same check under two names. */
+export async function verifyAuditFile(argv: string[], io: CliIo, usage: string): Promise<number> {
+  const args = parseArgs(argv, { values: ["device-key"], usage });
+  const [file] = positionals(args, ["FILE"]);
+  const publicKey = readPublicKey(requireValue(args, "device-key"), io.cwd);
+  const doc = jsonFileArg(args, io.cwd, file!, "a JSON audit export");
+  const result = await verifyAuditExport(doc, publicKey);
+  if (args.flags.has("json")) io.out(JSON.stringify(result));
+  else if (result.ok) io.out(`audit log verified: ${result.entries} entries, ${result.checkpoints} signed checkpoints, head ${result.head}`);
+  else io.err(`audit log does NOT verify: first broken entry ${result.firstBroken!.seq}: ${result.firstBroken!.reason}`);
+  return result.ok ? EXIT.ok : EXIT.integrity;
+}
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["device-key", "db", "key-file", "out"] });
-  const [action, ...rest] = args.positionals;
-  const json = args.flags.has("json");
-  if (action === "verify") {
-    const [file, ...extra] = rest;
-    if (!file || extra.length > 0) throw new UsageError(USAGE);
-    const publicKey = readPublicKey(requireValue(args, "device-key"), io.cwd);
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(resolve(io.cwd, file), "utf8"));
-    } catch (err) {
-      throw new UsageError(`${file}: cannot read a JSON audit export (${(err as Error).message})`);
-    }
-    const result = await verifyAuditExport(doc, publicKey);
-    if (json) io.out(JSON.stringify(result));
-    else if (result.ok) io.out(`audit log verified: ${result.entries} entries, ${result.checkpoints} signed checkpoints, head ${result.head}`);
-    else io.err(`audit log does NOT verify: first broken entry ${result.firstBroken!.seq}: ${result.firstBroken!.reason}`);
-    return result.ok ? EXIT.ok : EXIT.integrity;
-  }
-  if (action === "export" && rest.length === 0) {
+const verify: Subcommand = {
+  usage: [
+    "usage: facegate audit verify FILE --device-key KEY [--json]",
+    "  Checks an audit export offline: hash chain and signed checkpoints (L8). KEY is the",
+    "  device's signing public key, base64 or a file holding it. Exit 5 names the first broken entry.",
+  ].join("\n"),
+  run: (argv, io) => verifyAuditFile(argv, io, verify.usage),
+};
+
+const exportLog: Subcommand = {
+  usage: [
+    "usage: facegate audit export --db FILE --key-file FILE [--out FILE] [--json]",
+    "  Exports the audit log of a device's database (on the terminal, as the device user).",
+  ].join("\n"),
+  async run(argv, io) {
+    const args = parseArgs(argv, { values: ["db", "key-file", "out"], usage: exportLog.usage });
+    positionals(args, []);
     const doc = await exportDeviceAudit({
       dbPath: resolve(io.cwd, requireValue(args, "db")),
       keyProvider: new FileKeyProvider({ path: resolve(io.cwd, requireValue(args, "key-file")) }),
@@ -48,14 +56,30 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const out = args.values["out"];
     if (out) {
       writeFileSync(resolve(io.cwd, out), `${text}\n`, { mode: 0o640 });
-      io.out(json ? JSON.stringify({ ok: true, out, entries: doc.entries.length, keyId: doc.device.keyId }) : `exported ${doc.entries.length} entries to ${out} (device key ${doc.device.keyId})`);
+      io.out(args.flags.has("json") ? JSON.stringify({ ok: true, out, entries: doc.entries.length, keyId: doc.device.keyId }) : `exported ${doc.entries.length} entries to ${out} (device key ${doc.device.keyId})`);
     } else io.out(text);
     return EXIT.ok;
-  }
-  if (action === "device-key" && rest.length === 0) {
+  },
+};
+
+const deviceKey: Subcommand = {
+  usage: [
+    "usage: facegate audit device-key --key-file FILE [--json]",
+    "  Prints the device's public keys: the signing key is the --device-key of the verifiers and the operator.",
+  ].join("\n"),
+  async run(argv, io) {
+    const args = parseArgs(argv, { values: ["key-file"], usage: deviceKey.usage });
+    positionals(args, []);
     const keys = await devicePublicKeys({ keyProvider: new FileKeyProvider({ path: resolve(io.cwd, requireValue(args, "key-file")) }) });
-    io.out(json ? JSON.stringify(keys) : `key id ${keys.keyId}\nsigning public key ${keys.signingPublicKey}\nbox public key ${keys.boxPublicKey}`);
+    io.out(args.flags.has("json") ? JSON.stringify(keys) : `key id ${keys.keyId}\nsigning public key ${keys.signingPublicKey}\nbox public key ${keys.boxPublicKey}`);
     return EXIT.ok;
-  }
-  throw new UsageError(USAGE);
+  },
+};
+
+const SUBCOMMANDS: Record<string, Subcommand> = { verify, export: exportLog, "device-key": deviceKey };
+export const subcommands = Object.keys(SUBCOMMANDS);
+export const usage = commandUsage("audit", SUBCOMMANDS);
+
+export function run(argv: string[], io: CliIo): Promise<number> {
+  return dispatch(argv, io, SUBCOMMANDS, usage);
 }

@@ -1,27 +1,41 @@
 /**
  * `facegate bench <name> [options] [--json]`: benchmarks an installer runs on the target
  * hardware. Each benchmark lives in `device/bench/<name>-bench.ts` and exports
- * `runBench(argv, io)`.
+ * `runBench(argv, io)`, passing its own usage text to parseArgs (so `--help` shows it).
  */
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type CliIo, UsageError } from "../cli-io.js";
+import type { CliIo } from "../cli-io.js";
+import { dispatch, type Subcommand } from "../usage.js";
 
 export const summary = "measure latency and memory (pipeline | search --size N | startup --size N)";
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench");
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
-  const available = readdirSync(benchDir)
-    .filter((f) => f.endsWith("-bench.ts"))
-    .map((f) => f.slice(0, -"-bench.ts".length));
-  if (!name || !/^[a-z-]+$/.test(name) || !existsSync(join(benchDir, `${name}-bench.ts`))) {
-    throw new UsageError(`usage: facegate bench <${available.join("|")}> [options] [--json]`);
-  }
-  const mod = (await import(pathToFileURL(join(benchDir, `${name}-bench.ts`)).href)) as {
-    runBench: (argv: string[], io: CliIo) => Promise<number>;
+export const subcommands: readonly string[] = readdirSync(benchDir)
+  .filter((f) => f.endsWith("-bench.ts"))
+  .map((f) => f.slice(0, -"-bench.ts".length))
+  .sort();
+
+export const usage = [
+  `usage: facegate bench <${subcommands.join("|")}> [options] [--json]`,
+  "  Measures on this machine what SPEC section 5 sets targets for; figures are noisy on a",
+  "  shared CPU: run them on the terminal itself, idle.",
+  "'facegate bench <name> --help' lists a benchmark's options.",
+].join("\n");
+
+/** A benchmark as a subcommand; its real usage text is the one it gives parseArgs. */
+function bench(name: string): Subcommand {
+  return {
+    usage: `usage: facegate bench ${name} ...`,
+    async run(argv, io) {
+      const mod = (await import(pathToFileURL(join(benchDir, `${name}-bench.ts`)).href)) as { runBench: (argv: string[], io: CliIo) => Promise<number> };
+      return mod.runBench(argv, io);
+    },
   };
-  return mod.runBench(rest, io);
+}
+
+export function run(argv: string[], io: CliIo): Promise<number> {
+  return dispatch(argv, io, Object.fromEntries(subcommands.map((name) => [name, bench(name)])), usage);
 }

@@ -9,13 +9,21 @@ import { createDeviceDrivers } from "../../drivers/create-drivers.js";
 import { startGateRuntime } from "../../runtime/gate-runtime.js";
 import { createLogger, jsonLineSink } from "../../../sdk/log/logger.js";
 import { systemClock } from "../../../sdk/time/clock.js";
-import { parseArgs, requireValue } from "../args.js";
+import { parseArgs, positionals, requireValue } from "../args.js";
 import { type CliIo, EXIT } from "../cli-io.js";
 
 export const summary = "run the gate runtime (--config FILE)";
 
+export const usage = [
+  "usage: facegate device --config FILE [--check] [--json]",
+  "  Runs the gate until SIGTERM or SIGINT, then stops in order and exits 0. --check only",
+  "  validates the configuration. Exit codes: 3 configuration, 4 models, 5 integrity, 6 keys.",
+  "  As a service: device/install/facegate.service (README: Installing a terminal).",
+].join("\n");
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["config"], flags: ["check"] });
+  const args = parseArgs(argv, { values: ["config"], flags: ["check"], usage });
+  positionals(args, []);
   const config = loadDeviceConfig(requireValue(args, "config"));
   if (args.flags.has("check")) {
     io.out(args.flags.has("json") ? JSON.stringify({ ok: true, gate: config.gateId, site: config.site.id }) : `configuration ok: site ${config.site.id}, gate ${config.gateId}`);

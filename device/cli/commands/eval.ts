@@ -25,12 +25,13 @@ import { verifiedModels } from "../../../models/verify.js";
 
 export const summary = "accuracy on labelled images (--pairs CSV --images DIR | --gallery DIR [--probes DIR])";
 
+export const usage = [
+  "usage: facegate eval --pairs CSV --images DIR [--threshold T] [--models DIR] [--json]",
+  "       facegate eval --gallery DIR [--probes DIR] [--threshold T] [--models DIR] [--json]",
+].join("\n");
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["pairs", "images", "gallery", "probes", "threshold", "models"] });
-  if (args.flags.has("help")) {
-    io.out(`usage:\n  facegate eval --pairs CSV --images DIR [--threshold T] [--json]\n  facegate eval --gallery DIR [--probes DIR] [--threshold T] [--json]`);
-    return EXIT.ok;
-  }
+  const args = parseArgs(argv, { values: ["pairs", "images", "gallery", "probes", "threshold", "models"], usage });
   const mode = args.values["pairs"] ? "pairs" : args.values["gallery"] ? "gallery" : undefined;
   if (!mode || (args.values["pairs"] && args.values["gallery"])) throw new UsageError("give either --pairs CSV --images DIR or --gallery DIR");
   const threshold = thresholdOf(args);

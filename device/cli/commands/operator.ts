@@ -22,57 +22,67 @@ import { downloadAuditLog } from "../../../sdk/operator/audit-download.js";
 import { buildCommand } from "../../../sdk/operator/command-builder.js";
 import { generateOperatorKey, parsePublicKeyArg, readOperatorKeyFile, writeOperatorKeyFile } from "../../../sdk/operator/key-file.js";
 import { OperatorClient } from "../../../sdk/operator/operator-client.js";
-import { type ParsedArgs, intValue, parseArgs, requireValue } from "../args.js";
+import { type ParsedArgs, intValue, parseArgs, positionals, requireValue } from "../args.js";
 import { type CliIo, EXIT, UsageError } from "../cli-io.js";
-import { run as runAudit } from "./audit.js";
-import { run as runReceipt } from "./receipt.js";
+import { commandUsage, dispatch, type Subcommand } from "../usage.js";
+import { verifyAuditFile } from "./audit.js";
+import { verifyReceiptFile } from "./receipt.js";
 
 export const summary = "operator side: keygen, send signed commands, delete, status, audit-export, watch";
 
 const CONNECTION = ["key", "site", "gate", "broker", "device-key", "timeout", "ttl", "prefix", "mqtt-version", "id"] as const;
-
-const USAGE = [
-  "usage: facegate operator <action> [options]",
-  "  keygen --out FILE",
-  "  send --type TYPE --body JSON|@FILE <connection>",
-  "  delete --subject REF [--reason R] [--reference TEXT] [--receipt-out FILE] <connection>",
-  "  status <connection>",
-  "  audit-export --out FILE [--chunk N] <connection>",
-  "  watch --broker URL [--site S] [--gate G] [--category C,...] [--client-id ID] [--count N] [--timeout ms] [--prefix P] [--mqtt-version 4|5]",
-  "  verify-receipt FILE --device-key KEY | verify-audit FILE --device-key KEY",
-  "connection: --key FILE --site S --gate G --broker URL --device-key KEY|@FILE [--timeout ms] [--ttl ms] [--prefix P] [--mqtt-version 4|5] [--id ID]",
+const CONNECTION_USAGE = [
+  "  connection: --key FILE --site S --gate G --broker URL --device-key KEY|@FILE",
+  "              [--timeout ms] [--ttl ms] [--prefix P] [--mqtt-version 4|5] [--id ID]",
+  "  --key is the operator's key file (keygen), --device-key the gate's signing public key",
+  "  (facegate audit device-key on the terminal); --id names the command (default: random).",
 ].join("\n");
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const [action, ...rest] = argv;
-  switch (action) {
-    case "keygen":
-      return keygen(rest, io);
-    case "send":
-      return send(rest, io);
-    case "delete":
-      return del(rest, io);
-    case "status":
-      return status(rest, io);
-    case "audit-export":
-      return auditExport(rest, io);
-    case "watch":
-      return watch(rest, io);
-    case "verify-receipt":
-      return runReceipt(["verify", ...rest], io);
-    case "verify-audit":
-      return runAudit(["verify", ...rest], io);
-    default:
-      if (action === undefined || action === "--help" || action === "help") {
-        io.out(USAGE);
-        return action ? EXIT.ok : EXIT.usage;
-      }
-      throw new UsageError(`unknown action '${action}'\n${USAGE}`);
-  }
+const USAGES = {
+  keygen: ["usage: facegate operator keygen --out FILE [--json]", "  A new Ed25519 operator key (file mode 0600); prints the public key to put in the device configuration."],
+  send: ["usage: facegate operator send --type TYPE --body JSON|@FILE <connection> [--json]", `  Signs a command, sends it and prints the device's verified, signed result. TYPE: ${COMMAND_TYPES.join(", ")}.`, CONNECTION_USAGE],
+  delete: [
+    "usage: facegate operator delete --subject REF [--reason R] [--reference TEXT] [--receipt-out FILE] <connection> [--json]",
+    "  subject.delete: the gate deletes the subject's face data and answers with a signed deletion receipt (L7).",
+    CONNECTION_USAGE,
+  ],
+  status: ["usage: facegate operator status <connection> [--json]", "  gate.status: whether the gate is up, its face path, templates and key, signed by the device.", CONNECTION_USAGE],
+  "audit-export": [
+    "usage: facegate operator audit-export --out FILE [--chunk N] <connection> [--json]",
+    "  audit.export chunk by chunk into a facegate-audit/1 document that facegate audit verify checks offline.",
+    CONNECTION_USAGE,
+  ],
+  watch: [
+    "usage: facegate operator watch --broker URL [--site S] [--gate G] [--category C,...] [--client-id ID] [--count N] [--timeout ms] [--prefix P] [--mqtt-version 4|5]",
+    `  Prints events as JSON lines, duplicates dropped by id. Categories: ${EVENT_CATEGORIES.join(", ")}.`,
+  ],
+  "verify-receipt": ["usage: facegate operator verify-receipt FILE --device-key KEY [--json]", "  The offline check of a deletion receipt (= facegate receipt verify)."],
+  "verify-audit": ["usage: facegate operator verify-audit FILE --device-key KEY [--json]", "  The offline check of an audit export (= facegate audit verify)."],
+} as const;
+
+type Action = keyof typeof USAGES;
+const usageOf = (action: Action): string => USAGES[action].join("\n");
+
+const SUBCOMMANDS: Record<Action, Subcommand> = {
+  keygen: { usage: usageOf("keygen"), run: keygen },
+  send: { usage: usageOf("send"), run: send },
+  delete: { usage: usageOf("delete"), run: del },
+  status: { usage: usageOf("status"), run: status },
+  "audit-export": { usage: usageOf("audit-export"), run: auditExport },
+  watch: { usage: usageOf("watch"), run: watch },
+  "verify-receipt": { usage: usageOf("verify-receipt"), run: (argv, io) => verifyReceiptFile(argv, io, usageOf("verify-receipt")) },
+  "verify-audit": { usage: usageOf("verify-audit"), run: (argv, io) => verifyAuditFile(argv, io, usageOf("verify-audit")) },
+};
+export const subcommands = Object.keys(SUBCOMMANDS);
+export const usage = commandUsage("operator", SUBCOMMANDS, [CONNECTION_USAGE.replace("  connection:", "<connection>:"), ""]);
+
+export function run(argv: string[], io: CliIo): Promise<number> {
+  return dispatch(argv, io, SUBCOMMANDS, usage);
 }
 
 async function keygen(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["out"] });
+  const args = parseArgs(argv, { values: ["out"], usage: usageOf("keygen") });
+  positionals(args, []);
   const out = resolve(io.cwd, requireValue(args, "out"));
   const key = await generateOperatorKey();
   writeOperatorKeyFile(out, key);
@@ -137,7 +147,8 @@ function report(args: ParsedArgs, io: CliIo, result: CommandResultMessage): numb
 }
 
 async function send(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["type", "body", ...CONNECTION] });
+  const args = parseArgs(argv, { values: ["type", "body", ...CONNECTION], usage: usageOf("send") });
+  positionals(args, []);
   const type = requireValue(args, "type");
   if (!(COMMAND_TYPES as readonly string[]).includes(type)) throw new UsageError(`--type must be one of ${COMMAND_TYPES.join(", ")}`);
   const bodyArg = args.values["body"] ?? "{}";
@@ -152,7 +163,8 @@ async function send(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function del(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["subject", "reason", "reference", "receipt-out", ...CONNECTION] });
+  const args = parseArgs(argv, { values: ["subject", "reason", "reference", "receipt-out", ...CONNECTION], usage: usageOf("delete") });
+  positionals(args, []);
   const body: CommandBodies["subject.delete"] = {
     subjectRef: requireValue(args, "subject"),
     reason: (args.values["reason"] ?? "operator_request") as CommandBodies["subject.delete"]["reason"],
@@ -168,7 +180,8 @@ async function del(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function status(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: [...CONNECTION] });
+  const args = parseArgs(argv, { values: [...CONNECTION], usage: usageOf("status") });
+  positionals(args, []);
   return report(args, io, await sendCommand(args, io, "gate.status", {}));
 }
 
@@ -185,7 +198,8 @@ function expectOk<T extends CommandType>(r: CommandResultMessage<T>): NonNullabl
 }
 
 async function auditExport(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["out", "chunk", ...CONNECTION] });
+  const args = parseArgs(argv, { values: ["out", "chunk", ...CONNECTION], usage: usageOf("audit-export") });
+  positionals(args, []);
   const out = resolve(io.cwd, requireValue(args, "out"));
   const chunk = intValue(args, "chunk", 200);
   let doc;
@@ -211,7 +225,8 @@ async function auditExport(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function watch(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["broker", "site", "gate", "category", "client-id", "count", "timeout", "prefix", "mqtt-version"] });
+  const args = parseArgs(argv, { values: ["broker", "site", "gate", "category", "client-id", "count", "timeout", "prefix", "mqtt-version"], usage: usageOf("watch") });
+  positionals(args, []);
   const categories = args.values["category"]?.split(",").map((c) => c.trim());
   if (categories?.some((c) => !(EVENT_CATEGORIES as readonly string[]).includes(c))) throw new UsageError(`--category must be among ${EVENT_CATEGORIES.join(", ")}`);
   const count = args.values["count"] ? intValue(args, "count", 1) : Infinity;

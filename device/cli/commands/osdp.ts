@@ -24,20 +24,47 @@ import type { OsdpReaderEvent, OsdpReaderState } from "../../drivers/osdp/reader
 import { FileReaderKeys, FixedReaderKeys, type ReaderKeys } from "../../drivers/osdp/reader-keys.js";
 import { SerialLink } from "../../drivers/osdp/serial-link.js";
 import { type ParsedArgs, intValue, parseArgs, requireValue } from "../args.js";
-import { type CliIo, EXIT, UsageError } from "../cli-io.js";
+import { type CliIo, EXIT } from "../cli-io.js";
+import { commandUsage, dispatch, type Subcommand, UsageProblem } from "../usage.js";
 
 export const summary = "find OSDP readers on a bus and watch their cards and keys, masked (scan | watch --port PATH)";
 
-const USAGE = `usage:
-  facegate osdp scan  --port PATH [--baud N] [--address A] [--scbk HEX | --key-file PATH [--install]] [--timeout MS] [--json]
-  facegate osdp watch --port PATH [--baud N] [--address A] [--scbk HEX | --key-file PATH [--install] | --clear] [--seconds N] [--json]
+const KEY_NOTES = [
+  "  --install     give readers still on the default key their own key, kept in --key-file",
+  "  --scbk HEX    one reader key on the command line (visible to `ps`; prefer --key-file)",
+];
 
-  scan    reports each reader found (address, vendor code, model, serial number, firmware,
-          capabilities) and whether the Secure Channel was established
-  watch   prints card reads (bit length, masked number) and key presses (digits masked)
-  --install     give readers still on the default key their own key, kept in --key-file
-  --clear       watch a reader without the Secure Channel (only for readers that lack it)
-  --timeout MS  reply timeout while searching the bus (default 200, as in the specification)`;
+const SCAN_USAGE = [
+  "usage: facegate osdp scan --port PATH [--baud N] [--address A] [--scbk HEX | --key-file PATH [--install]] [--timeout MS] [--json]",
+  "  Reports each reader found (address, vendor code, model, serial number, firmware,",
+  "  capabilities) and whether the Secure Channel was established.",
+  ...KEY_NOTES,
+  "  --timeout MS  reply timeout while searching the bus (default 200, as in the specification)",
+].join("\n");
+
+const WATCH_USAGE = [
+  "usage: facegate osdp watch --port PATH [--baud N] [--address A] [--scbk HEX | --key-file PATH [--install] | --clear] [--seconds N] [--json]",
+  "  Prints card reads (bit length, masked number) and key presses (digits masked) until",
+  "  stopped or --seconds N; with --json one object per line.",
+  ...KEY_NOTES,
+  "  --clear       watch a reader without the Secure Channel (only for readers that lack it)",
+].join("\n");
+
+const SPEC = { values: ["port", "baud", "address", "scbk", "key-file", "timeout", "seconds"], flags: ["install", "clear"] } as const;
+
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  scan: { usage: SCAN_USAGE, run: (argv, io) => scan(common(parseArgs(argv, { ...SPEC, usage: SCAN_USAGE }), io, "scan"), io) },
+  watch: {
+    usage: WATCH_USAGE,
+    run: (argv, io) => {
+      const args = parseArgs(argv, { ...SPEC, usage: WATCH_USAGE });
+      return watch(common(args, io, "watch"), args, io);
+    },
+  },
+};
+
+export const subcommands: readonly string[] = Object.keys(SUBCOMMANDS);
+export const usage = commandUsage("osdp", SUBCOMMANDS, ["  Card numbers and keys are never shown whole."]);
 
 const CAP_NAMES: Record<number, string> = {
   [CAP.CONTACT_STATUS]: "contact status monitoring",
@@ -76,19 +103,19 @@ interface Common {
 function common(args: ParsedArgs, io: CliIo, action: "scan" | "watch"): Common {
   const port = resolve(io.cwd, requireValue(args, "port"));
   const baudRate = intValue(args, "baud", 115_200);
-  if (!(OSDP_BAUD_RATES as readonly number[]).includes(baudRate)) throw new UsageError(`--baud must be one of ${OSDP_BAUD_RATES.join(", ")}`);
+  if (!(OSDP_BAUD_RATES as readonly number[]).includes(baudRate)) throw new UsageProblem(`--baud must be one of ${OSDP_BAUD_RATES.join(", ")}`, args.usage);
   const address = args.values["address"] === undefined ? undefined : intValue(args, "address", 0, 0);
-  if (address !== undefined && address > 126) throw new UsageError("--address must be 0-126");
+  if (address !== undefined && address > 126) throw new UsageProblem("--address must be 0-126", args.usage);
   const scbkHex = args.values["scbk"];
   const keyFile = args.values["key-file"];
   const install = args.flags.has("install");
   const clear = args.flags.has("clear");
-  if (scbkHex !== undefined && !/^[0-9a-fA-F]{32}$/.test(scbkHex)) throw new UsageError("--scbk must be 32 hexadecimal digits (a 16-byte key)");
-  if (scbkHex !== undefined && keyFile !== undefined) throw new UsageError("give either --scbk or --key-file, not both");
-  if (install && keyFile === undefined) throw new UsageError("--install needs --key-file: the readers' new keys must be kept");
-  if (clear && (scbkHex !== undefined || keyFile !== undefined || install)) throw new UsageError("--clear runs without keys: drop --scbk, --key-file and --install");
+  if (scbkHex !== undefined && !/^[0-9a-fA-F]{32}$/.test(scbkHex)) throw new UsageProblem("--scbk must be 32 hexadecimal digits (a 16-byte key)", args.usage);
+  if (scbkHex !== undefined && keyFile !== undefined) throw new UsageProblem("give either --scbk or --key-file, not both", args.usage);
+  if (install && keyFile === undefined) throw new UsageProblem("--install needs --key-file: the readers' new keys must be kept", args.usage);
+  if (clear && (scbkHex !== undefined || keyFile !== undefined || install)) throw new UsageProblem("--clear runs without keys: drop --scbk, --key-file and --install", args.usage);
   const hasKey = scbkHex !== undefined || keyFile !== undefined;
-  if (action === "watch" && !hasKey && !clear) throw new UsageError("watch needs a key (--scbk HEX, --key-file PATH, --install --key-file PATH) or, for a reader without the Secure Channel, --clear");
+  if (action === "watch" && !hasKey && !clear) throw new UsageProblem("watch needs a key (--scbk HEX, --key-file PATH, --install --key-file PATH) or, for a reader without the Secure Channel, --clear", args.usage);
   const mode: SecureChannelMode = install ? "install" : hasKey ? "required" : "clear";
   const keys = keyFile !== undefined ? new FileReaderKeys(resolve(io.cwd, keyFile), () => systemClock.now()) : new FixedReaderKeys(scbkHex ? Uint8Array.from(Buffer.from(scbkHex, "hex")) : null);
   const settings: OsdpSettings = {
@@ -220,14 +247,6 @@ async function watch(c: Common, args: ParsedArgs, io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["port", "baud", "address", "scbk", "key-file", "timeout", "seconds"], flags: ["install", "clear"] });
-  if (args.flags.has("help") || args.positionals[0] === "help") {
-    io.out(USAGE);
-    return EXIT.ok;
-  }
-  const [action, ...extra] = args.positionals;
-  if ((action !== "scan" && action !== "watch") || extra.length > 0) throw new UsageError(USAGE);
-  const c = common(args, io, action);
-  return action === "scan" ? scan(c, io) : watch(c, args, io);
+export function run(argv: string[], io: CliIo): Promise<number> {
+  return dispatch(argv, io, SUBCOMMANDS, usage);
 }

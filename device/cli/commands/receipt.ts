@@ -3,28 +3,21 @@
  * offline against the device public signing key (L7). KEY is base64 or a file holding
  * the key. Exit 0 when it verifies, 5 (integrity) when it does not.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { readPublicKey } from "../../../sdk/crypto/public-key-input.js";
-import { type DeletionReceipt } from "../../../sdk/protocol/index.js";
+import type { DeletionReceipt } from "../../../sdk/protocol/index.js";
 import { verifyReceipt } from "../../../sdk/crypto/signatures.js";
-import { parseArgs, requireValue } from "../args.js";
-import { type CliIo, EXIT, UsageError } from "../cli-io.js";
+import { jsonFileArg, parseArgs, positionals, requireValue } from "../args.js";
+import { type CliIo, EXIT } from "../cli-io.js";
+import { commandUsage, dispatch, type Subcommand } from "../usage.js";
 
 export const summary = "verify a signed deletion receipt offline (verify FILE --device-key KEY)";
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["device-key"] });
-  const [action, file, ...extra] = args.positionals;
-  if (action !== "verify" || !file || extra.length > 0) throw new UsageError("usage: facegate receipt verify FILE --device-key KEY [--json]");
+/** `facegate receipt verify` and `facegate operator verify-receipt`: the same check under two names. */
+export async function verifyReceiptFile(argv: string[], io: CliIo, usage: string): Promise<number> {
+  const args = parseArgs(argv, { values: ["device-key"], usage });
+  const [file] = positionals(args, ["FILE"]);
   const publicKey = readPublicKey(requireValue(args, "device-key"), io.cwd);
-  const path = resolve(io.cwd, file);
-  let receipt: unknown;
-  try {
-    receipt = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new UsageError(`${file}: cannot read a JSON receipt (${(err as Error).message})`);
-  }
+  const receipt = jsonFileArg(args, io.cwd, file!, "a JSON receipt");
   const result = await verifyReceipt(receipt, publicKey);
   const r = receipt as Partial<DeletionReceipt>;
   if (args.flags.has("json")) {
@@ -35,4 +28,21 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.err(`receipt does NOT verify: ${result.reason}`);
   }
   return result.ok ? EXIT.ok : EXIT.integrity;
+}
+
+const verify: Subcommand = {
+  usage: [
+    "usage: facegate receipt verify FILE --device-key KEY [--json]",
+    "  Checks a deletion receipt's signature offline (L7). KEY is the device's signing public",
+    "  key, base64 or a file holding it. Exit 0 when it verifies, 5 when it does not.",
+  ].join("\n"),
+  run: (argv, io) => verifyReceiptFile(argv, io, verify.usage),
+};
+
+const SUBCOMMANDS: Record<string, Subcommand> = { verify };
+export const subcommands = Object.keys(SUBCOMMANDS);
+export const usage = commandUsage("receipt", SUBCOMMANDS);
+
+export function run(argv: string[], io: CliIo): Promise<number> {
+  return dispatch(argv, io, SUBCOMMANDS, usage);
 }

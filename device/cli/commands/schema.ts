@@ -10,14 +10,19 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { type PublishedFile, allPublishedSchemas, asyncApi, configSchema, contractSchemas, scenarioSchema } from "../../schemas/published-schemas.js";
 import { parseArgs } from "../args.js";
-import { type CliIo, EXIT, UsageError } from "../cli-io.js";
+import { type CliIo, EXIT } from "../cli-io.js";
+import { UsageProblem } from "../usage.js";
 
 export const summary = "print or write the published JSON Schemas (contract | config | scenario | all)";
 
-const USAGE = "usage: facegate schema contract|config|scenario|all [--out DIR] [--json]";
+export const usage = [
+  "usage: facegate schema contract|config|scenario|all [--out DIR] [--json]",
+  "  contract: the MQTT contract v1 (the AsyncAPI document; with --out, every payload and body too)",
+  "  config: the device configuration; scenario: the scenario format; all: everything, needs --out",
+].join("\n");
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["out"] });
+  const args = parseArgs(argv, { values: ["out"], usage });
   const [what] = args.positionals;
   const files: Record<string, () => PublishedFile[]> = {
     contract: contractSchemas,
@@ -25,10 +30,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     scenario: () => [scenarioSchema()],
     all: allPublishedSchemas,
   };
-  if (!what || !(what in files) || args.positionals.length > 1) throw new UsageError(USAGE);
+  if (!what || !(what in files) || args.positionals.length > 1) throw new UsageProblem(`give one of ${Object.keys(files).join(", ")}`, usage);
   const out = args.values["out"];
   if (!out) {
-    if (what === "all") throw new UsageError(`schema all writes several files: give --out DIR (${USAGE})`);
+    if (what === "all") throw new UsageProblem("schema all writes several files: give --out DIR", usage);
     io.out(what === "contract" ? JSON.stringify(asyncApi(), null, 2) : files[what]!()[0]!.content.trimEnd());
     return EXIT.ok;
   }

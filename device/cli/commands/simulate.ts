@@ -1,5 +1,5 @@
 /**
- * `facegate simulate --scenario FILE [--json] [--faces DIR] [--db FILE]`: runs a scripted
+ * `facegate simulate --scenario FILE [--faces DIR] [--data DIR] [--models DIR] [--json]`: runs a scripted
  * scenario (simulator/scenarios/README.md) against a gate on simulated hardware and
  * reports each step, the events and pass/fail. Exit code 0 when the scenario passes.
  *
@@ -9,7 +9,7 @@
  */
 import { loadScenarioFile, simulateScenario, type ScenarioResult } from "../../scenario/scenario-runner.js";
 import { defaultFacesDir, type SimulatedGateOptions } from "../../scenario/simulated-gate.js";
-import { parseArgs, requireValue } from "../args.js";
+import { parseArgs, positionals, requireValue } from "../args.js";
 import { type CliIo, EXIT } from "../cli-io.js";
 import { resolve } from "node:path";
 
@@ -38,8 +38,15 @@ function text(result: ScenarioResult): string {
   return lines.join("\n");
 }
 
+export const usage = [
+  "usage: facegate simulate --scenario FILE [--faces DIR] [--data DIR] [--models DIR] [--json]",
+  "  Runs a scripted scenario (simulator/scenarios/README.md) against a gate on simulated hardware;",
+  "  exit 0 when it passes. Photos: DIR, else FACEGATE_FACES, else ../shared/faces.",
+].join("\n");
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["scenario", "faces", "data", "models"] });
+  const args = parseArgs(argv, { values: ["scenario", "faces", "data", "models"], usage });
+  positionals(args, []);
   const file = resolve(io.cwd, requireValue(args, "scenario"));
   const scenario = await loadScenarioFile(file);
   const result = await simulateScenario(scenario, simulateOptions(io, { faces: args.values["faces"], data: args.values["data"], models: args.values["models"] }));

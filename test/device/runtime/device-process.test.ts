@@ -2,53 +2,18 @@
  * `facegate device --config FILE` as an installer runs it: a real process, a real key
  * file and database, SIGTERM for a clean stop, and exit codes that say what is wrong.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../../support/faces.js";
-
-function writeConfig(dir: string, extra: Record<string, unknown> = {}): string {
-  const file = join(dir, "gate.json");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      version: 1,
-      site: { id: "estate-01", processorId: "acme-property" },
-      gateId: "lobby",
-      gates: [{ gateId: "lobby", mode: "face_or_card_or_pin" }],
-      dataDir: "./data",
-      models: { enabled: false },
-      ...extra,
-    }),
-  );
-  return file;
-}
-
-function startDevice(config: string): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [join(repoRoot, "bin", "facegate.mjs"), "device", "--config", config], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => out, exit };
-}
-
-async function waitFor(predicate: () => boolean, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { startDevice, untilRunning, writeDeviceConfig as writeConfig } from "../../support/device-process.js";
 
 describe("facegate device", () => {
   it("starts, stops cleanly on SIGTERM with exit 0, and refuses to start without its key file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "fg-device-"));
     const config = writeConfig(dir);
     const first = startDevice(config);
-    await waitFor(() => /running/.test(first.output()) || first.child.exitCode !== null);
+    await untilRunning(first);
     expect(first.output()).toMatch(/gate lobby of site estate-01 running \(face unavailable, mqtt off\)/);
     first.child.kill("SIGTERM");
     expect(await first.exit).toBe(0);
@@ -65,7 +30,7 @@ describe("facegate device", () => {
     const dir = mkdtempSync(join(tmpdir(), "fg-device-"));
     const config = writeConfig(dir);
     const first = startDevice(config);
-    await waitFor(() => /running/.test(first.output()) || first.child.exitCode !== null);
+    await untilRunning(first);
     first.child.kill("SIGTERM");
     expect(await first.exit).toBe(0);
     chmodSync(join(dir, "data", "keys", "device.key"), 0o644);
@@ -82,7 +47,7 @@ describe("facegate device", () => {
     const dir = mkdtempSync(join(tmpdir(), "fg-device-"));
     const config = writeConfig(dir);
     const first = startDevice(config);
-    await waitFor(() => /running/.test(first.output()) || first.child.exitCode !== null);
+    await untilRunning(first);
     first.child.kill("SIGTERM");
     expect(await first.exit).toBe(0);
     writeFileSync(join(dir, "data", "facegate.db"), Buffer.alloc(16384, 0x5a));
