@@ -54,7 +54,7 @@ describe("JPEG splitter", () => {
   });
 
   it("drops garbage before, between and instead of images, and counts it", () => {
-    const junk = randomBytes(5_000).map((b) => (b === 0xff ? 0x00 : b));
+    const junk = Buffer.from(randomBytes(5_000).map((b) => (b === 0xff ? 0x00 : b)));
     const s = new JpegSplitter();
     const frames = feed(s, Buffer.concat([junk, jpegs[0]!, junk, jpegs[1]!, junk]), 333);
     expect(frames.map((f) => f.length)).toEqual([jpegs[0]!.length, jpegs[1]!.length]);
