@@ -1,9 +1,10 @@
 /**
  * ffmpeg's command line for a camera: the input (V4L2 device, RTSP, HTTP MJPEG) with
- * options that keep latency low (no input buffering, small probe), and the output:
- * frames at the configured rate (the fps filter), optionally scaled, as a stream of
- * JPEG images (`image2pipe`) or of raw RGB frames of a fixed size on stdout. ffmpeg
- * prints errors only (`-loglevel error`), never progress.
+ * options that keep latency low (no input buffering), and the output: frames at most
+ * at the configured rate (`-fps_mode vfr -r R` drops frames to the rate and, unlike the
+ * fps filter, never duplicates them when the camera is slower), optionally scaled, as
+ * a stream of JPEG images (`image2pipe`) or of raw RGB frames of a fixed size on
+ * stdout. ffmpeg prints errors only (`-loglevel error`), never progress.
  */
 import type { CameraSettings } from "./camera-settings.js";
 
@@ -27,9 +28,8 @@ export function ffmpegArgs(s: CameraSettings): string[] {
       args.push("-fflags", "nobuffer", "-flags", "low_delay", "-use_wallclock_as_timestamps", "1", "-rw_timeout", String(s.stallMs * 1000), "-f", "mpjpeg", "-i", s.source);
       break;
   }
-  const filters = [`fps=${s.fps}`];
-  if (s.width && s.height) filters.push(`scale=${s.width}:${s.height}`);
-  args.push("-an", "-sn", "-dn", "-vf", filters.join(","));
+  args.push("-an", "-sn", "-dn", "-fps_mode", "vfr", "-r", String(s.fps));
+  if (s.width && s.height) args.push("-vf", `scale=${s.width}:${s.height}`);
   if (s.output === "rgb") args.push("-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1");
   else args.push("-c:v", "mjpeg", "-q:v", String(s.jpegQuality), "-f", "image2pipe", "pipe:1");
   return args;

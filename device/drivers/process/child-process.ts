@@ -17,12 +17,7 @@ export interface DriverTimers {
 }
 
 export const processTimers: DriverTimers = {
-  setTimer: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // A driver's timers never keep a process alive on their own.
-    t.unref?.();
-    return t;
-  },
+  setTimer: (fn, ms) => setTimeout(fn, ms),
   clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 

@@ -44,7 +44,7 @@ describe("camera settings", () => {
   it("builds ffmpeg's command line for each kind of source", () => {
     const v4l2 = ffmpegArgs(parseCameraSettings({ source: "/dev/video0", fps: 5, width: 640, height: 480, inputFormat: "mjpeg" }));
     expect(v4l2.join(" ")).toContain("-f v4l2 -input_format mjpeg -video_size 640x480 -i /dev/video0");
-    expect(v4l2.join(" ")).toContain("-vf fps=5,scale=640:480 -c:v mjpeg -q:v 3 -f image2pipe pipe:1");
+    expect(v4l2.join(" ")).toContain("-fps_mode vfr -r 5 -vf scale=640:480 -c:v mjpeg -q:v 3 -f image2pipe pipe:1");
     const rtsp = ffmpegArgs(parseCameraSettings({ source: RTSP, rtspTransport: "udp", output: "rgb", width: 320, height: 240 }));
     expect(rtsp.join(" ")).toContain(`-rtsp_transport udp -timeout 3000000 -i ${RTSP}`);
     expect(rtsp.join(" ")).toContain("-pix_fmt rgb24 -f rawvideo pipe:1");
