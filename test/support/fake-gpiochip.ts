@@ -45,6 +45,20 @@ export class FakeGpioChip {
     return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as { value: 0 | 1 }).value : 0;
   }
 
+  /** Who holds a line now ("gpioset", "gpiomon"), or null; a gpiomon holds its lines once it watches for edges. */
+  heldBy(n: number, chip = "gpiochip0"): string | null {
+    const f = this.lineFile(chip, n);
+    if (!existsSync(f)) return null;
+    const s = JSON.parse(readFileSync(f, "utf8")) as { holder: number | null; consumer: string | null };
+    if (s.holder === null) return null;
+    try {
+      process.kill(s.holder, 0);
+    } catch {
+      return null;
+    }
+    return s.consumer;
+  }
+
   /** Sets the level an input line reads (what gpioget prints), without an edge. */
   setLevel(n: number, value: 0 | 1, chip = "gpiochip0"): void {
     const f = this.lineFile(chip, n);

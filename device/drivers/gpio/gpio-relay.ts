@@ -27,6 +27,7 @@
 import type { ChildProcess } from "node:child_process";
 import { HardwareError } from "../../../sdk/errors.js";
 import { DeviceBase } from "../../../sdk/hal/device-base.js";
+import { disconnectedError } from "../../../sdk/hal/device.js";
 import type { DoorRelay } from "../../../sdk/hal/door-relay.js";
 import type { Logger } from "../../../sdk/log/logger.js";
 import type { Clock } from "../../../sdk/time/clock.js";
@@ -104,6 +105,7 @@ export class GpioRelay extends DeviceBase implements DoorRelay {
   }
 
   unlock(durationMs: number): Promise<void> {
+    if (!this.connected) return Promise.reject(disconnectedError(this));
     if (!Number.isFinite(durationMs) || durationMs <= 0 || durationMs > this.maxUnlockMs) {
       return Promise.reject(new HardwareError("hardware_invalid_request", `unlock duration must be 1..${this.maxUnlockMs} ms`, { device: this.id }));
     }

@@ -117,11 +117,12 @@ if (tool === "gpiodetect") {
 } else if (tool === "gpiomon") {
   const chip = chipName(rest[0]);
   const offsets = rest.slice(1).map(Number);
-  claim(chip, offsets, "gpiomon", "input");
   const format = opts.format ?? opts.F;
   const file = join(dir, `edges-${chip}.log`);
   if (!existsSync(file)) writeFileSync(file, "");
   let pos = statSync(file).size;
+  // Held only once edges from here on are watched: a test waits for the hold (heldBy).
+  claim(chip, offsets, "gpiomon", "input");
   let partial = "";
   const stop = () => {
     release(chip, offsets);

@@ -29,7 +29,7 @@ function chip(): FakeGpioChip {
   return c;
 }
 
-let kernelTime = { sec: 5_000, nsec: 0 };
+let kernelTime = { sec: 15_000, nsec: 0 };
 /** Kernel time moves on between what the hardware does. */
 function later(ms: number) {
   kernelTime = addUs(kernelTime, ms * 1000);
@@ -67,17 +67,17 @@ describe("Wiegand reader on GPIO", () => {
     const c = chip();
     const { r, cards, keys, logs } = reader(c);
     r.start();
-    await waitUntil(() => r.cardReader.status === "connected" && r.keypad.status === "connected", 10_000, "connected");
+    await waitUntil(() => r.cardReader.status === "connected" && r.keypad.status === "connected" && c.heldBy(D1) === "gpiomon", 20_000, "connected");
     c.emit(frameEdges(cardBits(0x7b11d7n, 34), later(100)));
-    await waitUntil(() => cards.length === 1, 5_000, "the card");
+    await waitUntil(() => cards.length === 1, 15_000, "the card");
     for (const k of ["4", "2", "#"] as const) c.emit(frameEdges(keyBits(k, 8), later(300)));
-    await waitUntil(() => keys.length === 3, 5_000, "the keys");
+    await waitUntil(() => keys.length === 3, 15_000, "the keys");
     await new Promise((r) => setTimeout(r, 200));
     expect(cards.map((x) => x.cardNumber)).toEqual(["007B11D7"]);
     expect(keys).toEqual(["4", "2", "#"]);
     // A bad frame is logged by length and reason only.
     c.emit(frameEdges(cardBits(0x7b11d7n, 26).map((b, i) => (i === 3 ? 1 - b : b)), later(300)));
-    await waitUntil(() => logs.records.some((l) => l.message === "wiegand frame rejected"), 5_000, "the rejection");
+    await waitUntil(() => logs.records.some((l) => l.message === "wiegand frame rejected"), 15_000, "the rejection");
     expect(logs.records.find((l) => l.message === "wiegand frame rejected")!.fields).toEqual({ bits: 26, reason: "parity" });
     expect(logs.text()).not.toMatch(/7B11D7|8065495/i);
   });
@@ -86,16 +86,16 @@ describe("Wiegand reader on GPIO", () => {
     const c = chip();
     const { r, cards } = reader(c);
     r.start();
-    await waitUntil(() => r.cardReader.status === "connected", 10_000, "connected");
+    await waitUntil(() => r.cardReader.status === "connected" && c.heldBy(D1) === "gpiomon", 20_000, "connected");
     c.unplug();
-    await waitUntil(() => r.cardReader.status === "disconnected" && r.keypad.status === "disconnected", 5_000, "disconnected");
+    await waitUntil(() => r.cardReader.status === "disconnected" && r.keypad.status === "disconnected", 15_000, "disconnected");
     c.emit(frameEdges(cardBits(0x010001n, 26), later(100)));
     await new Promise((res) => setTimeout(res, 300));
     expect(cards).toHaveLength(0);
     c.plugIn();
-    await waitUntil(() => r.cardReader.status === "connected", 10_000, "connected again");
+    await waitUntil(() => r.cardReader.status === "connected" && c.heldBy(D1) === "gpiomon", 20_000, "connected again");
     c.emit(frameEdges(cardBits(0x010001n, 26), later(100)));
-    await waitUntil(() => cards.length === 1, 5_000, "a card after the return");
+    await waitUntil(() => cards.length === 1, 15_000, "a card after the return");
     expect(cards[0]!.cardNumber).toBe("010001");
   });
 });
@@ -139,19 +139,19 @@ describe("door sensor, exit button and tamper switch on GPIO", () => {
     c.setLevel(TAMPER, 0);
     const { door, exit, tamper, group, doorChanges, presses, tampers } = inputs(c);
     group.start();
-    await waitUntil(() => door.status === "connected" && exit.status === "connected" && tamper.status === "connected", 10_000, "connected");
+    await waitUntil(() => door.status === "connected" && exit.status === "connected" && tamper.status === "connected" && c.heldBy(TAMPER) === "gpiomon", 20_000, "connected");
     expect(door.state).toBe("closed");
     expect(tamper.tampered).toBe(false);
 
     c.emit(bounce(DOOR, 1));
-    await waitUntil(() => doorChanges.length === 1, 5_000, "door open");
+    await waitUntil(() => doorChanges.length === 1, 15_000, "door open");
     c.emit(bounce(DOOR, 0));
-    await waitUntil(() => doorChanges.length === 2, 5_000, "door closed");
+    await waitUntil(() => doorChanges.length === 2, 15_000, "door closed");
     c.emit(bounce(EXIT, 0));
-    await waitUntil(() => presses.length === 1, 5_000, "exit pressed");
+    await waitUntil(() => presses.length === 1, 15_000, "exit pressed");
     c.emit(bounce(EXIT, 1)); // released: not a press
     c.emit(bounce(TAMPER, 1));
-    await waitUntil(() => tampers.length === 1, 5_000, "tamper");
+    await waitUntil(() => tampers.length === 1, 15_000, "tamper");
     await new Promise((r) => setTimeout(r, 200));
     expect(doorChanges).toEqual(["open", "closed"]);
     expect(presses).toHaveLength(1);
@@ -166,7 +166,7 @@ describe("door sensor, exit button and tamper switch on GPIO", () => {
     c.setLevel(EXIT, 1);
     const { door, group, doorChanges, presses } = inputs(c);
     group.start();
-    await waitUntil(() => door.status === "connected", 10_000, "connected");
+    await waitUntil(() => door.status === "connected" && c.heldBy(DOOR) === "gpiomon", 20_000, "connected");
     const t = later(100);
     // The exit line (idle high) dips for 2 ms; the door line repeats its closed level.
     c.emit([...pulse(EXIT, t, 2_000), { offset: DOOR, rising: false, ...addUs(t, 5_000) }]);
@@ -183,9 +183,9 @@ describe("door sensor, exit button and tamper switch on GPIO", () => {
     const statuses: string[] = [];
     door.onStatus((s) => statuses.push(s));
     group.start();
-    await waitUntil(() => door.status === "connected", 10_000, "connected");
+    await waitUntil(() => door.status === "connected" && c.heldBy(DOOR) === "gpiomon", 20_000, "connected");
     c.unplug();
-    await waitUntil(() => door.status === "disconnected", 5_000, "disconnected");
+    await waitUntil(() => door.status === "disconnected", 15_000, "disconnected");
     c.setLevel(DOOR, 1); // opened while nobody watched
     expect(door.state).toBe("closed");
     expect(doorChanges).toHaveLength(0);

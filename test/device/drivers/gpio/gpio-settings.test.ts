@@ -63,7 +63,7 @@ describe("GPIO drivers from settings", () => {
     const d = createGpioDrivers({ settings: parseGpioSettings(FULL), gateId: "lobby", clock: systemClock, logger: silentLogger, spawn: chip.spawn, timers: processTimers });
     expect([d.relay, d.doorSensor, d.exitButton, d.tamper, d.cardReader, d.keypad].map((x) => x?.id)).toEqual(["lobby.relay", "lobby.door-sensor", "lobby.exit-button", "lobby.tamper", "lobby.card-reader", "lobby.keypad"]);
     await d.start();
-    await waitUntil(() => [d.relay, d.doorSensor, d.exitButton, d.tamper, d.cardReader, d.keypad].every((x) => x!.status === "connected"), 10_000, "all connected");
+    await waitUntil(() => [d.relay, d.doorSensor, d.exitButton, d.tamper, d.cardReader, d.keypad].every((x) => x!.status === "connected"), 20_000, "all connected");
     await d.relay!.unlock(10_000);
     expect(chip.value(3)).toBe(1);
     await d.close();
