@@ -100,8 +100,9 @@ if (tool === "gpiodetect") {
   const offsets = pairs.map(([n]) => n);
   claim(chip, offsets, "gpioset", "output");
   for (const [n, v] of pairs) {
-    writeLine(chip, n, { ...readLine(chip, n), value: v });
+    // History first: whoever sees the new value finds it in the history too.
     appendFileSync(join(dir, `history-${chip}-${n}.log`), `${Date.now()} ${v} ${opts.mode ?? "exit"}\n`);
+    writeLine(chip, n, { ...readLine(chip, n), value: v });
   }
   const done = () => {
     release(chip, offsets);
