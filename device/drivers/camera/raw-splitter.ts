@@ -8,7 +8,6 @@ export class RawRgbSplitter {
   private parts: Buffer[] = [];
   private have = 0;
   private readonly frameBytes: number;
-  frames = 0;
 
   constructor(
     readonly width: number,
@@ -30,7 +29,6 @@ export class RawRgbSplitter {
         const data = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.frameBytes);
         this.parts = [];
         this.have = 0;
-        this.frames++;
         out.push({ width: this.width, height: this.height, data });
       }
     }

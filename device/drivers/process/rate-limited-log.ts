@@ -41,9 +41,4 @@ export class RateLimitedLog {
     this.logger[level](message, { ...fields, ...extra });
     return true;
   }
-
-  /** Lines held back since the last one logged. */
-  get held(): number {
-    return this.suppressed;
-  }
 }
