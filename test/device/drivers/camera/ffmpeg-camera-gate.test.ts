@@ -95,12 +95,11 @@ afterAll(async () => {
 describe.skipIf(!facesAvailable)("a gate whose camera is ffmpeg", () => {
   it("opens the door for an enrolled, consenting resident shown on the stream, and not before", async () => {
     camera.start();
-    await waitUntil(() => camera.status === "connected", 20_000, "the camera");
-    // Control: frames flow through the gate for two seconds; nobody is enrolled, the door stays shut.
+    await waitUntil(() => camera.status === "connected", 30_000, "the camera");
+    // Control: frames of the resident flow through the gate while nobody is enrolled; the door stays shut.
     const before = camera.stats.frames;
-    await new Promise((r) => setTimeout(r, 2_000));
+    await waitUntil(() => camera.stats.frames - before >= 8, 30_000, "eight frames through the gate");
     await runtime.gate.idle();
-    expect(camera.stats.frames - before).toBeGreaterThanOrEqual(5);
     expect(sim.relay.pulses).toHaveLength(0);
 
     const notice = await runtime.privacy.currentNotice();
@@ -109,12 +108,11 @@ describe.skipIf(!facesAvailable)("a gate whose camera is ffmpeg", () => {
     await runtime.privacy.enrollFromEmbedding(RESIDENT.personRef, Float32Array.from(reg.faces[reg.primaryIndex!]!.embedding!), "lobby");
     const enrolledAt = Date.now();
 
-    const waited = await waitUntil(() => sim.relay.pulses.length > 0, 20_000, "the door to open");
+    await waitUntil(() => sim.relay.pulses.length > 0, 30_000, "the door to open");
     const granted = events.events.find((e) => e.type === "access.granted");
     expect(granted?.data).toMatchObject({ personRef: RESIDENT.personRef });
     expect(JSON.stringify(granted?.data)).toMatch(/face/);
     expect(sim.relay.pulses[0]!.at).toBeGreaterThanOrEqual(enrolledAt);
-    expect(waited).toBeLessThan(20_000);
     // The stream's password is nowhere in the runtime's logs.
     expect(logs.text()).not.toContain("cam-pass-1616");
   });
