@@ -69,7 +69,7 @@ describe.skipIf(!facesAvailable)("ffmpeg camera over HTTP MJPEG", () => {
     // 5 fps out of a 15 fps stream: ten intervals of about 200 ms.
     const span = seen[10]!.at - seen[0]!.at;
     expect(span).toBeGreaterThan(1_400);
-    expect(span).toBeLessThan(2_800);
+    expect(span).toBeLessThan(3_500);
   });
 
   it("scales to raw RGB frames of a fixed size when asked", async () => {
@@ -93,8 +93,9 @@ describe.skipIf(!facesAvailable)("ffmpeg camera over HTTP MJPEG", () => {
     const stoppedAt = Date.now();
     const frames = cam.stats.frames;
     const detected = await waitUntil(() => cam.status === "disconnected", 5_000, "disconnected");
-    // stallMs 1.5 s after the last frame (which came at most 200 ms before the pause), plus scheduling slack.
-    expect(detected).toBeLessThan(1_500 + 1_000);
+    // stallMs 1.5 s after the last frame (which came at most 200 ms before the pause), plus
+    // scheduling slack on a shared two-core machine.
+    expect(detected).toBeLessThan(1_500 + 1_500);
     expect(cam.stats.stalls).toBeGreaterThanOrEqual(1);
     expect(logs.records.some((r) => r.message === "no frames from the camera; restarting ffmpeg")).toBe(true);
     await new Promise((r) => setTimeout(r, 1_000));
