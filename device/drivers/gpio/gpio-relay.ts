@@ -60,8 +60,8 @@ export interface GpioRelayOptions {
   clock: Clock;
   logger: Logger;
   backoff?: Backoff;
-  /** How many gpioinfo reads may pass before the unlock must show on the line. */
-  confirmAttempts?: number;
+  /** How long the unlock may take to show on the line (gpioinfo) before unlock fails. */
+  confirmTimeoutMs?: number;
 }
 
 interface Guard {
@@ -232,15 +232,22 @@ export class GpioRelay extends DeviceBase implements DoorRelay {
     }
   }
 
-  /** Reads gpioinfo until the line is an output held by gpioset (each read takes a few ms), or the guard is gone. */
+  /**
+   * Reads gpioinfo (a few ms a read) until the line is an output held by gpioset, the
+   * guard is gone, or `confirmTimeoutMs` has passed on the driver's timers.
+   */
   private async confirmHeld(guard: Guard): Promise<boolean> {
-    for (let attempt = 0; attempt < (this.o.confirmAttempts ?? 50); attempt++) {
-      if (this.guard !== guard) return false;
-      const r = await readChipInfo(this.o.spawn, this.o.timers, this.o.chip);
-      const line = r.ok ? r.info.lines.get(this.o.line) : undefined;
-      if (this.guard !== guard) return false;
-      if (line?.consumer === "gpioset" && line.direction === "output") return true;
+    let late = false;
+    const timer = this.o.timers.setTimer(() => (late = true), this.o.confirmTimeoutMs ?? 5_000);
+    try {
+      while (!late && this.guard === guard) {
+        const r = await readChipInfo(this.o.spawn, this.o.timers, this.o.chip);
+        const line = r.ok ? r.info.lines.get(this.o.line) : undefined;
+        if (this.guard === guard && line?.consumer === "gpioset" && line.direction === "output") return true;
+      }
+      return false;
+    } finally {
+      this.o.timers.clearTimer(timer);
     }
-    return false;
   }
 }
