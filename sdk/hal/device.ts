@@ -21,7 +21,7 @@ export type DeviceStatus = "connected" | "disconnected";
 /** Removes the listener it was returned for. Idempotent. */
 export type Unsubscribe = () => void;
 
-export type HardwareKind = "camera" | "card_reader" | "keypad" | "door_relay" | "door_sensor" | "exit_button" | "display" | "indicator";
+export type HardwareKind = "camera" | "card_reader" | "keypad" | "door_relay" | "door_sensor" | "exit_button" | "display" | "indicator" | "tamper_switch";
 
 export interface HardwareDevice {
   /** Opaque identifier of the device, unique within a gate (e.g. `lobby.camera`). */

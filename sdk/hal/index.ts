@@ -7,4 +7,6 @@ export * from "./door-sensor.js";
 export * from "./exit-button.js";
 export * from "./display.js";
 export * from "./indicator.js";
+export * from "./tamper-switch.js";
 export * from "./gate-hardware.js";
+export * from "./device-base.js";

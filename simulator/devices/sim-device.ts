@@ -1,47 +1,19 @@
 /**
- * Shared behaviour of simulated devices: status, status events, listener sets, and the
- * `disconnect()` / `reconnect()` hooks. Listener errors are swallowed, as the contract
- * (sdk/hal/device.ts) requires.
+ * Shared behaviour of simulated devices: the status and listener sets of every device
+ * (sdk/hal/device-base.ts) plus the `disconnect()` / `reconnect()` test hooks.
  */
-import { type DeviceStatus, type HardwareKind, type Unsubscribe, disconnectedError } from "../../sdk/hal/device.js";
-import { Listeners } from "../../sdk/hal/listeners.js";
+import { DeviceBase } from "../../sdk/hal/device-base.js";
 
-export { Listeners };
+export { Listeners } from "../../sdk/hal/listeners.js";
 
-export abstract class SimDevice {
-  abstract readonly kind: HardwareKind;
-  private deviceStatus: DeviceStatus = "connected";
-  private readonly statusListeners = new Listeners<DeviceStatus>();
-
-  constructor(readonly id: string) {}
-
-  get status(): DeviceStatus {
-    return this.deviceStatus;
-  }
-
-  onStatus(listener: (status: DeviceStatus) => void): Unsubscribe {
-    return this.statusListeners.add(listener);
-  }
-
+export abstract class SimDevice extends DeviceBase {
   /** Test hook: the device goes away. */
   disconnect(): void {
-    if (this.deviceStatus === "disconnected") return;
-    this.deviceStatus = "disconnected";
-    this.statusListeners.emit("disconnected");
+    this.setStatus("disconnected");
   }
 
   /** Test hook: the device comes back. */
   reconnect(): void {
-    if (this.deviceStatus === "connected") return;
-    this.deviceStatus = "connected";
-    this.statusListeners.emit("connected");
-  }
-
-  protected get connected(): boolean {
-    return this.deviceStatus === "connected";
-  }
-
-  protected assertConnected(): void {
-    if (!this.connected) throw disconnectedError(this);
+    this.setStatus("connected");
   }
 }
