@@ -47,12 +47,13 @@ function codeOf(grey: number): number {
   return Math.max(0, Math.min(LEVELS - 1, Math.round((grey - 8) / 16)));
 }
 
+export const usage = [
+  "usage: facegate bench camera [--frames N] [--fps F] [--size WxH] [--output mjpeg|rgb] [--json]",
+  "  Frame latency through ffmpeg: an HTTP MJPEG camera in this process to the driver's frame.",
+].join("\n");
+
 export async function runBench(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["frames", "fps", "size", "output"] });
-  if (args.flags.has("help")) {
-    io.out("usage: facegate bench camera [--frames N] [--fps F] [--size WxH] [--output mjpeg|rgb] [--json]");
-    return EXIT.ok;
-  }
+  const args = parseArgs(argv, { values: ["frames", "fps", "size", "output"], usage });
   const count = intValue(args, "frames", 100);
   const fps = intValue(args, "fps", 10);
   const size = /^(\d+)x(\d+)$/.exec(args.values["size"] ?? "640x480");

@@ -9,35 +9,39 @@
 import { probeCamera } from "../../drivers/camera/camera-probe.js";
 import { parseCameraSettings } from "../../drivers/camera/camera-settings.js";
 import { intValue, parseArgs, requireValue } from "../args.js";
-import { type CliIo, EXIT, UsageError } from "../cli-io.js";
+import { type CliIo, EXIT } from "../cli-io.js";
+import { commandUsage, dispatch, type Subcommand, UsageProblem } from "../usage.js";
 import { ConfigError } from "../../../sdk/errors.js";
 
 export const summary = "check a camera source: resolution and frame rate (snapshot --source SRC)";
 
-const USAGE = `usage: facegate camera snapshot --source SRC [--seconds N] [--fps N] [--json]
+const SNAPSHOT_USAGE = `usage: facegate camera snapshot --source SRC [--seconds N] [--fps N] [--json]
 
   SRC is a V4L2 device (/dev/video0), an RTSP URL (rtsp://user:pass@host/stream)
   or an HTTP MJPEG URL. The camera is watched for N seconds (default 5) through
   ffmpeg; resolution, frame rate and time to the first frame are reported.
   Frames are not kept or written.`;
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["source", "seconds", "fps"] });
-  if (args.flags.has("help")) {
-    io.out(USAGE);
-    return EXIT.ok;
-  }
-  const [action, ...extra] = args.positionals;
-  if (action !== "snapshot" || extra.length > 0) throw new UsageError(USAGE);
+const SUBCOMMANDS: Record<string, Subcommand> = { snapshot: { usage: SNAPSHOT_USAGE, run: snapshot } };
+export const subcommands: readonly string[] = Object.keys(SUBCOMMANDS);
+export const usage = commandUsage("camera", SUBCOMMANDS);
+
+export function run(argv: string[], io: CliIo): Promise<number> {
+  return dispatch(argv, io, SUBCOMMANDS, usage);
+}
+
+async function snapshot(argv: string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, { values: ["source", "seconds", "fps"], usage: SNAPSHOT_USAGE });
+  if (args.positionals.length > 0) throw new UsageProblem(`unexpected argument ${args.positionals[0]}`, SNAPSHOT_USAGE);
   const seconds = intValue(args, "seconds", 5);
-  if (seconds > 120) throw new UsageError("--seconds must be at most 120");
+  if (seconds > 120) throw new UsageProblem("--seconds must be at most 120", SNAPSHOT_USAGE);
   const fps = args.values["fps"] === undefined ? 30 : Number(args.values["fps"]);
   let settings;
   try {
     settings = parseCameraSettings({ source: requireValue(args, "source"), fps, stallMs: Math.max(3_000, Math.ceil(2_000 / fps)) }, "camera");
   } catch (err) {
     // `camera.source: ...` reads badly on a command line: name the option instead.
-    if (err instanceof ConfigError) throw new UsageError(err.message.replace(/^camera\.(\w+)/, "--$1"));
+    if (err instanceof ConfigError) throw new UsageProblem(err.message.replace(/^camera\.(\w+)/, "--$1"), SNAPSHOT_USAGE);
     throw err;
   }
   const p = await probeCamera(settings, seconds);
