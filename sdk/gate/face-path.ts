@@ -23,6 +23,7 @@ import type { CredentialMatch } from "../policy/rights.js";
 import { type FaceEffect, type FaceObservation, type FaceState, type FrameRoute, INITIAL_FACE_STATE, faceStep, frameRoute } from "./face-step.js";
 import type { GateDecisionRequest } from "./gate-decision.js";
 import type { GateSettings } from "./gate-settings.js";
+import { performOutput } from "./output-effects.js";
 import type { AccessDirectory, AnalyzedFace, FaceAnalysis, FaceAnalyzer, FaceMatcher, PrivacyDesk } from "./ports.js";
 import type { PrivacyMenu } from "./privacy-menu.js";
 
@@ -229,13 +230,9 @@ export class FacePath {
       case "act":
         return this.ctx.act(effect.decision);
       case "show":
-        return this.ctx.show(effect.message);
       case "record":
-        this.ctx.record(effect.event, effect.data);
-        return;
       case "warn":
-        this.ctx.log.warn(effect.message, effect.data);
-        return;
+        return performOutput(effect, this.ctx);
       case "release_pending_card":
         this.ctx.clearPendingCard();
         return;

@@ -20,10 +20,10 @@
  * agreeing before the door opens): the state keeps what earlier frames said, and a
  * `decided` observation acts only when the rule is met.
  */
-import type { DisplayMessage } from "../hal/display.js";
 import type { Decision } from "../policy/decision.js";
 import { type GateMode, modeAcceptsFaceAlone } from "../policy/gate-policy.js";
 import { TEXT } from "./display-texts.js";
+import type { OutputEffect } from "./output-effects.js";
 
 export interface FaceState {
   /** Outcome keys not to repeat before a time. */
@@ -55,10 +55,8 @@ export type FaceObservation =
   | { type: "prune" };
 
 export type FaceEffect =
+  | OutputEffect
   | { type: "act"; decision: Decision }
-  | { type: "show"; message: DisplayMessage }
-  | { type: "record"; event: string; data: Record<string, unknown> }
-  | { type: "warn"; message: string; data: Record<string, unknown> }
   | { type: "release_pending_card" }
   /** The enrollment waiting for a face gets none now (the menu says so). */
   | { type: "end_enrollment" };

@@ -6,8 +6,8 @@
  * menu may have timed out meanwhile), but what it shows and records is shown and recorded
  * anyway, as the resident asked for it.
  */
-import type { DisplayMessage } from "../hal/display.js";
 import type { CredentialMatch } from "../policy/rights.js";
+import type { OutputEffect } from "./output-effects.js";
 import type { ConsentSummary, DeletionReceiptSummary, GateConsentDetails, ProcessingNotice } from "./ports.js";
 
 export type MenuStage = "awaiting_card" | "awaiting_pin" | "open" | "confirm_consent" | "awaiting_face";
@@ -89,10 +89,8 @@ export type MenuInput =
   | { type: "answer"; session: number; answer: MenuAnswer };
 
 export type MenuEffect =
-  | { type: "show"; message: DisplayMessage }
+  | OutputEffect
   | { type: "show_idle" }
-  | { type: "record"; event: string; data: Record<string, unknown> }
-  | { type: "warn"; message: string; data: Record<string, unknown> }
   /** The person's face data changed: the face path forgets their quiet periods. */
   | { type: "forget_face"; personRef: string }
   /** Ask again for a clear, live face (the face path does not repeat it within its quiet period). */

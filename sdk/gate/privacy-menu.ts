@@ -19,6 +19,7 @@ import type { Clock } from "../time/clock.js";
 import type { GateSettings } from "./gate-settings.js";
 import { type DeskRequest, INITIAL_MENU_STATE, type MenuAnswer, type MenuEffect, type MenuInput, type MenuSession, type MenuSettings, type MenuState } from "./menu-state.js";
 import { menuStep, takesKeys } from "./menu-step.js";
+import { performOutput } from "./output-effects.js";
 import type { AnalyzedFace, PrivacyDesk } from "./ports.js";
 
 /** The PIN typed for the menu, checked against its card holder's PIN credentials. */
@@ -159,15 +160,11 @@ export class PrivacyMenu {
   private async perform(effect: MenuEffect, at: number, face: AnalyzedFace | undefined): Promise<void> {
     switch (effect.type) {
       case "show":
-        return this.ctx.show(effect.message);
+      case "record":
+      case "warn":
+        return performOutput(effect, this.ctx);
       case "show_idle":
         return this.ctx.showIdle();
-      case "record":
-        this.ctx.record(effect.event, effect.data);
-        return;
-      case "warn":
-        this.ctx.log.warn(effect.message, effect.data);
-        return;
       case "forget_face":
         this.ctx.forgetFace(effect.personRef);
         return;
