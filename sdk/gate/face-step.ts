@@ -84,7 +84,7 @@ function quieted(quiet: ReadonlyMap<string, number>, key: string, at: number, se
 }
 
 /** The key under which a decision is not repeated. */
-export function outcomeKey(decision: Decision): string {
+function outcomeKey(decision: Decision): string {
   return decision.granted ? `grant:${decision.personRef}` : `deny:${decision.reason}:${decision.personRef ?? ""}`;
 }
 
