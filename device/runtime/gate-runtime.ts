@@ -8,6 +8,7 @@
  * failure is logged and the gate runs on card and PIN, L2) -> gate -> expiry sweep ->
  * MQTT link and command processor (optional). Stop runs the other way round.
  */
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createAccessStore, accessMigrations, type AccessStore, type PinHashing, interactivePinHashing } from "../../sdk/access/index.js";
@@ -49,7 +50,7 @@ export interface GateRuntimeOptions {
   logger: Logger;
   /** Default: the key file named by the configuration (created on first start, mode 0600). */
   keyProvider?: KeyProvider;
-  /** Timers for the on-device expiry sweep. Default: the process timers. */
+  /** Timers for the gate's housekeeping tick and the on-device expiry sweep. Default: the process timers. */
   timers?: Timers;
   /**
    * The face pipeline. Undefined: created from the configuration's models. null: no face
@@ -192,6 +193,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     // without MQTT: its migration ran with the store's.
     const personFlags = PersonFlags.open(store.db);
     const privacy = new StorePrivacyDesk({ store, isMinor: (personRef) => personFlags.isMinor(personRef) });
+    const timers = options.timers ?? systemTimers;
     const gate = new GateController({
       gateId: config.gateId,
       hardware: options.hardware,
@@ -201,14 +203,15 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
         : undefined,
       privacy,
       clock,
+      timers,
       recorder,
       logger: logger.child("gate"),
       settings: { thresholds: { match: DEFAULT_MATCH_THRESHOLD, liveness: LIVENESS_THRESHOLD }, ...options.gateSettings },
+      newId: randomUUID,
     });
     await gate.start();
     cleanups.push(() => gate.stop());
 
-    const timers = options.timers ?? systemTimers;
     // Consent expiry and the end of access rights both delete face data here, offline (L7, L9).
     const expiry: ExpiryScheduler = store.startExpiryScheduler({
       setTimer: timers.setTimer,

@@ -18,6 +18,7 @@ import type { Db } from "../store/database.js";
 import { type GatePolicy, parseGatePolicies } from "../policy/gate-policy.js";
 import { type CredentialMatch, type CredentialRecord, type PersonAccess, assertNotFaceOnly } from "../policy/rights.js";
 import type { WeeklySchedule } from "../policy/schedule.js";
+import { PolicyTable } from "./policy-table.js";
 import { type CardInput, type ParsedScope, type PersonInput, type PinInput, type RightsInput, checkPersonRef, parseCard, parsePin, parseRights } from "./person-input.js";
 import { type PinHashing, hashCard, hashPin, interactivePinHashing, normalizeCardNumber, verifyPinHash } from "./secrets.js";
 
@@ -91,6 +92,7 @@ export class AccessStore {
   private readonly recorder: EventRecorder | undefined;
   private readonly pinHashing: PinHashing;
   private readonly newId: () => string;
+  private readonly gatePolicies: PolicyTable;
 
   /** Prefer `createAccessStore`, which loads libsodium (and its password hashing) first. */
   constructor(
@@ -107,6 +109,7 @@ export class AccessStore {
     this.recorder = options.recorder;
     this.pinHashing = options.pinHashing ?? interactivePinHashing();
     this.newId = options.newId ?? randomUUID;
+    this.gatePolicies = new PolicyTable(this.db);
   }
 
   /** Wipes the card key copy. The store is unusable afterwards. */
@@ -126,24 +129,20 @@ export class AccessStore {
     const now = this.clock.now();
     this.db.transaction(() => {
       for (const person of this.listPeople()) assertNotFaceOnly(person, this.credentialsOf(person.personRef), byGate);
-      this.db.prepare("DELETE FROM access_gates").run();
-      const insert = this.db.prepare("INSERT INTO access_gates (gate_id, policy, updated_at) VALUES (?, ?, ?)");
-      for (const p of policies) insert.run(p.gateId, JSON.stringify(p), now);
+      this.gatePolicies.replace(policies, now);
       this.event("access.policy_changed", { gates: policies.map((p) => ({ gateId: p.gateId, mode: p.mode })) });
     })();
     return policies;
   }
 
+  /** Every gate policy, by gate id. The policies are a snapshot kept until the next change (policy-table.ts): shared and frozen. */
   policies(): GatePolicy[] {
-    return this.db
-      .prepare<[], { policy: string }>("SELECT policy FROM access_gates ORDER BY gate_id")
-      .all()
-      .map((r) => JSON.parse(r.policy) as GatePolicy);
+    return this.gatePolicies.all();
   }
 
+  /** The policy of one gate, from the same snapshot: no database read and no parsing per call. */
   policyFor(gateId: string): GatePolicy | null {
-    const row = this.db.prepare<[string], { policy: string }>("SELECT policy FROM access_gates WHERE gate_id = ?").get(gateId);
-    return row ? (JSON.parse(row.policy) as GatePolicy) : null;
+    return this.gatePolicies.get(gateId);
   }
 
   private policyMap(): Map<string, GatePolicy> {

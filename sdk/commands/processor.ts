@@ -2,11 +2,10 @@
  * The device's command dispatcher: takes the raw bytes of a request, decides whether to
  * run it, runs the registered handler, and returns a result signed by the device key.
  *
- * Order of checks (each failure is a signed error result and an audit entry; the device
- * keeps working):
- *   size -> JSON -> envelope shape/unknown fields -> signed at all -> addressed to this
- *   gate -> key known and active -> signature -> [authenticated from here] id replay or
- *   idempotent re-send -> issued/expiry window -> type known -> role -> body -> handler.
+ * This is the shell of admission.ts: it gathers the facts about a request, `admit` decides
+ * (the order of checks is documented there), and this class signs the answer, audits it
+ * and stores it. Every refusal is a signed error result and an audit entry; the device
+ * keeps working.
  *
  * Idempotency: an identical command re-sent (same id, same signed content) gets the
  * stored result again; the same id with different content is refused as a replay.
@@ -27,48 +26,20 @@ import { CommandError } from "../protocol/command-error.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import type { Db } from "../store/database.js";
 import type { Clock } from "../time/clock.js";
-import { canonicalJson, claimedId, COMMAND_ROLES, type CommandBodies, type CommandEnvelope, type CommandResultMessage, type CommandResults, type CommandType, type GateAddress, isCommandType, type OperatorRole, parseEnvelope, validateBody } from "../protocol/index.js";
+import { canonicalJson, type CommandResultMessage, type CommandType, type GateAddress, isCommandType } from "../protocol/index.js";
 import { sha256Hex } from "../crypto/hash.js";
+import { type Admission, type AdmissionFacts, type CommandLimits, DEFAULT_COMMAND_LIMITS, type Refusal, admit } from "./admission.js";
+import { type RequestIds, gatherFacts } from "./admission-facts.js";
+import type { CommandHandler } from "./command-handler.js";
 import { CommandStore } from "./command-store.js";
-import { signResult, verifyCommandSignature } from "../crypto/signatures.js";
+import { signResult } from "../crypto/signatures.js";
 import type { OperatorRegistry } from "./operator-registry.js";
 import type { AuditSink } from "./ports.js";
 import type { Signer as DeviceSigner } from "../crypto/keys.js";
 import { assertResultIsSafe } from "./result-guard.js";
 
-export interface CommandContext {
-  commandId: string;
-  type: CommandType;
-  /** The operator key that signed; name it in the handler's own audit entries (L12). */
-  keyId: string;
-  role: OperatorRole;
-  issuedAt: number;
-  /** Device time when the command was accepted. */
-  now: number;
-}
-
-export interface CommandHandler<T extends CommandType> {
-  /** Checks beyond the contract's body validator (e.g. the policy schema); throw CommandError. */
-  validate?(body: CommandBodies[T]): void;
-  /**
-   * Does the work. Throw a FacegateError to answer with its code and message. Handlers
-   * that can be interrupted (device killed mid-way) must be safe to run again for the same
-   * `ctx.commandId`: an interrupted command is answered `command_interrupted` and the
-   * operator re-issues it with a new id.
-   */
-  handle(body: CommandBodies[T], ctx: CommandContext): CommandResults[T] | Promise<CommandResults[T]>;
-}
-
-export interface CommandLimits {
-  /** Largest request accepted, bytes. Default 2.5 MiB (a sealed enrollment photo fits). */
-  maxBytes: number;
-  /** How far in the future `issuedAt` may be (clock skew). Default 5 min. */
-  maxSkewMs: number;
-  /** Longest allowed `expiresAt - issuedAt`. Default 24 h. */
-  maxTtlMs: number;
-}
-
-export const DEFAULT_COMMAND_LIMITS: CommandLimits = { maxBytes: 2_621_440, maxSkewMs: 5 * 60_000, maxTtlMs: 24 * 3_600_000 };
+export { type CommandLimits, DEFAULT_COMMAND_LIMITS } from "./admission.js";
+export type { CommandContext, CommandHandler } from "./command-handler.js";
 
 export interface CommandProcessorOptions {
   db: Db;
@@ -83,16 +54,7 @@ export interface CommandProcessorOptions {
 
 type AnyHandler = CommandHandler<CommandType>;
 
-class Rejection extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly audit: { actor?: string; claimedKeyId?: string; commandType?: string },
-    readonly store?: { envelope: CommandEnvelope; contentHash: string },
-  ) {
-    super(message);
-  }
-}
+const FAILED: Refusal = { code: "command_failed", message: "the command could not be processed", audit: {}, keep: false };
 
 export class CommandProcessor {
   private readonly handlers = new Map<CommandType, AnyHandler>();
@@ -162,89 +124,46 @@ export class CommandProcessor {
   }
 
   private async processOne(bytes: Buffer): Promise<CommandResultMessage> {
-    let id: string | null = null;
-    let requestHash = sha256Hex(bytes);
+    const ids: RequestIds = { id: null, requestHash: sha256Hex(bytes) };
+    let facts: AdmissionFacts | undefined;
+    let admission: Admission;
     try {
-      if (bytes.byteLength > this.limits.maxBytes) {
-        throw new Rejection("command_oversized", `command is ${bytes.byteLength} bytes; the limit is ${this.limits.maxBytes}`, {});
-      }
-      let raw: unknown;
-      try {
-        raw = JSON.parse(bytes.toString("utf8"));
-      } catch {
-        throw new Rejection("command_malformed", "command is not valid JSON", {});
-      }
-      id = claimedId(raw);
-      try {
-        requestHash = sha256Hex(canonicalJson(raw));
-      } catch {
-        // Not canonicalisable (e.g. a number out of range): keep the hash of the raw bytes.
-      }
-      return await this.authenticated(raw, requestHash);
+      facts = gatherFacts(bytes, ids, { maxBytes: this.limits.maxBytes, clock: this.options.clock, sodium: this.sodium, keys: this.options.registry, commands: this.store, handlers: this.handlers });
+      admission = admit(facts, { identity: this.options.identity, limits: this.limits });
     } catch (err) {
-      if (err instanceof Rejection) return this.reject(id, requestHash, err);
-      this.logger.error("command processing failed", { error: err });
-      return this.reject(id, requestHash, new Rejection("command_failed", "the command could not be processed", {}));
+      admission = { verdict: "failed", error: err };
+    }
+    switch (admission.verdict) {
+      case "admitted":
+        try {
+          return await this.run(admission, facts!, ids.requestHash);
+        } catch (err) {
+          return this.failed(ids, err);
+        }
+      case "resend":
+        this.logger.info("identical command re-sent; returning its stored result", { commandId: admission.result.commandId });
+        return admission.result;
+      case "refused":
+        return this.reject(ids, admission.refusal, facts);
+      case "failed":
+        return this.failed(ids, admission.error);
     }
   }
 
-  private async authenticated(raw: unknown, requestHash: string): Promise<CommandResultMessage> {
-    const { registry, identity, clock } = this.options;
-    let env: CommandEnvelope;
-    try {
-      env = parseEnvelope(raw);
-    } catch (err) {
-      const e = err as CommandError;
-      throw new Rejection(e.code, e.message, {});
-    }
-    const claimed = { claimedKeyId: env.keyId, commandType: env.type };
-    if (env.site !== identity.site || env.gate !== identity.gate) {
-      throw new Rejection("command_misaddressed", `command is addressed to ${env.site}/${env.gate}, this is ${identity.site}/${identity.gate}`, claimed);
-    }
-    const key = registry.get(env.keyId);
-    if (!key) throw new Rejection("command_unknown_key", `key ${env.keyId} is not an operator key of this device`, claimed);
-    if (!verifyCommandSignature(this.sodium, env, key.publicKey)) throw new Rejection("command_bad_signature", "the signature does not verify", claimed);
-    // Authenticated from here: the key holder really sent this.
-    const { signature: _sig, ...unsigned } = env;
-    const contentHash = sha256Hex(canonicalJson(unsigned));
-    const who = { actor: env.keyId, commandType: env.type };
-    const stored = this.store.get(env.id);
-    if (stored) {
-      if (stored.contentHash !== contentHash || stored.keyId !== env.keyId) {
-        throw new Rejection("command_replayed", `command id ${env.id} was already used for a different command`, who);
-      }
-      if (stored.result) {
-        this.logger.info("identical command re-sent; returning its stored result", { commandId: env.id });
-        return stored.result;
-      }
-      throw new Rejection("command_replayed", `command ${env.id} is still running`, who);
-    }
-    const store = { envelope: env, contentHash };
-    // A removed key's old signatures stay valid cryptographically; the key may not act now.
-    if (key.removedAt !== null) throw new Rejection("command_key_revoked", `key ${env.keyId} was removed from this device`, who, store);
-    const now = clock.now();
-    if (env.issuedAt > now + this.limits.maxSkewMs) throw new Rejection("command_not_yet_valid", "command is issued in the future (check the operator's clock)", who, store);
-    if (env.expiresAt <= now) throw new Rejection("command_expired", "command has expired", who, store);
-    if (env.expiresAt - env.issuedAt > this.limits.maxTtlMs || env.expiresAt <= env.issuedAt) {
-      throw new Rejection("command_ttl_too_long", `command validity must be positive and at most ${this.limits.maxTtlMs} ms`, who, store);
-    }
-    if (!isCommandType(env.type)) throw new Rejection("command_unknown_type", `unknown command type '${env.type}'`, who, store);
-    const type = env.type;
-    if (!COMMAND_ROLES[type].includes(key.role)) throw new Rejection("command_forbidden", `role ${key.role} may not issue ${type}`, who, store);
-    const handler = this.handlers.get(type);
-    let body: CommandBodies[CommandType];
-    try {
-      body = validateBody(type, env.body);
-      handler?.validate?.(body);
-    } catch (err) {
-      if (!(err instanceof FacegateError)) throw err;
-      throw new Rejection(err.code === "command_unknown_field" ? "command_unknown_field" : "command_invalid_body", err.message, who, store);
-    }
-    if (!handler) throw new Rejection("command_unsupported", `this device has no handler for ${type} yet`, who, store);
+  /** Something that is no refusal went wrong: logged, and answered command_failed. */
+  private failed(ids: RequestIds, error: unknown): CommandResultMessage {
+    this.logger.error("command processing failed", { error });
+    return this.reject(ids, FAILED);
+  }
 
+  /** Runs an admitted command: stored as pending and audited before its handler runs, completed after. */
+  private async run(admitted: Extract<Admission, { verdict: "admitted" }>, facts: AdmissionFacts, requestHash: string): Promise<CommandResultMessage> {
+    const { envelope: env, type, key, body } = admitted;
+    const handler = this.handlers.get(type)!;
+    const { now, contentHash } = facts;
     const { db, audit } = this.options;
     db.transaction(() => {
-      this.store.insertPending({ id: env.id, contentHash, requestHash, keyId: env.keyId, type, receivedAt: now, expiresAt: env.expiresAt });
+      this.store.insertPending({ id: env.id, contentHash: contentHash!, requestHash, keyId: env.keyId, type, receivedAt: now, expiresAt: env.expiresAt });
       audit.append({
         type: "command.accepted",
         actor: env.keyId,
@@ -276,7 +195,8 @@ export class CommandProcessor {
     return result;
   }
 
-  private reject(id: string | null, requestHash: string, r: Rejection): CommandResultMessage {
+  private reject(ids: RequestIds, r: Refusal, facts?: AdmissionFacts): CommandResultMessage {
+    const { id, requestHash } = ids;
     const result = this.sign(id, requestHash, { code: r.code, message: r.message });
     const { db, audit, clock } = this.options;
     db.transaction(() => {
@@ -290,9 +210,10 @@ export class CommandProcessor {
           ...(r.audit.claimedKeyId ? { claimedKeyId: r.audit.claimedKeyId } : {}),
         },
       });
-      if (r.store) {
-        const env = r.store.envelope;
-        this.store.insertDone({ id: env.id, contentHash: r.store.contentHash, requestHash, keyId: env.keyId, type: env.type, receivedAt: clock.now(), expiresAt: env.expiresAt, result });
+      const read = facts?.envelope;
+      if (r.keep && typeof read === "object" && read.ok) {
+        const env = read.envelope;
+        this.store.insertDone({ id: env.id, contentHash: facts!.contentHash!, requestHash, keyId: env.keyId, type: env.type, receivedAt: clock.now(), expiresAt: env.expiresAt, result });
       }
     })();
     this.logger.warn("command rejected", { code: r.code, commandId: id });

@@ -5,8 +5,9 @@
  * PIN (L2). The GateController owns it; it reaches the rest of the gate only through
  * FacePathContext.
  *
- * - A frame is analysed only when the gate's mode accepts a face alone, a swiped card
- *   awaits its face, or the privacy menu waits for a face to enroll (L4).
+ * This is the shell: the rules (which frames are looked at, what an outcome does, quiet
+ * periods, the pending card) are in face-step.ts; this class does the I/O and performs
+ * the effects.
  * - Liveness is checked before any match; below threshold the face never opens the door
  *   and is not even matched (L5). A match still needs a valid consent now (L1).
  * - Every embedding is zero-filled as soon as it has been searched or enrolled; an
@@ -16,13 +17,15 @@ import { isFacegateError } from "../errors.js";
 import type { Camera, CameraFrame, FrameInfo } from "../hal/camera.js";
 import type { DisplayMessage } from "../hal/display.js";
 import type { Logger } from "../log/logger.js";
-import type { Decision, Evidence } from "../policy/decision.js";
-import { type GatePolicy, modeAcceptsFaceAlone } from "../policy/gate-policy.js";
-import type { CredentialMatch, CredentialRecord, PersonAccess } from "../policy/rights.js";
-import { TEXT } from "./display-texts.js";
+import type { Decision, FaceEvidence } from "../policy/decision.js";
+import type { GatePolicy } from "../policy/gate-policy.js";
+import type { CredentialMatch } from "../policy/rights.js";
+import { type FaceEffect, type FaceObservation, type FaceState, type FrameRoute, INITIAL_FACE_STATE, faceStep, frameRoute } from "./face-step.js";
+import type { GateDecisionRequest } from "./gate-decision.js";
 import type { GateSettings } from "./gate-settings.js";
+import { performOutput } from "./output-effects.js";
 import type { AccessDirectory, AnalyzedFace, FaceAnalysis, FaceAnalyzer, FaceMatcher, PrivacyDesk } from "./ports.js";
-import type { MenuState, PrivacyMenu } from "./privacy-menu.js";
+import type { PrivacyMenu } from "./privacy-menu.js";
 
 /** A swiped card waiting for its second factor; the controller keeps it. */
 export interface AwaitingCard {
@@ -48,12 +51,22 @@ export interface FacePathContext {
   pendingCard(): AwaitingCard | null;
   /** A face was granted for the pending card: it no longer waits. */
   clearPendingCard(): void;
-  /** The policy's decision on face evidence; `faceRef` reports a matched face whose person left the access list. */
-  decide(policy: GatePolicy, evidence: Evidence, holder: { person: PersonAccess; credential: CredentialRecord | null } | null, at: number, faceRef?: string): Decision;
+  /** The policy's decision on face evidence. */
+  decide(request: GateDecisionRequest): Decision;
   act(decision: Decision): Promise<void>;
   record(type: string, data: Record<string, unknown>): void;
   /** A display failure never blocks a decision. */
   show(message: DisplayMessage): Promise<void>;
+}
+
+/** What a frame is looked at for, as it was when the frame arrived. */
+interface FrameJob {
+  route: Exclude<FrameRoute, "ignore">;
+  at: number;
+  policy: GatePolicy;
+  /** The menu session waiting for this face. */
+  enrolling: number | null;
+  pending: AwaitingCard | null;
 }
 
 /** Wipes every embedding of an analysis (L4). */
@@ -62,12 +75,14 @@ function wipe(analysis: FaceAnalysis | undefined): void {
   for (const face of analysis.faces) face.embedding?.fill(0);
 }
 
+function evidence(face: AnalyzedFace, matchScore: number | null, consentValid: boolean): FaceEvidence {
+  return { liveness: face.liveness, qualityOk: true, matchScore, consentValid };
+}
+
 export class FacePath {
   private readonly ctx: FacePathContext;
   private faceTask: Promise<void> | null = null;
-  private faceDegraded = false;
-  /** Face outcomes not to repeat before a time: `grant:<ref>`, `deny:<reason>:<ref>`, `unknown` (and the menu's `enroll_retry`). */
-  private readonly faceQuiet = new Map<string, number>();
+  private state: FaceState = INITIAL_FACE_STATE;
 
   constructor(context: FacePathContext) {
     this.ctx = context;
@@ -94,22 +109,20 @@ export class FacePath {
     }
   }
 
-  /** True (and starts a quiet period) when `key` is not in a quiet period. */
-  quiet(key: string, at: number): boolean {
-    const until = this.faceQuiet.get(key);
-    if (until !== undefined && until > at) return false;
-    this.faceQuiet.set(key, at + this.ctx.settings.faceRepeatMs);
-    return true;
+  /** The menu asks again for a face to enroll, unless it asked within the quiet period. */
+  retryPrompt(at: number): Promise<void> {
+    return this.observe({ type: "enroll_retry" }, at);
   }
 
   /** Ends the quiet periods of this person's face outcomes. */
   forget(personRef: string): void {
-    for (const key of [...this.faceQuiet.keys()]) if (key.endsWith(`:${personRef}`)) this.faceQuiet.delete(key);
+    // Forgetting does not depend on the time.
+    this.state = faceStep(this.state, { type: "forget", personRef }, 0, this.ctx.settings).state;
   }
 
   /** Drops the quiet periods that have ended. */
   prune(at: number): void {
-    for (const [key, until] of this.faceQuiet) if (until <= at) this.faceQuiet.delete(key);
+    this.state = faceStep(this.state, { type: "prune" }, at, this.ctx.settings).state;
   }
 
   onFrame(frame: CameraFrame, info: FrameInfo): void {
@@ -120,9 +133,10 @@ export class FacePath {
     const enrolling = ctx.enrollment.awaitingFace();
     const policy = ctx.access.policyFor(ctx.gateId);
     if (!policy) return;
-    const pending = policy.mode === "card_then_face" ? ctx.pendingCard() : null;
-    if (!enrolling && !pending && !modeAcceptsFaceAlone(policy.mode)) return; // face not used here: not even analysed (L4)
-    const task = this.processFrame(frame, at, policy, enrolling, pending)
+    const pending = ctx.pendingCard();
+    const route = frameRoute({ mode: policy.mode, enrolling: enrolling !== null, pendingCard: pending !== null });
+    if (route === "ignore") return; // face not used here: not even analysed (L4)
+    const task = this.processFrame(frame, { route, at, policy, enrolling, pending: route === "verify_card" ? pending : null })
       .catch((err: unknown) => ctx.log.error("face path failed", { error: isFacegateError(err) ? err.code : "internal_error" }))
       .finally(() => {
         if (this.faceTask === task) this.faceTask = null;
@@ -130,74 +144,59 @@ export class FacePath {
     this.faceTask = task;
   }
 
-  private async processFrame(frame: CameraFrame, at: number, policy: GatePolicy, enrolling: MenuState | null, pending: AwaitingCard | null): Promise<void> {
+  private async processFrame(frame: CameraFrame, job: FrameJob): Promise<void> {
     const face = this.ctx.ports!;
     let analysis: FaceAnalysis | undefined;
     try {
       try {
         analysis = await face.analyzer.analyze(frame);
       } catch (err) {
-        await this.faceFailed(err, enrolling);
+        const code = isFacegateError(err) ? err.code : "analysis_failed";
+        await this.observe({ type: "analysis_failed", code, enrolling: job.enrolling !== null }, job.at, job);
         return;
       }
       if (!this.ctx.isRunning()) return;
-      if (this.faceDegraded) {
-        this.faceDegraded = false;
-        this.ctx.record("system.face_available", {});
-      }
+      await this.observe({ type: "analysed" }, job.at);
       const idx = analysis.primaryIndex;
       const primary = idx !== null && idx >= 0 && idx < analysis.faces.length ? analysis.faces[idx]! : null;
       // Faces other than the one at the door are never used.
       for (const f of analysis.faces) if (f !== primary) f.embedding.fill(0);
       if (!primary) return;
-      if (enrolling) await this.ctx.enrollment.enrollFace(enrolling, primary, at);
-      else if (pending) await this.verifyHolderFace(pending, primary, at, policy);
-      else await this.identifyFace(primary, at, policy);
+      if (job.route === "enroll") await this.ctx.enrollment.enrollFace(job.enrolling!, primary, job.at);
+      else if (job.route === "verify_card") await this.verifyHolderFace(job.pending!, primary, job);
+      else await this.identifyFace(primary, job);
     } finally {
       wipe(analysis);
     }
   }
 
-  private async faceFailed(err: unknown, enrolling: MenuState | null): Promise<void> {
-    const code = isFacegateError(err) ? err.code : "analysis_failed";
-    if (!this.faceDegraded) {
-      this.faceDegraded = true;
-      this.ctx.log.warn("face analysis failed; card and PIN keep working", { error: code });
-      this.ctx.record("system.face_unavailable", { code });
-      await this.ctx.show({ kind: "prompt", text: TEXT.faceUnavailable });
-    }
-    if (enrolling) await this.ctx.enrollment.faceUnavailable(enrolling);
-  }
-
-  private async identifyFace(face: AnalyzedFace, at: number, policy: GatePolicy): Promise<void> {
-    const matcher = this.ctx.ports!.matcher;
-    const live = face.quality.ok && face.liveness >= this.ctx.settings.thresholds.liveness;
+  private async identifyFace(face: AnalyzedFace, job: FrameJob): Promise<void> {
+    const { at, policy } = job;
     if (!face.quality.ok) return; // not usable: no outcome at all
-    if (!live) {
+    if (!(face.liveness >= this.ctx.settings.thresholds.liveness)) {
       face.embedding.fill(0); // never matched (L5)
-      await this.faceOutcome(this.ctx.decide(policy, { method: "face", face: { liveness: face.liveness, qualityOk: true, matchScore: null, consentValid: false } }, null, at), at);
+      await this.observeDecision({ policy, evidence: { method: "face", face: evidence(face, null, false) }, person: null, at }, job, false);
       return;
     }
     let best: { personRef: string; score: number } | null = null;
     try {
-      const candidates = await matcher.search(face.embedding, 1);
+      const candidates = await this.ctx.ports!.matcher.search(face.embedding, 1);
       const top = candidates[0];
       if (top && top.score >= this.ctx.settings.thresholds.match) best = { personRef: top.personRef, score: top.score };
     } finally {
       face.embedding.fill(0); // searched: dropped at once, matched or not (L4)
     }
     if (!best) {
-      // Unknown face: no event, no log, nothing kept; only a hint on the display.
-      if (this.quiet("unknown", at)) await this.ctx.show({ kind: "prompt", text: TEXT.useCardOrPin });
+      await this.observe({ type: "unknown_face" }, at);
       return;
     }
     const person = this.ctx.access.person(best.personRef);
     const consentValid = this.ctx.desk ? await this.ctx.desk.hasValidConsent(best.personRef, this.ctx.gateId, at) : false;
-    const decision = this.ctx.decide(policy, { method: "face", face: { liveness: face.liveness, qualityOk: true, matchScore: best.score, consentValid } }, person ? { person, credential: null } : null, at, best.personRef);
-    await this.faceOutcome(decision, at);
+    await this.observeDecision({ policy, evidence: { method: "face", face: evidence(face, best.score, consentValid) }, person, at, faceRef: best.personRef }, job, false);
   }
 
-  private async verifyHolderFace(pending: AwaitingCard, face: AnalyzedFace, at: number, policy: GatePolicy): Promise<void> {
+  private async verifyHolderFace(pending: AwaitingCard, face: AnalyzedFace, job: FrameJob): Promise<void> {
+    const { at, policy } = job;
     if (!face.quality.ok || this.ctx.pendingCard() !== pending) return;
     const holder = pending.holder;
     const personRef = holder.person.personRef;
@@ -211,16 +210,35 @@ export class FacePath {
         face.embedding.fill(0);
       }
     }
-    const decision = this.ctx.decide(policy, { method: "card_then_face", card: holder.credential, face: { liveness: face.liveness, qualityOk: true, matchScore: score, consentValid } }, holder, at);
-    if (decision.granted) this.ctx.clearPendingCard();
-    await this.faceOutcome(decision, at);
+    const request: GateDecisionRequest = { policy, evidence: { method: "card_then_face", card: holder.credential, face: evidence(face, score, consentValid) }, person: holder.person, at };
+    await this.observeDecision(request, job, true);
   }
 
-  /** Acts on a face decision without repeating the same outcome while the person stands there. */
-  private async faceOutcome(decision: Decision, at: number): Promise<void> {
-    const key = decision.granted ? `grant:${decision.personRef}` : `deny:${decision.reason}:${decision.personRef ?? ""}`;
-    if (!this.quiet(key, at)) return;
-    if (decision.granted) this.faceQuiet.set(key, at + Math.max(decision.unlockMs, this.ctx.settings.faceRepeatMs));
-    await this.ctx.act(decision);
+  private observeDecision(request: GateDecisionRequest, job: FrameJob, forPendingCard: boolean): Promise<void> {
+    return this.observe({ type: "decided", decision: this.ctx.decide(request), forPendingCard }, job.at, job);
+  }
+
+  /** Steps the rules and performs the effects in order. */
+  private async observe(observation: FaceObservation, at: number, job?: FrameJob): Promise<void> {
+    const step = faceStep(this.state, observation, at, this.ctx.settings);
+    this.state = step.state;
+    for (const effect of step.effects) await this.perform(effect, job);
+  }
+
+  private async perform(effect: FaceEffect, job: FrameJob | undefined): Promise<void> {
+    switch (effect.type) {
+      case "act":
+        return this.ctx.act(effect.decision);
+      case "show":
+      case "record":
+      case "warn":
+        return performOutput(effect, this.ctx);
+      case "release_pending_card":
+        this.ctx.clearPendingCard();
+        return;
+      case "end_enrollment":
+        if (job && job.enrolling !== null) await this.ctx.enrollment.faceUnavailable(job.enrolling);
+        return;
+    }
   }
 }

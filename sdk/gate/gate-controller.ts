@@ -16,35 +16,39 @@
  *   privacy.*) recorded through the EventRecorder.
  *
  * The controller owns the parts it hands these jobs to, each reaching the gate only through
- * a narrow context: face-path.ts (frames to face decisions), privacy-menu.ts (L11),
- * pin-checker.ts (PINs and their lockout), door-watch.ts (door alarms) and gate-outputs.ts
- * (events, display, indicator).
+ * a narrow context: card-pin-path.ts (cards and keys to decisions), face-path.ts (frames to
+ * face decisions), privacy-menu.ts (L11), pin-checker.ts (PINs and their lockout),
+ * door-watch.ts (door alarms) and gate-outputs.ts (events, display, indicator). The rules
+ * of the stateful parts are pure steps beside them (keypad-protocol.ts, menu-step.ts,
+ * face-step.ts, gate-decision.ts, sdk/policy's decision engine, lockout and door alarms).
+ *
+ * Time, timers and ids are given (Clock, Timers, newId): nothing here reads a global, so
+ * the code runs on any platform and tests move time themselves.
  *
  * Components follow start()/stop(); the constructor only assigns fields.
  */
-import { randomUUID } from "node:crypto";
 import { ConfigError, isFacegateError } from "../errors.js";
 import type { EventRecorder } from "../events/event.js";
-import type { CardRead } from "../hal/card-reader.js";
 import type { DeviceStatus, HardwareDevice, Unsubscribe } from "../hal/device.js";
 import type { DisplayMessage } from "../hal/display.js";
 import type { DoorChange } from "../hal/door-sensor.js";
 import type { GateHardware } from "../hal/gate-hardware.js";
-import type { KeyPress } from "../hal/keypad.js";
 import type { Logger } from "../log/logger.js";
-import { type Decision, type Evidence, decide } from "../policy/decision.js";
-import { type GatePolicy, afterCard, modeAcceptsFaceAlone, modeAcceptsPinAlone, modeUsesFace } from "../policy/gate-policy.js";
-import type { CredentialMatch, CredentialRecord } from "../policy/rights.js";
+import type { Decision } from "../policy/decision.js";
+import { type GatePolicy, modeAcceptsFaceAlone, modeUsesFace } from "../policy/gate-policy.js";
 import type { Clock } from "../time/clock.js";
+import { type TimerHandle, type Timers, waitAtMost } from "../time/timers.js";
+import { CardPinPath } from "./card-pin-path.js";
 import { TEXT, decisionMessage } from "./display-texts.js";
 import { DoorWatch } from "./door-watch.js";
 import { FacePath } from "./face-path.js";
+import { type GateDecisionRequest, decideAtGate } from "./gate-decision.js";
 import { GateOutputs } from "./gate-outputs.js";
 import { DEFAULT_GATE_SETTINGS, type GateSettings } from "./gate-settings.js";
-import { EMPTY_ENTRY, type KeypadEntry, keypadStep } from "./keypad-protocol.js";
 import { PinChecker } from "./pin-checker.js";
 import type { AccessDirectory, FaceAnalyzer, FaceMatcher, PrivacyDesk } from "./ports.js";
-import { type MenuState, PrivacyMenu } from "./privacy-menu.js";
+import { PrivacyMenu } from "./privacy-menu.js";
+import type { MenuSession } from "./menu-state.js";
 
 export interface GateOptions {
   gateId: string;
@@ -55,16 +59,21 @@ export interface GateOptions {
   /** Notice, consent, enrollment and deletion; omitted: no privacy menu. */
   privacy?: PrivacyDesk;
   clock: Clock;
+  /**
+   * The housekeeping tick and the wait for a frame in analysis on stop (STOP_GRACE_MS)
+   * run on these: the device passes the process timers, the simulator ManualTimers (which
+   * fire only when the simulation moves time).
+   */
+  timers: Timers;
   recorder: EventRecorder;
   logger: Logger;
   settings?: Partial<GateSettings>;
-  newId?: () => string;
+  /** Ids of the gate's events (the device passes randomUUID). */
+  newId: () => string;
 }
 
-interface PendingCard {
-  holder: CredentialMatch;
-  expiresAt: number;
-}
+/** How long stop() waits for a frame being analysed; a hung analyzer must not hang the shutdown. */
+export const STOP_GRACE_MS = 1_000;
 
 export class GateController {
   readonly gateId: string;
@@ -73,16 +82,16 @@ export class GateController {
   private readonly face: GateOptions["face"];
   private readonly privacy: PrivacyDesk | undefined;
   private readonly clock: Clock;
+  private readonly timers: Timers;
   private readonly log: Logger;
   private readonly settings: GateSettings;
   private readonly out: GateOutputs;
 
   private unsubscribes: Unsubscribe[] = [];
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private tickTimer: TimerHandle | undefined;
   private running = false;
   private inputQueue: Promise<void> = Promise.resolve();
-  private entry: KeypadEntry = EMPTY_ENTRY;
-  private pending: PendingCard | null = null;
+  private readonly cardPin: CardPinPath;
   /** The resident's privacy menu (L11). */
   private readonly privacyMenu: PrivacyMenu;
   private readonly facePath: FacePath;
@@ -96,9 +105,10 @@ export class GateController {
     this.face = options.face;
     this.privacy = options.privacy;
     this.clock = options.clock;
+    this.timers = options.timers;
     this.log = options.logger.child("gate");
     this.settings = { ...DEFAULT_GATE_SETTINGS, ...options.settings };
-    this.out = new GateOutputs({ gateId: this.gateId, hardware: this.hw, clock: this.clock, recorder: options.recorder, log: this.log, newId: options.newId ?? randomUUID });
+    this.out = new GateOutputs({ gateId: this.gateId, hardware: this.hw, clock: this.clock, recorder: options.recorder, log: this.log, newId: options.newId });
     const io = {
       gateId: this.gateId,
       settings: this.settings,
@@ -106,6 +116,8 @@ export class GateController {
       show: (message: DisplayMessage) => this.out.show(message),
       record: (type: string, data: Record<string, unknown>) => this.out.record(type, data),
     };
+    const decide = (request: GateDecisionRequest) => this.decideWith(request);
+    const act = (decision: Decision) => this.act(decision);
     this.pins = new PinChecker({ gateId: this.gateId, access: this.access, record: io.record });
     this.doorWatch = new DoorWatch({ gateId: this.gateId, sensor: this.hw.doorSensor, log: this.log, heldOpenMs: () => this.policy().doorHeldOpenMs, record: io.record, signal: (kind) => this.out.signal(kind) });
     this.privacyMenu = new PrivacyMenu({
@@ -116,7 +128,7 @@ export class GateController {
       cameraReady: () => this.facePath.cameraReady(),
       faceUsableFor: (personRef, at) => this.facePath.usableFor(personRef, at),
       forgetFace: (personRef) => this.facePath.forget(personRef),
-      quiet: (key, at) => this.facePath.quiet(key, at),
+      retryPrompt: (at) => this.facePath.retryPrompt(at),
     });
     this.facePath = new FacePath({
       ...io,
@@ -127,12 +139,23 @@ export class GateController {
       enrollment: this.privacyMenu,
       isRunning: () => this.running,
       expire: (at) => this.expire(at),
-      pendingCard: () => this.pending,
-      clearPendingCard: () => {
-        this.pending = null;
-      },
-      decide: (policy, evidence, holder, at, faceRef) => this.decideWith(policy, evidence, holder, at, undefined, false, faceRef),
-      act: (decision) => this.act(decision),
+      pendingCard: () => this.cardPin.pending,
+      clearPendingCard: () => this.cardPin.release(),
+      decide,
+      act,
+    });
+    this.cardPin = new CardPinPath({
+      access: this.access,
+      settings: this.settings,
+      menu: this.privacyMenu,
+      pins: this.pins,
+      policy: () => this.policy(),
+      expire: (at) => this.expire(at),
+      faceUsableFor: (personRef, at) => this.facePath.usableFor(personRef, at),
+      decide,
+      act,
+      show: io.show,
+      record: io.record,
     });
   }
 
@@ -143,8 +166,8 @@ export class GateController {
     this.running = true;
     const hw = this.hw;
     this.unsubscribes.push(
-      hw.cardReader.onCard((read) => this.enqueue(() => this.onCard(read))),
-      hw.keypad.onKey((press) => this.enqueue(() => this.onKey(press))),
+      hw.cardReader.onCard((read) => this.enqueue(() => this.cardPin.onCard(read, this.clock.now()))),
+      hw.keypad.onKey((press) => this.enqueue(() => this.cardPin.onKey(press, this.clock.now()))),
     );
     if (hw.exitButton) this.unsubscribes.push(hw.exitButton.onPress(() => this.enqueue(() => this.onExit())));
     if (hw.doorSensor) {
@@ -155,10 +178,7 @@ export class GateController {
     for (const device of [hw.camera, hw.cardReader, hw.keypad, hw.relay, hw.display, hw.doorSensor, hw.exitButton, hw.indicator]) {
       if (device) this.unsubscribes.push(device.onStatus((status) => this.enqueue(() => this.onStatus(device, status))));
     }
-    if (this.settings.tickMs > 0) {
-      this.timer = setInterval(() => this.enqueue(() => this.tickNow()), this.settings.tickMs);
-      this.timer.unref?.();
-    }
+    if (this.settings.tickMs > 0) this.scheduleTick();
     this.log.info("gate started", { gate: this.gateId, mode: policy.mode, face: this.face ? "wired" : "absent", privacyMenu: this.privacy ? "wired" : "absent" });
     await this.showIdle();
   }
@@ -167,15 +187,14 @@ export class GateController {
     if (!this.running) return;
     this.running = false;
     for (const u of this.unsubscribes.splice(0)) u();
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    if (this.tickTimer !== undefined) this.timers.clearTimer(this.tickTimer);
+    this.tickTimer = undefined;
     await this.inputQueue;
     // A hung analyzer must not hang the shutdown: its late result is dropped (running is false).
     const faceTask = this.facePath.task;
-    if (faceTask) await Promise.race([faceTask, new Promise<void>((r) => setTimeout(r, 1000).unref?.())]);
+    if (faceTask) await waitAtMost(this.timers, faceTask, STOP_GRACE_MS);
     this.privacyMenu.close();
-    this.pending = null;
-    this.entry = EMPTY_ENTRY;
+    this.cardPin.reset();
     try {
       await this.hw.relay.lock();
     } catch (err) {
@@ -204,7 +223,7 @@ export class GateController {
     }
   }
 
-  /** Housekeeping: timeouts and the door-held alarm. Runs on a timer once started; tests and scenarios may call it after moving the clock. */
+  /** Housekeeping: timeouts and the door-held alarm. Runs every `tickMs` once started; tests and scenarios may call it after moving the clock. */
   tick(): Promise<void> {
     return this.enqueue(() => this.tickNow());
   }
@@ -219,99 +238,25 @@ export class GateController {
     return next;
   }
 
+  /** One timer at a time, set again each time it fires, until the gate stops. */
+  private scheduleTick(): void {
+    this.tickTimer = this.timers.setTimer(() => {
+      if (!this.running) return;
+      this.scheduleTick();
+      void this.enqueue(() => this.tickNow());
+    }, this.settings.tickMs);
+  }
+
+  /** The gate's policy: a snapshot the access directory refreshes when the policies change. */
   private policy(): GatePolicy {
     const policy = this.access.policyFor(this.gateId);
     if (!policy) throw new ConfigError(`gates.${this.gateId}: no policy loaded for this gate`, { gateId: this.gateId });
     return policy;
   }
 
-  private async onCard(read: CardRead): Promise<void> {
-    const at = this.clock.now();
-    this.expire(at);
-    const holder = this.access.lookupCard(read.cardNumber);
-    if (this.privacyMenu.awaitingCard()) {
-      await this.privacyMenu.onCard(holder, at);
-      return;
-    }
-    const policy = this.policy();
-    switch (afterCard(policy.mode)) {
-      case "decide":
-      case "not_accepted":
-        await this.act(this.decideWith(policy, { method: "card", card: holder?.credential ?? null }, holder, at));
-        return;
-      case "await_pin":
-      case "await_face_or_pin": {
-        if (!holder) {
-          await this.act(this.decideWith(policy, { method: "card", card: null }, null, at, policy.mode === "card_and_pin" ? "card_and_pin" : "card_then_face"));
-          return;
-        }
-        this.pending = { holder, expiresAt: at + policy.secondFactorTimeoutMs };
-        this.entry = EMPTY_ENTRY;
-        const faceOffered = policy.mode === "card_then_face" && (await this.facePath.usableFor(holder.person.personRef, at));
-        await this.out.show({ kind: "prompt", text: faceOffered ? TEXT.faceOrPin : TEXT.enterPin });
-        return;
-      }
-    }
-  }
-
-  private async onKey(press: KeyPress): Promise<void> {
-    const at = this.clock.now();
-    this.expire(at);
-    if (this.privacyMenu.takesKeys()) {
-      await this.privacyMenu.onKey(press.key, at);
-      return;
-    }
-    const step = keypadStep(this.entry, press.key, at, this.settings.keypadTimeoutMs);
-    this.entry = step.entry;
-    const action = step.action;
-    switch (action.type) {
-      case "none":
-        return;
-      case "overflow":
-        await this.out.show({ kind: "prompt", text: TEXT.tooLong });
-        return;
-      case "cancel":
-        if (this.privacyMenu.active || this.pending) {
-          this.privacyMenu.close();
-          this.pending = null;
-          await this.out.show({ kind: "prompt", text: TEXT.cancelled });
-        }
-        return;
-      case "menu":
-        this.pending = null;
-        await this.privacyMenu.arm(at);
-        return;
-      case "submit":
-        await this.onPinEntry(action.code, action.digits, at);
-        return;
-    }
-  }
-
-  private async onPinEntry(code: string | null, pin: string, at: number): Promise<void> {
-    const policy = this.policy();
-    if (this.privacyMenu.awaitingPin()) {
-      await this.privacyMenu.onPin((holder) => this.pins.checkHolderPin(holder, pin, at, policy), at);
-      return;
-    }
-    if (this.pending) {
-      const holder = this.pending.holder;
-      this.pending = null;
-      const result = await this.pins.checkHolderPin(holder, pin, at, policy);
-      await this.act(this.decideWith(policy, { method: "card_and_pin", card: holder.credential, pin: result.pin, pinCorrect: result.correct }, holder, at, undefined, result.locked));
-      return;
-    }
-    if (code === null) {
-      await this.out.show({ kind: "prompt", text: modeAcceptsPinAlone(policy.mode) ? TEXT.enterCodeAndPin : TEXT.swipeFirst });
-      return;
-    }
-    const match = this.access.lookupPinCode(code);
-    const result = await this.pins.checkPinAlone(match, pin, at, policy);
-    await this.act(this.decideWith(policy, { method: "pin", pin: match?.credential ?? null, pinCorrect: result.correct }, match, at, undefined, result.locked));
-  }
-
   private async onExit(): Promise<void> {
     const at = this.clock.now();
-    await this.act(this.decideWith(this.policy(), { method: "exit_button" }, null, at));
+    await this.act(this.decideWith({ policy: this.policy(), evidence: { method: "exit_button" }, person: null, at }));
   }
 
   private async onDoor(change: DoorChange): Promise<void> {
@@ -335,43 +280,23 @@ export class GateController {
 
   /** Closes what timed out; reports a card left waiting for its second factor. */
   private async expireAndReport(at: number): Promise<void> {
-    const pending = this.pending;
+    const pending = this.cardPin.pending;
     const closedMenu = this.expire(at);
-    if (pending && !this.pending) {
-      const policy = this.policy();
-      this.out.record("access.denied", { method: policy.mode === "card_then_face" ? "card_then_face" : "card_and_pin", reason: "second_factor_timeout", personRef: pending.holder.person.personRef });
-      await this.out.show({ kind: "denied", reason: "second_factor_timeout", text: "Timed out." });
-    }
+    if (pending && !this.cardPin.pending) await this.cardPin.timedOut(pending);
     if (closedMenu) await this.privacyMenu.timedOut(closedMenu);
   }
 
-  /** Drops a pending card and closes the menu when their time has passed; returns the menu it closed. */
-  private expire(at: number): MenuState | null {
-    if (this.pending && at >= this.pending.expiresAt) this.pending = null;
+  /** Drops a pending card and closes the menu when their time has passed; returns the menu session it closed. */
+  private expire(at: number): MenuSession | null {
+    this.cardPin.expire(at);
     return this.privacyMenu.expire(at);
   }
 
   // ---- deciding and acting -------------------------------------------------------------
 
-  private decideWith(
-    policy: GatePolicy,
-    evidence: Evidence,
-    holder: { person: CredentialMatch["person"]; credential: CredentialRecord | null } | null,
-    at: number,
-    methodOverride?: Decision["method"],
-    locked = false,
-    faceRef?: string,
-  ): Decision {
-    const decision = decide({
-      at,
-      policy,
-      evidence: methodOverride === undefined ? evidence : { ...evidence, method: methodOverride } as Evidence,
-      person: holder?.person ?? null,
-      lockout: { locked, until: null },
-      thresholds: this.settings.thresholds,
-    });
-    // A face matched to someone no longer in the access list is still reported by reference.
-    return faceRef && decision.personRef === null ? { ...decision, personRef: faceRef } : decision;
+  /** A decision at this gate, with its thresholds (gate-decision.ts). */
+  private decideWith(request: GateDecisionRequest): Decision {
+    return decideAtGate(request, this.settings.thresholds);
   }
 
   private async act(decision: Decision): Promise<void> {

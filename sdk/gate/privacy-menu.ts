@@ -5,27 +5,22 @@
  * residents in keypad-protocol.ts. The menu also keeps the property office's invitations
  * to enroll at this gate (enroll.at_gate).
  *
- * The GateController owns it and hands it the card, the PIN check, the keys while it is
- * open and, while it waits for one, the face at the camera. It never opens the door and
+ * This is the shell: the rules are menuStep (menu-step.ts); this class keeps the state,
+ * performs the effects in order and feeds the answers of the desk back in. The
+ * GateController owns it and hands it the card, the PIN check, the keys while it is open
+ * and, while it waits for one, the face at the camera. It never opens the door and
  * reaches the rest of the gate only through PrivacyMenuContext.
  */
 import { isFacegateError } from "../errors.js";
 import type { DisplayMessage } from "../hal/display.js";
 import type { Logger } from "../log/logger.js";
-import type { Clock } from "../time/clock.js";
-import { MENU_OPTIONS, TEXT, decisionMessage, noticeMessage, receiptMessage } from "./display-texts.js";
-import type { GateSettings } from "./gate-settings.js";
-import type { AnalyzedFace, Awaitable, DeletionReceiptSummary, PrivacyDesk } from "./ports.js";
 import type { CredentialMatch } from "../policy/rights.js";
-
-export type MenuStage = "awaiting_card" | "awaiting_pin" | "open" | "confirm_consent" | "awaiting_face";
-
-export interface MenuState {
-  stage: MenuStage;
-  holder: CredentialMatch | null;
-  /** Closes when the clock passes this. */
-  expiresAt: number;
-}
+import type { Clock } from "../time/clock.js";
+import type { GateSettings } from "./gate-settings.js";
+import { type DeskRequest, INITIAL_MENU_STATE, type MenuAnswer, type MenuEffect, type MenuInput, type MenuSession, type MenuSettings, type MenuState } from "./menu-state.js";
+import { menuStep, takesKeys } from "./menu-step.js";
+import { performOutput } from "./output-effects.js";
+import type { AnalyzedFace, PrivacyDesk } from "./ports.js";
 
 /** The PIN typed for the menu, checked against its card holder's PIN credentials. */
 export interface MenuPinCheck {
@@ -51,69 +46,58 @@ export interface PrivacyMenuContext {
   faceUsableFor(personRef: string, at: number): Promise<boolean>;
   /** Ends the quiet periods of this person's face outcomes: their face data just changed. */
   forgetFace(personRef: string): void;
-  /** True (and starts a quiet period) when `key` is not in a quiet period. */
-  quiet(key: string, at: number): boolean;
+  /** Asks again for a clear, live face, unless it was asked within the face path's quiet period. */
+  retryPrompt(at: number): Promise<void>;
 }
 
 export class PrivacyMenu {
   private readonly ctx: PrivacyMenuContext;
-  private menu: MenuState | null = null;
-  /** Residents the property office asked to enroll here, until when. */
-  private readonly enrollInvitations = new Map<string, number>();
+  private readonly rules: MenuSettings;
+  private state: MenuState = INITIAL_MENU_STATE;
 
   constructor(context: PrivacyMenuContext) {
     this.ctx = context;
+    const s = context.settings;
+    this.rules = { gateId: context.gateId, deskWired: context.desk !== undefined, menuTimeoutMs: s.menuTimeoutMs, enrollTimeoutMs: s.enrollTimeoutMs, liveness: s.thresholds.liveness };
   }
 
   /** Armed or open: `#` on an empty entry cancels it. */
   get active(): boolean {
-    return this.menu !== null;
+    return this.state.session !== null;
   }
 
   /** Closes the menu at once (cancelled, or the gate stops). */
   close(): void {
-    this.menu = null;
+    this.state = menuStep(this.state, { type: "close" }, this.ctx.clock.now(), this.rules).state;
   }
 
   /** Invites a resident to enroll here until `validForMs` from now (GateController.requestEnrollment). */
   invite(personRef: string, validForMs: number): { invitedUntil: number } {
-    const invitedUntil = this.ctx.clock.now() + validForMs;
-    this.enrollInvitations.set(personRef, invitedUntil);
-    this.ctx.record("privacy.enrollment_requested", { personRef, invitedUntil });
-    return { invitedUntil };
+    const step = menuStep(this.state, { type: "invite", personRef, validForMs }, this.ctx.clock.now(), this.rules);
+    this.state = step.state;
+    // Its one effect is its event, recorded before the office gets the answer.
+    for (const effect of step.effects) if (effect.type === "record") this.ctx.record(effect.event, effect.data);
+    return { invitedUntil: this.state.invitations.get(personRef)! };
   }
 
   /** `*` on an empty entry: arms the menu, so that the next card identifies its holder instead of opening the door. */
-  async arm(at: number): Promise<void> {
-    if (!this.ctx.desk) {
-      await this.ctx.show({ kind: "prompt", text: TEXT.menuUnavailable });
-      return;
-    }
-    this.menu = { stage: "awaiting_card", holder: null, expiresAt: at + this.ctx.settings.menuTimeoutMs };
-    await this.ctx.show({ kind: "prompt", text: TEXT.menuArmed });
+  arm(at: number): Promise<void> {
+    return this.dispatch({ type: "arm" }, at);
   }
 
   /** Armed: the next card identifies the resident and does not open the door. */
   awaitingCard(): boolean {
-    return this.menu?.stage === "awaiting_card";
+    return this.state.session?.stage === "awaiting_card";
   }
 
   /** The card swiped while `awaitingCard()`. */
-  async onCard(holder: CredentialMatch | null, at: number): Promise<void> {
-    if (!this.awaitingCard()) return;
-    if (!holder) {
-      this.menu = null;
-      this.ctx.record("privacy.menu_denied", { reason: "unknown_card" });
-      await this.ctx.show({ kind: "denied", reason: "unknown_card", text: "Card not recognised." });
-      return;
-    }
-    this.menu = { stage: "awaiting_pin", holder, expiresAt: at + this.ctx.settings.menuTimeoutMs };
-    await this.ctx.show({ kind: "prompt", text: TEXT.enterPin });
+  onCard(holder: CredentialMatch | null, at: number): Promise<void> {
+    return this.dispatch({ type: "card", holder }, at);
   }
 
   /** A card was swiped for the menu: the next PIN entry is its holder's, for the menu. */
   awaitingPin(): boolean {
-    return this.menu?.stage === "awaiting_pin" && this.menu.holder !== null;
+    return this.state.session?.stage === "awaiting_pin" && this.state.session.holder !== null;
   }
 
   /**
@@ -121,198 +105,118 @@ export class PrivacyMenu {
    * counts it towards the lockout, so the PIN itself never reaches the menu.
    */
   async onPin(checkPin: (holder: CredentialMatch) => Promise<MenuPinCheck>, at: number): Promise<void> {
-    const holder = this.menu?.holder;
+    const holder = this.state.session?.holder;
     if (!this.awaitingPin() || !holder) return;
-    const result = await checkPin(holder);
-    const refused = result.locked ? "pin_locked_out" : !result.correct ? "wrong_pin" : holder.credential.revoked ? "credential_revoked" : null;
-    if (refused) {
-      this.menu = null;
-      this.ctx.record("privacy.menu_denied", { personRef: holder.person.personRef, reason: refused });
-      await this.ctx.show(decisionMessage({ granted: false, reason: refused, method: "card_and_pin", personRef: holder.person.personRef, unlockMs: 0 }));
-      return;
-    }
-    // The menu needs a live card and its holder's correct PIN. Rights to this gate are not
-    // required: a resident may always act on their own face data (L11).
-    this.menu = { stage: "open", holder, expiresAt: at + this.ctx.settings.menuTimeoutMs };
-    this.ctx.record("privacy.menu_opened", { personRef: holder.person.personRef });
-    const invitedUntil = this.enrollInvitations.get(holder.person.personRef);
-    if (invitedUntil !== undefined && invitedUntil >= at && (await this.ctx.faceUsableFor(holder.person.personRef, at))) {
-      // The property office asked this resident to enroll (enroll.at_gate): go straight to
-      // the camera. The resident authenticated with card and PIN, so the face enrolled is
-      // the one of the person standing here, under their own valid consent (L1).
-      this.enrollInvitations.delete(holder.person.personRef);
-      await this.startEnrollment(this.menu, at);
-      return;
-    }
-    await this.ctx.show({ kind: "menu", title: TEXT.menuTitle, options: MENU_OPTIONS });
+    const { correct, locked } = await checkPin(holder);
+    await this.dispatch({ type: "pin_checked", holder, correct, locked }, at);
   }
 
   /** Open: single keys act at once, no `#`, instead of going to the keypad entry. */
   takesKeys(): boolean {
-    const stage = this.menu?.stage;
-    return stage === "open" || stage === "confirm_consent" || stage === "awaiting_face";
+    return this.state.session !== null && takesKeys(this.state.session);
   }
 
-  /** A key pressed while `takesKeys()`; every key keeps the menu open for `menuTimeoutMs` more. */
-  async onKey(key: string, at: number): Promise<void> {
-    const menu = this.menu;
-    if (!menu || !this.takesKeys()) return;
-    menu.expiresAt = at + this.ctx.settings.menuTimeoutMs;
-    await this.onMenuKey(menu, key, at);
+  /** A key pressed while `takesKeys()`. */
+  onKey(key: string, at: number): Promise<void> {
+    return this.dispatch({ type: "key", key }, at);
   }
 
-  /** Closes the menu when its time has passed; returns the menu it closed. */
-  expire(at: number): MenuState | null {
-    const menu = this.menu;
-    if (!menu || at < menu.expiresAt) return null;
-    this.menu = null;
-    return menu;
+  /** Closes the menu when its time has passed; returns the session it closed. */
+  expire(at: number): MenuSession | null {
+    const open = this.state.session;
+    this.state = menuStep(this.state, { type: "expire" }, at, this.rules).state;
+    return open && !this.state.session ? open : null;
   }
 
-  /** Tells the resident that `menu` closed by itself. */
-  timedOut(menu: MenuState): Promise<void> {
-    return menu.stage === "awaiting_face" ? this.ctx.show({ kind: "prompt", text: TEXT.enrollTimeout }) : this.ctx.showIdle();
+  /** Tells the resident that `session` closed by itself. */
+  timedOut(session: MenuSession): Promise<void> {
+    return this.dispatch({ type: "timed_out", stage: session.stage }, this.ctx.clock.now());
   }
 
-  /** The open menu while it waits for a face to enroll, else null. */
-  awaitingFace(): MenuState | null {
-    return this.menu?.stage === "awaiting_face" ? this.menu : null;
+  /** The session waiting for a face to enroll, else null. */
+  awaitingFace(): number | null {
+    return this.state.session?.stage === "awaiting_face" ? this.state.session.id : null;
   }
 
-  /** Enrolls the face at the camera for `menu`, if it still waits for one; a face not clear or not live is asked for again. */
-  async enrollFace(menu: MenuState, face: AnalyzedFace, at: number): Promise<void> {
-    const holder = menu.holder;
-    const desk = this.ctx.desk;
-    if (!holder || !desk || this.menu !== menu) return;
-    if (!face.quality.ok || face.liveness < this.ctx.settings.thresholds.liveness) {
-      if (this.ctx.quiet("enroll_retry", at)) await this.ctx.show({ kind: "prompt", text: TEXT.enrollRetry });
-      return;
-    }
-    const personRef = holder.person.personRef;
-    menu.stage = "open";
-    await this.privacyAction(personRef, "enroll", async () => {
-      let templateId: string;
-      try {
-        templateId = (await desk.enrollFromEmbedding(personRef, face.embedding, this.ctx.gateId)).templateId;
-      } finally {
-        face.embedding.fill(0);
-      }
-      this.ctx.record("privacy.face_enrolled", { personRef, templateId });
-      await this.ctx.show({ kind: "prompt", text: TEXT.enrolled });
-    });
+  /** Enrolls the face at the camera for `session`, if it still waits for one; a face not clear or not live is asked for again. */
+  enrollFace(session: number, face: AnalyzedFace, at: number): Promise<void> {
+    return this.dispatch({ type: "face", session, qualityOk: face.quality.ok, liveness: face.liveness }, at, face);
   }
 
-  /** The face path failed while `menu` waited for a face: back to the menu, no enrollment now. */
-  async faceUnavailable(menu: MenuState): Promise<void> {
-    if (this.menu !== menu) return;
-    menu.stage = "open";
-    this.ctx.record("privacy.enrollment_failed", { personRef: menu.holder?.person.personRef ?? null, reason: "face_unavailable" });
-    await this.ctx.show({ kind: "prompt", text: TEXT.cameraUnavailable });
+  /** The face path failed while `session` waited for a face: back to the menu, no enrollment now. */
+  faceUnavailable(session: number): Promise<void> {
+    return this.dispatch({ type: "face_unavailable", session }, this.ctx.clock.now());
   }
 
-  private async onMenuKey(menu: MenuState, key: string, at: number): Promise<void> {
-    const desk = this.ctx.desk;
-    const holder = menu.holder;
-    if (!desk || !holder) return;
-    const personRef = holder.person.personRef;
-    const gateId = this.ctx.gateId;
-    if (menu.stage === "confirm_consent") {
-      if (key === "*") {
-        menu.stage = "open";
-        await this.ctx.show({ kind: "menu", title: TEXT.menuTitle, options: MENU_OPTIONS });
-      } else if (key === "#") {
-        await this.privacyAction(personRef, "give_consent", async () => {
-          const notice = await desk.currentNotice();
-          const consent = await desk.giveConsent(personRef, {
-            noticeVersion: notice.version,
-            noticeHash: notice.hash,
-            method: "electronic",
-            collectedBy: `gate:${gateId}`,
-            gateId,
-            at,
-          });
-          // The consent itself is reported by the privacy desk's store (privacy.consent_given);
-          // this says it was given here, at the keypad, under which notice.
-          this.ctx.record("privacy.menu_action", { personRef, action: "consent_given", consentId: consent.consentId, noticeVersion: notice.version, noticeHash: notice.hash, expiresAt: consent.expiresAt });
-          await this.startEnrollment(menu, at);
-        });
-      }
-      return;
-    }
-    if (menu.stage === "awaiting_face") {
-      if (key === "*" || key === "0") {
-        menu.stage = "open";
-        await this.ctx.show({ kind: "menu", title: TEXT.menuTitle, options: MENU_OPTIONS });
-      }
-      return;
-    }
-    switch (key) {
-      case "1":
-        await this.privacyAction(personRef, "show_notice", async () => {
-          const notice = await desk.currentNotice();
-          this.ctx.record("privacy.notice_shown", { personRef, noticeVersion: notice.version, noticeHash: notice.hash });
-          await this.ctx.show(noticeMessage(notice));
-        });
+  // ---- the shell ---------------------------------------------------------------------
+
+  /** Steps the rules and performs the effects in order; `face` is the face an `enroll` request enrolls. */
+  private async dispatch(input: MenuInput, at: number, face?: AnalyzedFace): Promise<void> {
+    const step = menuStep(this.state, input, at, this.rules);
+    this.state = step.state;
+    for (const effect of step.effects) await this.perform(effect, at, face);
+  }
+
+  private async perform(effect: MenuEffect, at: number, face: AnalyzedFace | undefined): Promise<void> {
+    switch (effect.type) {
+      case "show":
+      case "record":
+      case "warn":
+        return performOutput(effect, this.ctx);
+      case "show_idle":
+        return this.ctx.showIdle();
+      case "forget_face":
+        this.ctx.forgetFace(effect.personRef);
         return;
-      case "2":
-        await this.privacyAction(personRef, "give_consent", async () => {
-          if (await desk.hasValidConsent(personRef, gateId, at)) {
-            await this.startEnrollment(menu, at);
-            return;
+      case "retry_prompt":
+        return this.ctx.retryPrompt(at);
+      case "ask": {
+        const request = effect.request;
+        let answer: MenuAnswer;
+        if (request.ask === "face_usable") {
+          const usable = await this.ctx.faceUsableFor(request.personRef, at);
+          answer = { to: "face_usable", personRef: request.personRef, usable, cameraReady: this.ctx.cameraReady() };
+        } else {
+          try {
+            answer = await this.askDesk(request, at, face);
+          } catch (err) {
+            const code = isFacegateError(err) ? err.code : "internal_error";
+            answer = { to: "failed", personRef: request.personRef, action: request.action, code };
           }
-          const notice = await desk.currentNotice();
-          this.ctx.record("privacy.notice_shown", { personRef, noticeVersion: notice.version, noticeHash: notice.hash });
-          await this.ctx.show(noticeMessage(notice));
-          menu.stage = "confirm_consent";
-          await this.ctx.show({ kind: "prompt", text: TEXT.confirmConsent });
-        });
-        return;
-      case "3":
-        await this.deleteFaceData(personRef, "withdraw_consent", "consent_withdrawn", () => desk.withdrawConsent(personRef));
-        return;
-      case "4":
-        await this.deleteFaceData(personRef, "delete_templates", "templates_deleted", () => desk.deleteTemplates(personRef));
-        return;
-      case "0":
-        this.menu = null;
-        await this.ctx.showIdle();
-        return;
-      default:
-        return;
+        }
+        return this.dispatch({ type: "answer", session: effect.session, answer }, at, face);
+      }
     }
   }
 
-  /** Keys 3 and 4: the desk deletes the face data and the signed receipt is shown (L7). */
-  private deleteFaceData(personRef: string, action: string, done: string, run: () => Awaitable<DeletionReceiptSummary>): Promise<void> {
-    return this.privacyAction(personRef, action, async () => {
-      const receipt = await run();
-      this.ctx.forgetFace(personRef);
-      this.ctx.record("privacy.menu_action", { personRef, action: done, receiptId: receipt.receiptId, templatesDeleted: receipt.templatesDeleted });
-      await this.ctx.show(receiptMessage(receipt));
-    });
-  }
-
-  private async startEnrollment(menu: MenuState, at: number): Promise<void> {
-    if (!this.ctx.cameraReady()) {
-      menu.stage = "open";
-      this.ctx.record("privacy.enrollment_failed", { personRef: menu.holder?.person.personRef ?? null, reason: "camera_unavailable" });
-      await this.ctx.show({ kind: "prompt", text: TEXT.cameraUnavailable });
-      return;
-    }
-    menu.stage = "awaiting_face";
-    menu.expiresAt = at + this.ctx.settings.enrollTimeoutMs;
-    await this.ctx.show({ kind: "prompt", text: TEXT.lookAtCamera });
-  }
-
-  private async privacyAction(personRef: string, action: string, run: () => Promise<void>): Promise<void> {
-    try {
-      await run();
-    } catch (err) {
-      const code = isFacegateError(err) ? err.code : "internal_error";
-      this.ctx.log.warn("privacy action failed", { action, personRef, error: code });
-      this.ctx.record("privacy.action_failed", { personRef, action, code });
-      if (this.menu) this.menu.stage = "open";
-      await this.ctx.show({ kind: "prompt", text: `That did not work (${code}). Your card and PIN keep working.` });
+  /** Calls the desk; facts the rules need after the call (is the camera ready now?) are read when it answers. */
+  private async askDesk(request: DeskRequest, at: number, face: AnalyzedFace | undefined): Promise<MenuAnswer> {
+    const desk = this.ctx.desk!;
+    const { personRef } = request;
+    switch (request.ask) {
+      case "consent_valid": {
+        const valid = await desk.hasValidConsent(personRef, this.ctx.gateId, at);
+        return { to: "consent_valid", personRef, valid, cameraReady: this.ctx.cameraReady() };
+      }
+      case "notice":
+        return { to: "notice", personRef, then: request.then, notice: await desk.currentNotice() };
+      case "give_consent": {
+        const consent = await desk.giveConsent(personRef, request.details);
+        return { to: "give_consent", personRef, notice: request.notice, consent, cameraReady: this.ctx.cameraReady() };
+      }
+      case "enroll": {
+        let templateId: string;
+        try {
+          templateId = (await desk.enrollFromEmbedding(personRef, face!.embedding, this.ctx.gateId)).templateId;
+        } finally {
+          face!.embedding.fill(0);
+        }
+        return { to: "enroll", personRef, templateId };
+      }
+      case "withdraw_consent":
+        return { to: "withdraw_consent", personRef, receipt: await desk.withdrawConsent(personRef) };
+      case "delete_templates":
+        return { to: "delete_templates", personRef, receipt: await desk.deleteTemplates(personRef) };
     }
   }
 }

@@ -15,3 +15,16 @@ export interface Timers {
   /** Cancels a timer that has not fired; a handle already fired or cleared is ignored. */
   clearTimer: ClearTimer;
 }
+
+/** Waits for `task`, or `ms` on `timers`, whichever comes first; the timer is cleared either way. */
+export async function waitAtMost(timers: Timers, task: Promise<unknown>, ms: number): Promise<void> {
+  let handle: TimerHandle | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    handle = timers.setTimer(resolve, ms);
+  });
+  try {
+    await Promise.race([task, timeout]);
+  } finally {
+    timers.clearTimer(handle);
+  }
+}

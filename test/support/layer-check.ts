@@ -26,7 +26,7 @@ export const SDK_LAYERS: ReadonlyArray<{ layer: number; folders: readonly string
   { layer: 9, folders: ["commands"], what: "signed command processing and the device's handlers" },
 ];
 
-export const PLATFORM_FREE = ["schema", "time", "log", "protocol", "hal", "policy", "events"] as const;
+export const PLATFORM_FREE = ["schema", "time", "log", "protocol", "hal", "policy", "events", "gate"] as const;
 export const PLATFORM_FREE_PACKAGES = ["@sinclair/typebox", "ajv"];
 
 export interface Violation {
