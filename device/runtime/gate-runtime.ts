@@ -159,7 +159,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
         options.onLoadProgress?.(p.done, p.total);
       },
     });
-    log.info("vault loaded", { subjects: loaded.subjects, templates: loaded.templates, quarantined: loaded.quarantined, ms: Date.now() - started });
+    log.info("vault loaded", { subjects: loaded.subjects, templates: loaded.templates, quarantined: loaded.quarantined.length, ms: Date.now() - started });
 
     const sodium = await loadSodium();
     const cardKey = loadOrCreateCardKey(store.db, store.keys, clock.now());

@@ -309,7 +309,7 @@ export class PrivacyMenu {
       await run();
     } catch (err) {
       const code = isFacegateError(err) ? err.code : "internal_error";
-      this.ctx.log.warn("privacy action failed", { action, personRef, error: code });
+      this.ctx.log.warn("privacy action failed", { action, error: code });
       this.ctx.record("privacy.action_failed", { personRef, action, code });
       if (this.menu) this.menu.stage = "open";
       await this.ctx.show({ kind: "prompt", text: `That did not work (${code}). Your card and PIN keep working.` });
