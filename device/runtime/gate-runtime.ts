@@ -32,7 +32,7 @@ import { systemTimers } from "./system-timers.js";
 import { Outbox, outboxMigrations } from "../../sdk/transport/outbox.js";
 import { DeviceLink } from "../../sdk/transport/device-link.js";
 import type { NoticeMessage } from "../../sdk/protocol/index.js";
-import { createFacePipeline, type FacePipeline, DEFAULT_MATCH_THRESHOLD, LIVENESS_THRESHOLD } from "../../sdk/vision/index.js";
+import { createFacePipeline, type FacePipeline } from "../../sdk/vision/index.js";
 import { defaultModelsDir } from "../../models/manifest.js";
 import type { DeviceConfig } from "../config/device-config.js";
 import { loadOrCreateCardKey, runtimeMigrations } from "./card-key.js";
@@ -203,7 +203,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
       clock,
       recorder,
       logger: logger.child("gate"),
-      settings: { thresholds: { match: DEFAULT_MATCH_THRESHOLD, liveness: LIVENESS_THRESHOLD }, ...options.gateSettings },
+      settings: { ...options.gateSettings },
     });
     await gate.start();
     cleanups.push(() => gate.stop());
