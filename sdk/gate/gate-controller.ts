@@ -405,7 +405,3 @@ export class GateController {
     return this.out.show(this.idleMessage());
   }
 }
-
-export function createGate(options: GateOptions): GateController {
-  return new GateController(options);
-}

@@ -32,7 +32,3 @@ export interface Camera extends HardwareDevice {
   readonly kind: "camera";
   onFrame(listener: (frame: CameraFrame, info: FrameInfo) => void): Unsubscribe;
 }
-
-export function isRawRgbFrame(frame: CameraFrame): frame is RawRgbFrame {
-  return !(frame instanceof Uint8Array) && typeof frame === "object" && frame !== null && "width" in frame;
-}
