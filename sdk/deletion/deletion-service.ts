@@ -71,10 +71,6 @@ export class DeletionService {
   }
 
   /**
-   * Deletes every subject that holds face data without a consent valid at `now` (default:
-   * the clock). Runs on the device alone; returns one receipt per subject deleted.
-   */
-  /**
    * Deletes the face data of every subject among `ended` (people whose access rights have
    * ended) that still holds some (L7, trigger `access_ended`). Runs on the device alone.
    */
@@ -91,6 +87,10 @@ export class DeletionService {
     return receipts;
   }
 
+  /**
+   * Deletes every subject that holds face data without a consent valid at `now` (default:
+   * the clock). Runs on the device alone; returns one receipt per subject deleted.
+   */
   sweepExpired(now: number = this.o.clock.now()): DeletionReceipt[] {
     const due = this.o.vault.subjectsWithData().filter((s) => this.o.consents.validConsent({ subjectId: s, at: now }) === undefined);
     const receipts: DeletionReceipt[] = [];
