@@ -94,10 +94,20 @@ const SMALL_INTEGER = 1000;
 const ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,39}$/;
 const ALL_DIGITS = /^\d{4,}$/;
 const HEX_ONLY = /^[0-9A-Fa-f]{6,24}$/;
-const BLOB_RUN = /[A-Za-z0-9+/=_-]{20,}/g;
-const HEX_RUN = /(?<![A-Za-z0-9])(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Fa-f])[0-9A-Fa-f]{6,}(?![A-Za-z0-9])/g;
-const DIGIT_RUN = /[A-Za-z0-9]*\d{4,}[A-Za-z0-9]*/g;
-const NUMBER_LIST = /(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\s*[,;\s]\s*){7,}[-+]?(?:\d+\.?\d*|\.\d+)/i;
+// The text scan is linear: runs and words are found by single character classes, never by
+// nested quantifiers, so a long or hostile string cannot make the logger backtrack.
+/** A run of base64/base64url/hex characters; 20+ of them mixing classes is key or image material. */
+const RUN = /[A-Za-z0-9+/=_-]+/g;
+const MIN_BLOB = 20;
+/** A word inside a run. */
+const WORD = /[A-Za-z0-9]+/g;
+/** Four consecutive digits: a PIN, a card number, a long digit run. */
+const DIGITS = /\d{4}/;
+const HEX_WORD = /^[0-9A-Fa-f]{6,}$/;
+const NUMBER = /[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?/gi;
+const LIST_GAP = /^\s*[,;]?\s*$/;
+/** This many numbers in a row, separated by commas, semicolons or spaces: an embedding written out. */
+const MIN_LIST = 8;
 
 type Kind = "figure" | "id" | "sensitive" | "other";
 
@@ -122,14 +132,35 @@ function isSafeId(s: string): boolean {
   return !(bare.length >= 20 && classes(bare) === 3);
 }
 
+function looksLikeNumberList(text: string): boolean {
+  let run = 0;
+  let end = -1;
+  for (const m of text.matchAll(NUMBER)) {
+    const gap = end < 0 ? "" : text.slice(end, m.index);
+    run = gap.length > 0 && gap.length <= 8 && LIST_GAP.test(gap) ? run + 1 : 1;
+    if (run >= MIN_LIST) return true;
+    end = m.index + m[0].length;
+  }
+  return false;
+}
+
+/** Redacts a run cut in two by MAX_SCANNED: its first part alone might no longer look like a secret. */
+function withoutCutRun(text: string): string {
+  let end = text.length;
+  while (end > 0 && /[A-Za-z0-9+/=_-]/.test(text[end - 1]!)) end--;
+  return end < text.length ? `${text.slice(0, end)}${REDACTED}` : text;
+}
+
+/** A PIN, a card number, a digit run or a hex card UID. */
+function secretWord(word: string): boolean {
+  return DIGITS.test(word) || (HEX_WORD.test(word) && /\d/.test(word) && /[A-Fa-f]/.test(word));
+}
+
 /** Free text with every secret-shaped run replaced (step 4 above), at most MAX_STRING long. */
 function redactText(text: string): string {
-  const scanned = text.length > MAX_SCANNED ? text.slice(0, MAX_SCANNED) : text;
-  if (NUMBER_LIST.test(scanned)) return REDACTED;
-  const masked = scanned
-    .replace(BLOB_RUN, (run) => (classes(run) >= 2 ? REDACTED : run))
-    .replace(HEX_RUN, REDACTED)
-    .replace(DIGIT_RUN, REDACTED);
+  const scanned = text.length > MAX_SCANNED ? withoutCutRun(text.slice(0, MAX_SCANNED)) : text;
+  if (looksLikeNumberList(scanned)) return REDACTED;
+  const masked = scanned.replace(RUN, (run) => (run.length >= MIN_BLOB && classes(run) >= 2 ? REDACTED : run.replace(WORD, (w) => (secretWord(w) ? REDACTED : w))));
   return masked.length > MAX_STRING ? `${masked.slice(0, MAX_STRING)}...` : masked;
 }
 

@@ -77,6 +77,15 @@ describe("logger: secrets never reach a sink (L4)", () => {
     for (const needle of NEEDLES) expect(text, needle).toContain(needle);
   });
 
+  it("redacts long and hostile input, and a secret cut in two where a long text is cut", () => {
+    const { mem, log } = logger();
+    const blob = KEY_BASE64.repeat(100).slice(0, 4093);
+    log.info(`${blob} ${DECIMAL_CARD}`, { value: "7".repeat(100_000), note: Array.from({ length: 5000 }, (_, i) => String(i % 10)).join(" "), reason: `${"a1".repeat(50_000)}!` });
+    const [r] = mem.records;
+    expect(r!.message).toBe(`${REDACTED} ${REDACTED}`);
+    expect(r!.fields).toEqual({ value: REDACTED, note: REDACTED, reason: `${REDACTED}` });
+  });
+
   it("writes an error as its code and message only: details and cause stay behind", () => {
     const { mem, log } = logger();
     log.error("deletion failed", { error: new FacegateError("deletion_invalid", "subjectId: required", { subjectId: "s-1", pin: PIN }, { cause: new Error(`inner ${CARD}`) }) });
