@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { ModelError } from "../sdk/errors.js";
 import { type ModelManifest, MODEL_NAMES, loadManifest } from "./manifest.js";
 import { extractFromTgz } from "./tar-reader.js";
-import { checkModels, sha256Hex } from "./verify.js";
+import { sha256Hex } from "../sdk/crypto/hash.js";
+import { checkModels } from "./verify.js";
 
 export interface FetchOptions {
   dir: string;

@@ -2,9 +2,9 @@
  * Checks model files against the manifest. The pipeline loads a model only through
  * `readVerifiedModel`, so it never runs on a missing or altered file.
  */
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { sha256Hex } from "../sdk/crypto/hash.js";
 import { ModelError } from "../sdk/errors.js";
 import type { ModelSource } from "../sdk/vision/model-source.js";
 import { type ModelManifest, type ModelName, MODEL_NAMES, defaultModelsDir, loadManifest } from "./manifest.js";
@@ -16,10 +16,6 @@ export interface ModelCheck {
   file: string;
   ok: boolean;
   problem?: "missing" | "checksum";
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 export function checkModels(dir: string, manifest: ModelManifest = loadManifest()): ModelCheck[] {

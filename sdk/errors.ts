@@ -106,6 +106,13 @@ export type KeyErrorCode =
   | "key_version"
   | "key_write_failed";
 
+/** A document checked offline does not verify against the device key: a deletion receipt (L7), an audit export (L8). */
+export class VerificationError extends FacegateError<"receipt_unverified" | "audit_unverified"> {
+  constructor(code: "receipt_unverified" | "audit_unverified", message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details);
+  }
+}
+
 /** Keys missing, with wrong permissions, or not matching the database. */
 export class KeyError extends FacegateError<KeyErrorCode> {
   constructor(code: KeyErrorCode, message: string, details: Record<string, unknown> = {}) {
@@ -115,7 +122,7 @@ export class KeyError extends FacegateError<KeyErrorCode> {
 
 export type StoreErrorCode = "store_missing" | "store_open_failed" | "store_too_new" | "store_corrupt";
 
-/** The device database could not be opened, migrated or written. */
+/** The device database could not be opened, migrated or written. `store_corrupt` is always a CorruptStoreError. */
 export class StoreError extends FacegateError<StoreErrorCode> {
   constructor(code: StoreErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(code, message, details, options);

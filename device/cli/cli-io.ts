@@ -2,7 +2,7 @@
  * What a subcommand gets: its arguments, where to print, and the environment. Passing
  * these in (instead of reading process globals) lets tests run subcommands in-process.
  */
-import { FacegateError } from "../../sdk/errors.js";
+import { ConfigError, CorruptStoreError, FacegateError, IntegrityError, KeyError, ModelError, VerificationError } from "../../sdk/errors.js";
 
 export interface CliIo {
   out(text: string): void;
@@ -24,7 +24,8 @@ export const EXIT = {
   key: 6,
 } as const;
 
-export class UsageError extends FacegateError {
+/** A command line that cannot be run as given: exit 2. */
+export class UsageError extends FacegateError<"usage"> {
   constructor(message: string) {
     super("usage", message);
   }
@@ -39,17 +40,23 @@ export function processIo(): CliIo {
   };
 }
 
+/**
+ * The exit code of a failed subcommand, by the error's class (never by its code or
+ * message): subclasses inherit their parent's exit code (a FaceOnlyError is a
+ * configuration error, 3).
+ */
+const EXIT_BY_CLASS: ReadonlyArray<readonly [abstract new (...args: never[]) => FacegateError, number]> = [
+  [UsageError, EXIT.usage],
+  [ConfigError, EXIT.config],
+  [ModelError, EXIT.model],
+  // Tampering, a corrupt database, a receipt or audit export that does not verify.
+  [IntegrityError, EXIT.integrity],
+  [CorruptStoreError, EXIT.integrity],
+  [VerificationError, EXIT.integrity],
+  [KeyError, EXIT.key],
+];
+
 export function exitCodeFor(err: unknown): number {
-  if (!(err instanceof FacegateError)) return EXIT.failure;
-  if (err instanceof UsageError) return EXIT.usage;
-  switch (err.code) {
-    case "config_invalid":
-      return EXIT.config;
-    case "model_invalid":
-      return EXIT.model;
-    default:
-      if (err.code.startsWith("integrity") || err.code.startsWith("tamper") || err.code === "store_corrupt") return EXIT.integrity;
-      if (err.code.startsWith("key")) return EXIT.key;
-      return EXIT.failure;
-  }
+  for (const [errorClass, code] of EXIT_BY_CLASS) if (err instanceof errorClass) return code;
+  return EXIT.failure;
 }

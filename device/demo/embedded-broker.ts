@@ -5,36 +5,27 @@
  *
  * aedes 1.x speaks MQTT 3.1.1 only, so clients must connect with `protocolVersion` 4
  * (returned here so callers do not hard-code it).
- *
- * `waitForSubscription(filter)` resolves once some client has subscribed to exactly that
- * filter: the demo sends its first command only when the gate is listening, instead of
- * sleeping and hoping.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { Aedes } from "aedes";
 import { FacegateError } from "../../sdk/errors.js";
 
+/** The embedded broker could not listen on the loopback interface. */
+class BrokerUnavailableError extends FacegateError<"broker_unavailable"> {
+  constructor(cause: unknown) {
+    super("broker_unavailable", `the embedded MQTT broker could not listen on 127.0.0.1: ${(cause as Error).message}`, {}, { cause });
+  }
+}
+
 export interface EmbeddedBroker {
   url: string;
   protocolVersion: 4;
-  /** Resolves when a client has subscribed to `filter` (at once if one already has). */
-  waitForSubscription(filter: string, timeoutMs?: number): Promise<void>;
   /** Closes every connection and the listener. Idempotent. */
   stop(): Promise<void>;
 }
 
 export async function startEmbeddedBroker(): Promise<EmbeddedBroker> {
   const aedes = await Aedes.createBroker();
-  const subscribed = new Set<string>();
-  const waiters = new Map<string, Array<() => void>>();
-  aedes.on("subscribe", (subscriptions) => {
-    for (const s of subscriptions) {
-      subscribed.add(s.topic);
-      for (const wake of waiters.get(s.topic) ?? []) wake();
-      waiters.delete(s.topic);
-    }
-  });
-
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -49,7 +40,7 @@ export async function startEmbeddedBroker(): Promise<EmbeddedBroker> {
     });
   } catch (err) {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    throw new FacegateError("broker_unavailable", `the embedded MQTT broker could not listen on 127.0.0.1: ${(err as Error).message}`);
+    throw new BrokerUnavailableError(err);
   }
   const port = (server.address() as { port: number }).port;
 
@@ -57,18 +48,6 @@ export async function startEmbeddedBroker(): Promise<EmbeddedBroker> {
   return {
     url: `mqtt://127.0.0.1:${port}`,
     protocolVersion: 4,
-    waitForSubscription(filter, timeoutMs = 10_000) {
-      if (subscribed.has(filter)) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new FacegateError("broker_timeout", `no client subscribed to ${filter} within ${timeoutMs} ms`)), timeoutMs);
-        const list = waiters.get(filter) ?? [];
-        list.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        waiters.set(filter, list);
-      });
-    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -33,7 +33,7 @@ import { systemTimers } from "./system-timers.js";
 import { Outbox, outboxMigrations } from "../../sdk/transport/outbox.js";
 import { DeviceLink } from "../../sdk/transport/device-link.js";
 import type { NoticeMessage } from "../../sdk/protocol/index.js";
-import { createFacePipeline, type FacePipeline, DEFAULT_MATCH_THRESHOLD, LIVENESS_THRESHOLD } from "../../sdk/vision/index.js";
+import { createFacePipeline, type FacePipeline } from "../../sdk/vision/index.js";
 import { defaultModelsDir } from "../../models/manifest.js";
 import type { DeviceConfig } from "../config/device-config.js";
 import { loadOrCreateCardKey, runtimeMigrations } from "./card-key.js";
@@ -160,7 +160,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
         options.onLoadProgress?.(p.done, p.total);
       },
     });
-    log.info("vault loaded", { subjects: loaded.subjects, templates: loaded.templates, quarantined: loaded.quarantined, ms: Date.now() - started });
+    log.info("vault loaded", { subjects: loaded.subjects, templates: loaded.templates, quarantined: loaded.quarantined.length, ms: Date.now() - started });
 
     const sodium = await loadSodium();
     const cardKey = loadOrCreateCardKey(store.db, store.keys, clock.now());
@@ -206,7 +206,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
       timers,
       recorder,
       logger: logger.child("gate"),
-      settings: { thresholds: { match: DEFAULT_MATCH_THRESHOLD, liveness: LIVENESS_THRESHOLD }, ...options.gateSettings },
+      settings: { ...options.gateSettings },
       newId: randomUUID,
     });
     await gate.start();

@@ -19,7 +19,7 @@ import { type GatePolicy, parseGatePolicies } from "../policy/gate-policy.js";
 import { type CredentialMatch, type CredentialRecord, type PersonAccess, assertNotFaceOnly } from "../policy/rights.js";
 import type { WeeklySchedule } from "../policy/schedule.js";
 import { PolicyTable } from "./policy-table.js";
-import { type CardInput, type ParsedScope, type PersonInput, type PinInput, type RightsInput, checkPersonRef, parseCard, parsePin, parseRights } from "./person-input.js";
+import { type CardInput, type ParsedScope, type PersonInput, type PinInput, checkPersonRef, parseCard, parsePin, parseRights } from "./person-input.js";
 import { type PinHashing, hashCard, hashPin, interactivePinHashing, normalizeCardNumber, verifyPinHash } from "./secrets.js";
 
 export interface AccessStoreOptions {
@@ -178,30 +178,6 @@ export class AccessStore {
     return this.person(personRef)!;
   }
 
-  /** Changes a person's rights only. Refused if face would become their only way in (L2). */
-  setRights(personRef: string, rights: RightsInput): PersonAccess {
-    const parsed = parseRights(rights, `people.${personRef}.rights`);
-    this.db.transaction(() => {
-      const res = this.db
-        .prepare("UPDATE access_people SET gates = ?, valid_from = ?, valid_until = ?, schedule = ?, updated_at = ? WHERE person_ref = ?")
-        .run(JSON.stringify(parsed.gates), parsed.validFrom, parsed.validUntil, parsed.schedule ? JSON.stringify(parsed.schedule) : null, this.clock.now(), personRef);
-      if (res.changes === 0) throw new NotFoundError(`people.${personRef}: no such person`, { personRef });
-      this.checkL2(personRef, `people.${personRef}`);
-      this.event("access.person_updated", { personRef, gates: parsed.gates, credentialsAdded: 0 });
-    })();
-    return this.person(personRef)!;
-  }
-
-  addCard(personRef: string, card: CardInput): CredentialRecord {
-    const prepared = this.prepareCard(card, `people.${personRef}.cards[+]`);
-    return this.addCredential(personRef, () => this.insertCard(personRef, prepared));
-  }
-
-  async addPin(personRef: string, pin: PinInput): Promise<CredentialRecord> {
-    const prepared = await this.preparePin(pin, `people.${personRef}.pins[+]`);
-    return this.addCredential(personRef, () => this.insertPin(personRef, prepared));
-  }
-
   /** Revokes a card or PIN. Refused if it would leave face as the holder's only way in (L2). */
   revokeCredential(credentialId: string): CredentialRecord {
     let record: CredentialRecord | undefined;
@@ -309,16 +285,6 @@ export class AccessStore {
   private async preparePin(pin: PinInput, path: string): Promise<ParsedScope & { code: string; hash: string; path: string }> {
     const parsed = parsePin(pin, path);
     return { gates: parsed.gates, validFrom: parsed.validFrom, validUntil: parsed.validUntil, code: parsed.code, hash: await hashPin(this.pwhash, parsed.pin, this.pinHashing), path };
-  }
-
-  private addCredential(personRef: string, insert: () => CredentialRecord): CredentialRecord {
-    let record: CredentialRecord | undefined;
-    this.db.transaction(() => {
-      if (!this.person(personRef)) throw new NotFoundError(`people.${personRef}: no such person`, { personRef });
-      record = insert();
-      this.event("access.person_updated", { personRef, credentialsAdded: 1 });
-    })();
-    return record!;
   }
 
   private insertCard(personRef: string, c: ParsedScope & { hash: string; path: string }): CredentialRecord {

@@ -8,13 +8,11 @@
  * device Ed25519 key. Entries carry opaque references only: binary values and
  * embedding-like number arrays are refused (L4).
  */
-import { writeFileSync } from "node:fs";
 import { AUDIT_EXPORT_FORMAT, type AuditCheckpoint, type AuditDetails, type AuditEntry, type AuditExport, canonicalJson, checkpointMessage, GENESIS_HASH, type JsonValue, toBase64 } from "../protocol/index.js";
 import type { DeviceSigner as Signer } from "../crypto/key-hierarchy.js";
-
-import { FacegateError } from "../errors.js";
 import type { Db } from "../store/database.js";
 import type { Clock } from "../time/clock.js";
+import { AuditError } from "./audit-error.js";
 import { entryHash } from "./entry-hash.js";
 import { type AuditVerification, verifyAuditChain } from "./audit-verify.js";
 
@@ -72,7 +70,7 @@ export class AuditLog {
 
   /** Appends one entry and returns its position. Joins the caller's transaction if any. */
   append(input: AuditAppend): number {
-    if (!TYPE.test(input.type)) throw new FacegateError("audit_invalid", `audit type '${input.type}' is not a dotted lower-case name`);
+    if (!TYPE.test(input.type)) throw new AuditError(`audit type '${input.type}' is not a dotted lower-case name`);
     const details = (input.details ?? {}) as AuditDetails;
     assertNoBiometric(details, "details");
     canonicalJson(details); // throws on anything that is not plain JSON
@@ -141,13 +139,6 @@ export class AuditLog {
     };
   }
 
-  /** Writes `export()` as JSON to `path` (mode 0640: it holds no secrets, but personal references). */
-  exportToFile(path: string): AuditExport {
-    const doc = this.export();
-    writeFileSync(path, `${JSON.stringify(doc, null, 1)}\n`, { mode: 0o640 });
-    return doc;
-  }
-
   /** Verifies the local log (chain and checkpoint signatures); entries after the last checkpoint need not be signed yet. */
   verify(): AuditVerification {
     return verifyAuditChain({
@@ -170,10 +161,10 @@ function toCheckpoint(r: CheckpointRow): AuditCheckpoint {
 
 /** Refuses binary values and long number arrays (the shape of an embedding) in audit details (L4, L8). */
 function assertNoBiometric(value: unknown, path: string): asserts value is JsonValue {
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) throw new FacegateError("audit_invalid", `${path}: binary data is not allowed in the audit log`);
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) throw new AuditError(`${path}: binary data is not allowed in the audit log`);
   if (Array.isArray(value)) {
     if (value.length > MAX_NUMBER_ARRAY && value.every((v) => typeof v === "number")) {
-      throw new FacegateError("audit_invalid", `${path}: long number arrays are not allowed in the audit log`);
+      throw new AuditError(`${path}: long number arrays are not allowed in the audit log`);
     }
     value.forEach((v, i) => assertNoBiometric(v, `${path}[${i}]`));
   } else if (value !== null && typeof value === "object") {

@@ -1,9 +1,9 @@
 /**
- * What the command layer needs from modules built elsewhere, kept narrow so that the
- * secure store (sdk/audit, sdk/crypto) plugs in without the command layer knowing it.
+ * What the command layer needs from the audit log, kept narrow so that the secure store's
+ * log (sdk/audit) plugs in without the command layer knowing it. The signing key is
+ * sdk/crypto's Signer.
  */
 import type { AuditCheckpoint, AuditEntry } from "../protocol/index.js";
-
 
 /** One audit entry. `actor` is the operator key id for remote commands (L12). */
 export interface AuditEntryInput {
@@ -29,13 +29,4 @@ export interface AuditSink {
   checkpoint?(): AuditCheckpoint | undefined;
   /** Every signed checkpoint, in log order, each with its `seq`. */
   checkpoints?(): AuditCheckpoint[];
-
-}
-
-/** The device signing key (sdk/crypto). The secret key never leaves it. */
-export interface DeviceSigner {
-  /** keyIdFor(publicKey). */
-  readonly keyId: string;
-  readonly publicKey: Uint8Array;
-  sign(message: Uint8Array): Uint8Array;
 }

@@ -76,10 +76,6 @@ export class CommandProcessor {
     return new CommandProcessor(await loadSodium(), options);
   }
 
-  get identity(): GateAddress {
-    return this.options.identity;
-  }
-
   get deviceKeyId(): string {
     return this.options.signer.keyId;
   }
@@ -89,10 +85,6 @@ export class CommandProcessor {
     if (!isCommandType(type)) throw new CommandError("command_unknown_type", `registerHandler: '${String(type)}' is not a command type of the contract`);
     if (this.handlers.has(type)) throw new CommandError("handler_exists", `registerHandler: '${type}' already has a handler`);
     this.handlers.set(type, handler as unknown as AnyHandler);
-  }
-
-  hasHandler(type: CommandType): boolean {
-    return this.handlers.has(type);
   }
 
   /** Processes one request (the raw MQTT payload); never throws, always a signed result. */

@@ -14,8 +14,6 @@ import { randomUUID } from "node:crypto";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { ConsentEndReason, ConsentRegistry } from "../consent/consent-registry.js";
 import type { Signer } from "../crypto/keys.js";
-
-import { FacegateError } from "../errors.js";
 import type { EventRecorder } from "../events/event.js";
 import type { Logger } from "../log/logger.js";
 import { type Db, checkpointTruncate } from "../store/database.js";
@@ -24,6 +22,7 @@ import type { Clock } from "../time/clock.js";
 import type { TemplateVault } from "../vault/template-vault.js";
 import { type DeletionReceipt, type DeletionTrigger, RECEIPT_FORMAT } from "../protocol/index.js";
 import { signReceipt } from "../crypto/signatures.js";
+import { DeletionError } from "./deletion-error.js";
 
 export interface DeletionServiceOptions {
   db: Db;
@@ -72,10 +71,6 @@ export class DeletionService {
   }
 
   /**
-   * Deletes every subject that holds face data without a consent valid at `now` (default:
-   * the clock). Runs on the device alone; returns one receipt per subject deleted.
-   */
-  /**
    * Deletes the face data of every subject among `ended` (people whose access rights have
    * ended) that still holds some (L7, trigger `access_ended`). Runs on the device alone.
    */
@@ -92,6 +87,10 @@ export class DeletionService {
     return receipts;
   }
 
+  /**
+   * Deletes every subject that holds face data without a consent valid at `now` (default:
+   * the clock). Runs on the device alone; returns one receipt per subject deleted.
+   */
   sweepExpired(now: number = this.o.clock.now()): DeletionReceipt[] {
     const due = this.o.vault.subjectsWithData().filter((s) => this.o.consents.validConsent({ subjectId: s, at: now }) === undefined);
     const receipts: DeletionReceipt[] = [];
@@ -115,7 +114,7 @@ export class DeletionService {
 
   private run(subjectId: string, trigger: DeletionTrigger, actor: string): DeletionReceipt {
     const { db, vault, consents, audit, signer, clock, logger, events } = this.o;
-    if (typeof subjectId !== "string" || subjectId === "") throw new FacegateError("deletion_invalid", "subjectId: required");
+    if (typeof subjectId !== "string" || subjectId === "") throw new DeletionError("subjectId: required");
     const endReason = ENDS_CONSENT[trigger];
     const receipt = db.transaction((): DeletionReceipt => {
       const ended = endReason ? consents.endConsents({ subjectId, reason: endReason, by: actor }) : [];

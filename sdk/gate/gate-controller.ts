@@ -312,7 +312,9 @@ export class GateController {
       }
     }
     this.out.record(decision.granted ? "access.granted" : "access.denied", data);
-    this.log.info(decision.granted ? "access granted" : "access denied", data);
+    // Who went through which door is the event above, never a log line: logs are no
+    // movement record (SPEC section 6). The log says only what the door did, at debug level.
+    this.log.debug(decision.granted ? "door unlocked" : "door kept locked", { method: decision.method, reason: decision.reason });
     if (decision.method !== "exit_button") {
       await this.out.show(decisionMessage(decision));
       await this.out.signal(decision.granted ? "granted" : "denied");
@@ -327,8 +329,4 @@ export class GateController {
   private showIdle(): Promise<void> {
     return this.out.show(this.idleMessage());
   }
-}
-
-export function createGate(options: GateOptions): GateController {
-  return new GateController(options);
 }

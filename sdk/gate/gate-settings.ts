@@ -1,10 +1,11 @@
 /**
- * Tunables of the gate orchestrator. The face thresholds come from sdk/vision
- * (DEFAULT_MATCH_THRESHOLD, LIVENESS_THRESHOLD) in the composition root; the defaults
- * here are conservative stand-ins chosen from the fixture measurements (genuine pairs
- * >= 0.48, impostors <= 0.38).
+ * Tunables of the gate orchestrator. The face thresholds default to the ones measured for
+ * sdk/vision's pipeline (DEFAULT_MATCH_THRESHOLD, LIVENESS_THRESHOLD in
+ * sdk/vision/similarity.ts, where the measurements are documented): a gate built without
+ * settings is exactly as strict as the device (L5: liveness before a face may open).
  */
 import type { FaceThresholds } from "../policy/decision.js";
+import { DEFAULT_MATCH_THRESHOLD, LIVENESS_THRESHOLD } from "../vision/similarity.js";
 
 export interface GateSettings {
   thresholds: FaceThresholds;
@@ -21,7 +22,7 @@ export interface GateSettings {
 }
 
 export const DEFAULT_GATE_SETTINGS: GateSettings = {
-  thresholds: { match: 0.43, liveness: 0.5 },
+  thresholds: { match: DEFAULT_MATCH_THRESHOLD, liveness: LIVENESS_THRESHOLD },
   menuTimeoutMs: 60_000,
   keypadTimeoutMs: 10_000,
   enrollTimeoutMs: 30_000,

@@ -192,7 +192,7 @@ function answered(state: MenuState, id: number, answer: MenuAnswer, at: number, 
       return {
         state: updated(state, null, { stage: "open" }),
         effects: [
-          { type: "warn", message: "privacy action failed", data: { action, personRef, error: code } },
+          { type: "warn", message: "privacy action failed", data: { action, error: code } },
           record("privacy.action_failed", { personRef, action, code }),
           prompt(`That did not work (${code}). Your card and PIN keep working.`),
         ],

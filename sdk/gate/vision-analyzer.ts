@@ -4,8 +4,9 @@
  * timings) stay behind. A face the pipeline did not score for liveness gets liveness 0,
  * so it can never open the door (L5). Quality reasons are passed through.
  *
- * Kept structural (no import of sdk/vision) so the gate and simulator compile while the
- * pipeline evolves; the composition root passes `createFacePipeline(...)`.
+ * Typed by the shape it needs (VisionLikePipeline), not by sdk/vision's FacePipeline, so
+ * the gate never loads the ONNX pipeline module; the composition root passes
+ * `createFacePipeline(...)`.
  */
 import type { CameraFrame } from "../hal/camera.js";
 import type { AnalyzedFace, FaceAnalysis, FaceAnalyzer } from "../gate/ports.js";

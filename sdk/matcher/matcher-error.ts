@@ -12,9 +12,7 @@ export type MatcherErrorCode =
   /** The WebAssembly kernel could not be built on this platform (asked for explicitly). */
   | "matcher_kernel_unavailable";
 
-export class MatcherError extends FacegateError {
-  declare readonly code: MatcherErrorCode;
-
+export class MatcherError extends FacegateError<MatcherErrorCode> {
   constructor(code: MatcherErrorCode, message: string, details: Record<string, unknown> = {}) {
     super(code, message, details);
   }

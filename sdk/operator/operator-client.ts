@@ -7,7 +7,7 @@
  * topic (a forgery, the answer to someone else's request reusing the id) is ignored.
  */
 import { randomUUID } from "node:crypto";
-import { canonicalJson, type CommandEnvelope, type CommandResultMessage, type CommandType, DEFAULT_TOPIC_PREFIX, type EventCategory, type EventMessage, fleetFilter, type GateStateMessage, gateTopics, type NoticeMessage, parseTopic } from "../protocol/index.js";
+import { canonicalJson, type CommandEnvelope, type CommandResultMessage, type CommandType, DEFAULT_TOPIC_PREFIX, type EventCategory, type EventMessage, fleetFilter, type GateStateMessage, gateTopics, type NoticeMessage, parseTopic, topicMatches } from "../protocol/index.js";
 import { sha256Hex } from "../crypto/hash.js";
 import { verifyResultSignature } from "../crypto/signatures.js";
 import { loadSodium } from "../crypto/sodium.js";
@@ -56,17 +56,6 @@ export interface Watch {
 
 type Route = (topic: string, payload: Buffer) => void;
 
-/** MQTT filter matching for `+` and a trailing `#`. */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split("/");
-  const t = topic.split("/");
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === "#") return true;
-    if (i >= t.length || (f[i] !== "+" && f[i] !== t[i])) return false;
-  }
-  return f.length === t.length;
-}
-
 export class OperatorClient {
   readonly prefix: string;
   private readonly connection: MqttConnection;
@@ -91,10 +80,6 @@ export class OperatorClient {
       const filters = [...this.routes.keys()];
       if (filters.length > 0) this.connection.subscribe(filters, 1).catch((err: unknown) => this.logger.warn("resubscribe failed", { error: err }));
     });
-  }
-
-  get connected(): boolean {
-    return this.connection.connected;
   }
 
   /** Connects; rejects if the broker cannot be reached within `timeoutMs` (default 10 s). */

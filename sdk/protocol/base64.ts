@@ -28,11 +28,6 @@ export function toBase64(bytes: Uint8Array): string {
   return out;
 }
 
-/** True for standard padded base64 (the shape only; see fromBase64 for the canonical check). */
-export function isBase64(text: string): boolean {
-  return isStrictBase64(text);
-}
-
 /** Strict decoding: undefined unless `text` is canonical padded base64 (unused bits zero). */
 export function fromBase64(text: string): Uint8Array | undefined {
   if (!isStrictBase64(text)) return undefined;

@@ -11,7 +11,7 @@
  */
 import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
-import { StoreError } from "../errors.js";
+import { CorruptStoreError, StoreError } from "../errors.js";
 
 export type Db = Database.Database;
 
@@ -66,8 +66,7 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
   } catch (err) {
     db.close();
     if (err instanceof StoreError) throw err;
-    throw new StoreError(
-      "store_corrupt",
+    throw new CorruptStoreError(
       `database ${path} is corrupt or not a facegate database (${(err as Error).message}); it was left untouched. Restore it from a backup or move it away to start fresh.`,
       { path },
       { cause: err },

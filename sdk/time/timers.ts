@@ -4,6 +4,7 @@
  * (simulator/manual-timers.ts). The device passes the process timers
  * (device/runtime/system-timers.ts).
  */
+/** Whatever `setTimer` returned; only `clearTimer` reads it. */
 export type TimerHandle = unknown;
 
 export type SetTimer = (callback: () => void, delayMs: number) => TimerHandle;

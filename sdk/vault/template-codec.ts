@@ -5,7 +5,8 @@
  * Embeddings are encoded as 512 little-endian float32 values.
  */
 import type { Sodium } from "../crypto/sodium.js";
-import { FacegateError, IntegrityError } from "../errors.js";
+import { IntegrityError } from "../errors.js";
+import { VaultError } from "./vault-error.js";
 
 export const TEMPLATE_DIM = 512;
 
@@ -23,15 +24,15 @@ export interface SealedTemplate {
 /** Validates an embedding and returns an L2-normalised copy (the caller wipes it). */
 export function normalizedCopy(embedding: Float32Array): Float32Array {
   if (!(embedding instanceof Float32Array) || embedding.length !== TEMPLATE_DIM) {
-    throw new FacegateError("template_invalid", `a template must be a Float32Array of ${TEMPLATE_DIM} values`);
+    throw new VaultError("template_invalid", `a template must be a Float32Array of ${TEMPLATE_DIM} values`);
   }
   let sum = 0;
   for (let i = 0; i < TEMPLATE_DIM; i++) {
     const v = embedding[i]!;
-    if (!Number.isFinite(v)) throw new FacegateError("template_invalid", "a template holds a non-finite value");
+    if (!Number.isFinite(v)) throw new VaultError("template_invalid", "a template holds a non-finite value");
     sum += v * v;
   }
-  if (sum === 0) throw new FacegateError("template_invalid", "a template must not be all zeros");
+  if (sum === 0) throw new VaultError("template_invalid", "a template must not be all zeros");
   const norm = Math.sqrt(sum);
   const out = new Float32Array(TEMPLATE_DIM);
   for (let i = 0; i < TEMPLATE_DIM; i++) out[i] = embedding[i]! / norm;
@@ -44,7 +45,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Associated data: an array of strings and integers, for which JSON.stringify is already canonical. */
 export function templateAd(b: TemplateBinding): Uint8Array {
-  if (!Number.isInteger(b.keyVersion)) throw new FacegateError("template_invalid", "keyVersion must be an integer");
+  if (!Number.isInteger(b.keyVersion)) throw new VaultError("template_invalid", "keyVersion must be an integer");
   return encoder.encode(JSON.stringify(["facegate-template", 1, b.subjectId, b.templateId, b.keyVersion]));
 }
 

@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { ConsentRegistry } from "../consent/consent-registry.js";
 import type { KeyHierarchy } from "../crypto/key-hierarchy.js";
-import { FacegateError, IntegrityError } from "../errors.js";
+import { IntegrityError } from "../errors.js";
 import type { EventRecorder } from "../events/event.js";
 import type { Logger } from "../log/logger.js";
 import type { TemplateSink } from "../matcher/template-sink.js";
@@ -22,6 +22,7 @@ import { recordEvent } from "../store/record-event.js";
 import type { Clock } from "../time/clock.js";
 import { normalizedCopy, sealTemplate } from "./template-codec.js";
 import { type DecryptionPlace, type LoadProgress, type LoadSummary, loadVault } from "./vault-loader.js";
+import { VaultError } from "./vault-error.js";
 
 export const MAX_TEMPLATES_PER_SUBJECT = 10;
 
@@ -76,7 +77,7 @@ export class TemplateVault {
 
   /** Seals and stores templates, then adds them to the sink. Refused without valid consent (L1). */
   enroll(input: EnrollInput): EnrollResult {
-    if (input.embeddings.length === 0) throw new FacegateError("template_invalid", "enroll needs at least one embedding");
+    if (input.embeddings.length === 0) throw new VaultError("template_invalid", "enroll needs at least one embedding");
     const sodium = this.keys.crypto;
     const copies = input.embeddings.map((e) => normalizedCopy(e));
     let dataKey: Uint8Array | undefined;
@@ -88,7 +89,7 @@ export class TemplateVault {
         }
         const existing = this.db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM templates WHERE subject_id = ?").get(input.subjectId)!.n;
         if (existing + copies.length > MAX_TEMPLATES_PER_SUBJECT) {
-          throw new FacegateError("template_limit", `a subject may hold at most ${MAX_TEMPLATES_PER_SUBJECT} templates`, { subjectId: input.subjectId });
+          throw new VaultError("template_limit", `a subject may hold at most ${MAX_TEMPLATES_PER_SUBJECT} templates`, { subjectId: input.subjectId });
         }
         const now = this.clock.now();
         const { key, keyVersion } = this.#dataKeyFor(input.subjectId, now);
@@ -168,7 +169,7 @@ export class TemplateVault {
    * zeroes the page), no copy of the data key remains anywhere.
    */
   destroyRows(subjectId: string): { templates: number; dataKeys: number } {
-    if (!this.db.inTransaction) throw new FacegateError("vault_misuse", "destroyRows must run inside the deletion transaction");
+    if (!this.db.inTransaction) throw new VaultError("vault_misuse", "destroyRows must run inside the deletion transaction");
     const templates = this.db.prepare("DELETE FROM templates WHERE subject_id = ?").run(subjectId).changes;
     const dataKeys = this.db.prepare("DELETE FROM subject_keys WHERE subject_id = ?").run(subjectId).changes;
     this.db.prepare("DELETE FROM quarantine WHERE subject_id = ?").run(subjectId);

@@ -12,10 +12,10 @@
  * L4: only entry verification: no age, gender, expression or pose model is loaded. The
  * returned embeddings are never logged, and nothing is logged per frame (L4).
  */
-import { FacegateError } from "../errors.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import { decodeImage, MAX_INPUT_PIXELS } from "./decode-image.js";
 import { FaceDetector } from "./detector.js";
+import { PipelineClosedError } from "./pipeline-closed-error.js";
 import type { ModelSource } from "./model-source.js";
 import { Embedder } from "./embedder.js";
 import { Landmarker } from "./landmarker.js";
@@ -132,7 +132,7 @@ export class FacePipeline {
   }
 
   private async analyzeNow(input: Uint8Array | RawFrame, options: AnalyzeOptions): Promise<FaceAnalysis> {
-    if (this.closed) throw new FacegateError("pipeline_closed", "the face pipeline has been closed");
+    if (this.closed) throw new PipelineClosedError();
     const now = this.now;
     const t: StageTimings = { decode: 0, detect: 0, landmarks: 0, align: 0, liveness: 0, embed: 0, total: 0 };
     const start = now();

@@ -10,6 +10,12 @@ import type { Unsubscribe } from "../../sdk/hal/device.js";
 import type { Clock } from "../../sdk/time/clock.js";
 import { Listeners, SimDevice } from "./sim-device.js";
 
+/** `[left, top, width, height]` in source pixels: the part of a photo the door camera sees. */
+export type FrameRegion = readonly [number, number, number, number];
+
+/** The door camera's resolution: a framed region is scaled to fit it (SPEC section 5: 640x480 frames). */
+export const CAMERA_FRAME = { width: 640, height: 480 } as const;
+
 /**
  * Decodes an image file to a raw RGB frame. Images smaller than `minFrame` (tightly
  * cropped face fixtures) are extended by replicating their edge pixels to at least that
@@ -18,12 +24,6 @@ import { Listeners, SimDevice } from "./sim-device.js";
  * makes the liveness model call most crops spoofs; edge replication keeps most live;
  * mirroring creates extra half-faces.)
  */
-/** `[left, top, width, height]` in source pixels: the part of a photo the door camera sees. */
-export type FrameRegion = readonly [number, number, number, number];
-
-/** The door camera's resolution: a framed region is scaled to fit it (SPEC section 5: 640x480 frames). */
-export const CAMERA_FRAME = { width: 640, height: 480 } as const;
-
 export async function decodeToRgbFrame(
   path: string,
   minFrame: { width: number; height: number } = { width: 320, height: 240 },

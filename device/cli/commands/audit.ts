@@ -1,6 +1,7 @@
 /**
  * `facegate audit verify FILE --device-key KEY [--json]`: verifies an audit export
- * offline and names the first broken entry (L8); exit 5 when it does not verify.
+ * offline and names the first broken entry (L8); a VerificationError (`audit_unverified`,
+ * exit 5) when it does not, after the `--json` report.
  * `facegate audit export --db PATH --key-file PATH [--out FILE]`: exports a device's log.
  * `facegate audit device-key --key-file PATH`: prints the device public keys for verifiers.
  */
@@ -9,6 +10,7 @@ import { resolve } from "node:path";
 import { verifyAuditExport } from "../../../sdk/audit/audit-verify.js";
 import { devicePublicKeys, exportDeviceAudit } from "../../../sdk/privacy/device-audit-export.js";
 import { FileKeyProvider } from "../../../sdk/crypto/key-provider.js";
+import { VerificationError } from "../../../sdk/errors.js";
 import { readPublicKey } from "../../../sdk/crypto/public-key-input.js";
 import { systemClock } from "../../../sdk/time/clock.js";
 import { jsonFileArg, parseArgs, positionals, requireValue } from "../args.js";
@@ -26,8 +28,8 @@ export async function verifyAuditFile(argv: string[], io: CliIo, usage: string):
   const result = await verifyAuditExport(doc, publicKey);
   if (args.flags.has("json")) io.out(JSON.stringify(result));
   else if (result.ok) io.out(`audit log verified: ${result.entries} entries, ${result.checkpoints} signed checkpoints, head ${result.head}`);
-  else io.err(`audit log does NOT verify: first broken entry ${result.firstBroken!.seq}: ${result.firstBroken!.reason}`);
-  return result.ok ? EXIT.ok : EXIT.integrity;
+  if (!result.ok) throw new VerificationError("audit_unverified", `audit log does NOT verify: first broken entry ${result.firstBroken!.seq}: ${result.firstBroken!.reason}`, { seq: result.firstBroken!.seq });
+  return EXIT.ok;
 }
 
 const verify: Subcommand = {

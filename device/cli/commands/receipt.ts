@@ -1,9 +1,11 @@
 /**
  * `facegate receipt verify FILE --device-key KEY [--json]`: checks a deletion receipt
  * offline against the device public signing key (L7). KEY is base64 or a file holding
- * the key. Exit 0 when it verifies, 5 (integrity) when it does not.
+ * the key. Exit 0 when it verifies; a VerificationError (`receipt_unverified`, exit 5)
+ * when it does not, after the `--json` report.
  */
 import { readPublicKey } from "../../../sdk/crypto/public-key-input.js";
+import { VerificationError } from "../../../sdk/errors.js";
 import type { DeletionReceipt } from "../../../sdk/protocol/index.js";
 import { verifyReceipt } from "../../../sdk/crypto/signatures.js";
 import { jsonFileArg, parseArgs, positionals, requireValue } from "../args.js";
@@ -24,10 +26,9 @@ export async function verifyReceiptFile(argv: string[], io: CliIo, usage: string
     io.out(JSON.stringify({ ok: result.ok, ...(result.reason ? { reason: result.reason } : {}), receiptId: r.receiptId, subjectRef: r.subjectRef, trigger: r.trigger, deleted: r.deleted, at: r.at, audit: r.audit, deviceKeyId: r.deviceKeyId }));
   } else if (result.ok) {
     io.out(`receipt ${r.receiptId} verified: subject ${r.subjectRef}, ${r.trigger}, ${r.deleted?.templates} template(s) and ${r.deleted?.dataKeys} data key(s) destroyed at ${new Date(r.at ?? 0).toISOString()}, audit entry ${r.audit?.seq}, device key ${r.deviceKeyId}`);
-  } else {
-    io.err(`receipt does NOT verify: ${result.reason}`);
   }
-  return result.ok ? EXIT.ok : EXIT.integrity;
+  if (!result.ok) throw new VerificationError("receipt_unverified", `receipt does NOT verify: ${result.reason}`);
+  return EXIT.ok;
 }
 
 const verify: Subcommand = {

@@ -74,8 +74,8 @@ export type HandlerRegistry = Pick<CommandProcessor, "registerHandler">;
 export const FACE_ONLY_CODE = "access_face_only" as const;
 
 /**
- * Runs `fn`; a ConfigError marked as an L2 refusal by sdk/access or sdk/policy comes back
- * as `access_face_only` (one stable code for operators), its message unchanged.
+ * Runs `fn`; a FaceOnlyError (an L2 refusal by sdk/access or sdk/policy) comes back as
+ * `access_face_only` (one stable code for operators), its message unchanged.
  */
 export async function refuseFaceOnly<T>(fn: () => T | Promise<T>): Promise<T> {
   try {

@@ -20,9 +20,10 @@
  * Each is registered only when the device can do it (a pipeline, a gate callback);
  * otherwise the processor answers `command_unsupported`.
  */
-import { FacegateError } from "../../errors.js";
+import { CommandError } from "../../protocol/command-error.js";
 import type { Logger } from "../../log/logger.js";
 import { MAX_TEMPLATES_PER_SUBJECT } from "../../vault/template-vault.js";
+import { VaultError } from "../../vault/vault-error.js";
 import type { CommandResults } from "../../protocol/index.js";
 import type { AnalyzedPhotoFace, DeviceHandlerDeps, HandlerRegistry, PhotoAnalyzer } from "./deps.js";
 import { requireConsentAtGate } from "./privacy-handlers.js";
@@ -41,7 +42,7 @@ export function registerEnrollHandlers(processor: HandlerRegistry, deps: DeviceH
         const subjectId = body.subjectRef;
         const consent = requireConsentAtGate(deps, subjectId, body.consentId, ctx.now);
         if (store.vault.counts(subjectId).templates >= MAX_TEMPLATES_PER_SUBJECT) {
-          throw new FacegateError("template_limit", `a subject may hold at most ${MAX_TEMPLATES_PER_SUBJECT} templates; delete the subject's face data first`, { subjectId });
+          throw new VaultError("template_limit", `a subject may hold at most ${MAX_TEMPLATES_PER_SUBJECT} templates; delete the subject's face data first`, { subjectId });
         }
         const sealed = Buffer.from(body.sealedPhoto, "base64");
         let photo: Uint8Array | undefined;
@@ -87,12 +88,12 @@ function analyzePhoto(pipeline: PhotoAnalyzer, photo: Uint8Array): ReturnType<Ph
 /** The embedding of the one usable face; refuses none and several (whose face would it be?). */
 function onlyFace(analysis: Awaited<ReturnType<PhotoAnalyzer["analyze"]>>): Float32Array {
   const usable = analysis.faces.filter((f) => f.quality.ok).length;
-  if (usable > 1) throw new FacegateError("enroll_many_faces", `the photo shows ${usable} usable faces; send a photo of the one person to enroll`);
+  if (usable > 1) throw new CommandError("enroll_many_faces", `the photo shows ${usable} usable faces; send a photo of the one person to enroll`);
   const i = analysis.primaryIndex;
   const face = i === null || i === undefined ? undefined : analysis.faces[i];
   if (usable === 0 || !face?.embedding) {
     const seen = analysis.faces.length;
-    throw new FacegateError("enroll_no_face", seen === 0 ? "no face was found in the photo" : "no face in the photo is large and clear enough to enroll (at least 48 px)");
+    throw new CommandError("enroll_no_face", seen === 0 ? "no face was found in the photo" : "no face in the photo is large and clear enough to enroll (at least 48 px)");
   }
   return face.embedding;
 }

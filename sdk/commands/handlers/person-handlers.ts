@@ -19,10 +19,11 @@
  */
 import { createHash } from "node:crypto";
 import { type PersonInput, parseRights } from "../../access/person-input.js";
-import { ConfigError, FacegateError, NotFoundError } from "../../errors.js";
+import { ConfigError, NotFoundError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { type CredentialRecord, assertNotFaceOnly } from "../../policy/rights.js";
 import type { CommandBodies, CommandResults } from "../../protocol/index.js";
+import { CommandError } from "../../protocol/command-error.js";
 import type { CommandContext } from "../processor.js";
 import { type DeviceHandlerDeps, type HandlerRegistry, asFaceOnly, holdsPrivacyData, refuseFaceOnly } from "./deps.js";
 import type { PersonFlags } from "./person-flags.js";
@@ -52,7 +53,7 @@ async function upsertPerson(deps: DeviceHandlerDeps, flags: PersonFlags, log: Lo
     validUntil: body.validUntil ?? null,
     ...(body.schedule ? { schedule: { windows: body.schedule } } : {}),
   };
-  if (rightsInput.gates.length === 0) throw new FacegateError("policy_missing", "body.gates: this device has no gate policies yet; send policy.set first");
+  if (rightsInput.gates.length === 0) throw new CommandError("policy_missing", "body.gates: this device has no gate policies yet; send policy.set first");
   const known = new Set(access.policies().map((p) => p.gateId));
   const unknown = rightsInput.gates.find((g) => !known.has(g));
   if (unknown !== undefined) throw new ConfigError(`body.gates: no policy for gate "${unknown}" on this device (send policy.set first)`, { path: "body.gates" });
@@ -136,7 +137,7 @@ function endAccess(deps: DeviceHandlerDeps, flags: PersonFlags, log: Logger, bod
   const { personRef } = body;
   if (body.at !== undefined && body.at > ctx.now + END_ACCESS_TOLERANCE_MS) {
     // Ending later would need the face data deleted later too (L7); nothing schedules that yet.
-    throw new FacegateError("end_access_scheduled_unsupported", "body.at: this device ends access now only; send the command when access is to end");
+    throw new CommandError("end_access_scheduled_unsupported", "body.at: this device ends access now only; send the command when access is to end");
   }
   const person = access.person(personRef);
   const privacyData = holdsPrivacyData(store, personRef);
@@ -166,5 +167,5 @@ function freeKeypadCode(deps: DeviceHandlerDeps, personRef: string): string {
     const taken = deps.access.lookupPinCode(code);
     if (!taken || taken.credential.revoked) return code;
   }
-  throw new FacegateError("keypad_codes_exhausted", "no free keypad user code was found for this person");
+  throw new CommandError("keypad_codes_exhausted", "no free keypad user code was found for this person");
 }

@@ -100,7 +100,7 @@ describe("access store (real SQLite file, real libsodium)", () => {
     expect(store.credentialsOf("p-3")[0]!.revoked).toBe(false);
     expect(() => store.loadPolicies([{ gateId: "lobby", mode: "card_and_pin" }, { gateId: "garage", mode: "card_and_pin" }])).toThrow(/people\.p-3/);
     expect(store.policyFor("lobby")?.mode).toBe("face_or_card_or_pin");
-    await store.addPin("p-3", { code: "303", pin: "559173" });
+    await store.putPerson({ personRef: "p-3", rights: { gates: ["lobby"] }, pins: [{ code: "303", pin: "559173" }] });
     store.revokeCredential(card.id);
     expect(store.lookupCard("C3")?.credential.revoked).toBe(true);
     // People with no rights need no credentials.

@@ -9,6 +9,7 @@ import { generateEd25519KeyPair } from "../../../sdk/crypto/keys.js";
 import { loadSodium } from "../../../sdk/crypto/sodium.js";
 import { buildCommand } from "../../../sdk/operator/command-builder.js";
 import { OperatorClient } from "../../../sdk/operator/operator-client.js";
+import { untilAnswered } from "../../../sdk/operator/until-answered.js";
 import { type CommandResultMessage, gateTopics } from "../../../sdk/protocol/index.js";
 import { DeviceLink } from "../../../sdk/transport/device-link.js";
 import { clearRetained, startTestBroker, type TestBroker } from "../../support/broker.js";
@@ -30,7 +31,8 @@ beforeAll(async () => {
   await link.connection.waitConnected(5000);
   op = new OperatorClient({ url: broker.url, prefix, protocolVersion: broker.protocolVersion });
   await op.start();
-  await new Promise((r) => setTimeout(r, 200)); // the device's subscription is in place
+  // The device subscribes to its command topic just after it connects: ask until it answers.
+  await untilAnswered(async () => op.send(await buildCommand({ ...identity, type: "gate.status", body: {}, key: h.admin }), { devicePublicKey: h.deviceKey.publicKey, timeoutMs: 500 }));
 });
 afterAll(async () => {
   await op?.stop();

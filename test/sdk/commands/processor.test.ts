@@ -161,10 +161,18 @@ describe("CommandProcessor", () => {
 
   it("answers commands interrupted by a crash as command_interrupted after restart", async () => {
     let release!: () => void;
-    h.processor.registerHandler("policy.set", { handle: () => new Promise((r) => (release = () => r({ version: "x" }))) });
+    let handlerStarted!: () => void;
+    const started = new Promise<void>((r) => (handlerStarted = r));
+    h.processor.registerHandler("policy.set", {
+      handle: () =>
+        new Promise((r) => {
+          release = () => r({ version: "x" });
+          handlerStarted();
+        }),
+    });
     const c = await cmd("policy.set", { version: "2026-03", policy: { faceOnly: false } });
     void h.processor.process(JSON.stringify(c));
-    await new Promise((r) => setTimeout(r, 20));
+    await started; // the command is recorded as pending, its handler still running
     // A second processor on the same database plays the restarted device.
     const { CommandProcessor } = await import("../../../sdk/commands/processor.js");
     const again = await CommandProcessor.create({ db: h.db, clock: h.clock, audit: h.audit, signer: h.signer, registry: h.registry, identity });

@@ -4,7 +4,7 @@
  * failure modes (an analyzer that throws or hangs) and what reaches each port can be
  * controlled exactly. The whole gate with the real components is tested by the scenarios.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CameraFrame } from "../../../sdk/hal/camera.js";
 import type { FaceAnalysis, FaceAnalyzer, FaceCandidate, FaceMatcher } from "../../../sdk/gate/ports.js";
 import { type PortHarness as SimulatedGate, buildPortHarness } from "../../support/port-harness.js";
@@ -102,8 +102,7 @@ describe("gate orchestrator: card and PIN never depend on the face path (L2)", (
     sim.hardware.camera.presentFrame(FRAME);
     sim.hardware.swipe("CAFE4321");
     // The face task never finishes; the card is handled anyway.
-    await new Promise((r) => setTimeout(r, 20));
-    expect(sim.hardware.pulses.length).toBe(1);
+    await vi.waitFor(() => expect(sim.hardware.pulses.length).toBe(1));
     expect(sim.events.events.at(-1)).toMatchObject({ type: "access.granted", data: { method: "card" } });
   });
 

@@ -170,7 +170,7 @@ describe("menu: answers of the desk", () => {
     const r = answer(at("awaiting_face"), { to: "failed", personRef: "p-1", action: "enroll", code: "consent_invalid" });
     expect(r.state.session?.stage).toBe("open");
     expect(r.effects).toEqual([
-      { type: "warn", message: "privacy action failed", data: { action: "enroll", personRef: "p-1", error: "consent_invalid" } },
+      { type: "warn", message: "privacy action failed", data: { action: "enroll", error: "consent_invalid" } },
       { type: "record", event: "privacy.action_failed", data: { personRef: "p-1", action: "enroll", code: "consent_invalid" } },
       prompt("That did not work (consent_invalid). Your card and PIN keep working."),
     ]);

@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../../device/cli/main.js";
 import type { CliIo } from "../../../device/cli/cli-io.js";
 import { toBase64 } from "../../../sdk/protocol/index.js";
+import { buildCommand } from "../../../sdk/operator/command-builder.js";
 import { readOperatorKeyFile } from "../../../sdk/operator/key-file.js";
+import { OperatorClient } from "../../../sdk/operator/operator-client.js";
+import { untilAnswered } from "../../../sdk/operator/until-answered.js";
 import { DeviceLink } from "../../../sdk/transport/device-link.js";
 import { clearRetained, startTestBroker, type TestBroker } from "../../support/broker.js";
 import { type Harness, identity, makeHarness } from "../commands/harness.js";
@@ -30,7 +33,14 @@ beforeAll(async () => {
   link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: h.clock, commands: h.processor, clientId: `dev-${prefix}` });
   link.start();
   await link.connection.waitConnected(5000);
-  await new Promise((r) => setTimeout(r, 200));
+  // The device subscribes to its command topic just after it connects: ask until it answers.
+  const op = new OperatorClient({ url: broker.url, prefix, protocolVersion: broker.protocolVersion });
+  await op.start();
+  try {
+    await untilAnswered(async () => op.send(await buildCommand({ ...identity, type: "gate.status", body: {}, key: h.admin }), { devicePublicKey: h.deviceKey.publicKey, timeoutMs: 500 }));
+  } finally {
+    await op.stop();
+  }
 });
 afterAll(async () => {
   await link?.stop();

@@ -121,7 +121,9 @@ describe("DeviceLink", () => {
     // As the runtime does on SIGTERM: stop the link, then close the database at once.
     await link.stop();
     db.close();
-    // PUBACKs still on their way used to arm a flush timer that hit the closed database.
+    // PUBACKs still on their way must not arm a flush timer that would hit the closed
+    // database: give such a timer (ackFlushMs, 100 ms) time to fire. The publisher's timers
+    // are not injected, so this waits out a period instead of a condition.
     await new Promise((r) => setTimeout(r, 400));
     expect(db.open).toBe(false);
   });
