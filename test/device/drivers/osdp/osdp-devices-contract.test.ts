@@ -7,7 +7,7 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import type { CardRead } from "../../../../sdk/hal/card-reader.js";
 import type { DeviceStatus } from "../../../../sdk/hal/device.js";
 import type { KeyPress } from "../../../../sdk/hal/keypad.js";
-import { createLogger, MemoryLogSink } from "../../../../sdk/log/logger.js";
+import { MemoryLogSink } from "../../../../sdk/log/logger.js";
 import { wiegand26Bits } from "../../../../sdk/osdp/card-data.js";
 import { SimOsdpReader } from "../../../../simulator/osdp/sim-osdp-reader.js";
 import { type OsdpFixture, describeWithSocat, openOsdpFixture, waitFor } from "../../../support/osdp-fixture.js";
@@ -136,9 +136,11 @@ describeWithSocat("OSDP adapters: the sdk/hal contracts", () => {
     const text = fx.logs.text();
     expect(text).not.toContain(CARD_NUMBER);
     expect(text).not.toContain("582046");
-    // Positive control: the same scan finds the number once it is in a log record.
+    // Positive control: the same scan finds the number once it is in a record (written as
+    // the sink would write it, without the logger's redaction in between).
     const control = new MemoryLogSink();
-    createLogger({ sink: control.sink }).info("read", { reader: reads[0] });
+    control.sink({ level: "info", namespace: "", message: "read", fields: { reader: reads[0]! }, time: 0 });
     expect(control.text()).toContain(CARD_NUMBER);
+
   });
 });
