@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { FileKeyProvider } from "../../../sdk/crypto/key-provider.js";
 import { silentLogger } from "../../../sdk/log/logger.js";
 import { openSecureStore } from "../../../sdk/privacy/secure-store.js";
@@ -11,10 +11,17 @@ import { RecordingSink, tempDir, testConfig } from "../../support/secure-store-f
 const worker = join(import.meta.dirname, "..", "..", "support", "crash-worker.ts");
 const RUNS = 24;
 
+/** Workers still running (a test that times out must not leave them looping). */
+const running = new Set<ReturnType<typeof spawn>>();
+afterAll(() => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** Starts the worker, waits for `ready` (or not, to hit start-up), then kills it with SIGKILL after `delayMs`. */
 function runAndKill(dir: string, seed: number, delayMs: number, waitReady: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", worker, dir, String(seed)], { stdio: ["ignore", "pipe", "pipe"] });
+    running.add(child);
     let stderr = "";
     let killed = false;
     const kill = (): void => {
@@ -27,6 +34,7 @@ function runAndKill(dir: string, seed: number, delayMs: number, waitReady: boole
     });
     if (!waitReady) kill();
     child.on("exit", (code, signal) => {
+      running.delete(child);
       if (signal === "SIGKILL") resolve();
       else reject(new Error(`worker exited on its own (code ${code}): ${stderr.slice(0, 2000)}`));
     });
@@ -52,7 +60,7 @@ function checkConsistent(db: Database.Database): { subjects: number; templates: 
 }
 
 describe("crash safety", () => {
-  it("L7 L8 kill -9 at random points during enrollment and deletion leaves a consistent database and a verifying audit chain", { timeout: 90_000 }, async () => {
+  it("L7 L8 kill -9 at random points during enrollment and deletion leaves a consistent database and a verifying audit chain", { timeout: 300_000 }, async () => {
     const dir = tempDir("fg-crash-");
     const dbPath = join(dir, "device.db");
     let seed = 12345;
