@@ -27,7 +27,7 @@ import type { FacePipeline } from "../../sdk/vision/index.js";
 import type { DeviceConfig } from "../config/device-config.js";
 import { type GateRuntime, startGateRuntime } from "../runtime/gate-runtime.js";
 import { SimulatedHardware } from "../../simulator/sim-hardware.js";
-import { ManualTimers } from "../../simulator/manual-timers.js";
+import { ManualTimers } from "../../sdk/time/manual-timers.js";
 
 /** The processing notice a simulated site publishes unless told otherwise (L3). */
 export const SIM_NOTICE: ProcessingNoticeContent = {

@@ -132,25 +132,3 @@ function syncDir(dir: string): void {
     // Some filesystems refuse fsync on a directory; the file itself is already synced.
   }
 }
-
-/** Holds a master key in memory: for tests and tools; never for a device. */
-export class MemoryKeyProvider implements KeyProvider {
-  readonly description = "in-memory key";
-  private key: Uint8Array | undefined;
-
-  constructor(options: { key?: Uint8Array } = {}) {
-    this.key = options.key ? new Uint8Array(options.key) : undefined;
-  }
-
-  exists(): boolean {
-    return this.key !== undefined;
-  }
-
-  async loadMasterKey(options: { create: boolean }): Promise<Uint8Array> {
-    if (!this.key) {
-      if (!options.create) throw new KeyError("key_missing", "in-memory master key does not exist");
-      this.key = (await loadSodium()).randombytes_buf(MASTER_KEY_BYTES);
-    }
-    return new Uint8Array(this.key);
-  }
-}

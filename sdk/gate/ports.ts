@@ -2,7 +2,8 @@
  * The narrow interfaces the gate orchestrator depends on. The real components (face
  * pipeline, gallery index, vault + consent registry + deletion receipts, access store)
  * are adapted to these in the composition root; tests and the simulator may pass
- * anything that satisfies them. Every method may answer synchronously or with a promise.
+ * anything that satisfies them, and the contract suites in test/contracts check that
+ * they do. Every method may answer synchronously or with a promise.
  *
  * Biometric rule for every port (L4, L6): an embedding handed to a port is lent for the
  * duration of the call. The port copies what it must keep (only `enrollFromEmbedding`
@@ -55,7 +56,7 @@ export interface FaceCandidate {
  * search. sdk/matcher's gallery index, fed by the vault, satisfies it through an adapter.
  */
 export interface FaceMatcher {
-  /** Best `k` candidates, best first; empty when the gallery is empty. */
+  /** Best `k` candidates, best first, each person once (with their best template); empty when the gallery is empty. */
   search(embedding: Float32Array, k: number): Awaitable<readonly FaceCandidate[]>;
   /** Best score against one person's templates; null when they have none. */
   verify(personRef: string, embedding: Float32Array): Awaitable<number | null>;
@@ -108,11 +109,21 @@ export interface DeletionReceiptSummary {
  * implementations record their own audit entries (L8); the gate records gate events.
  */
 export interface PrivacyDesk {
+  /** Refuses (ConsentError `notice_missing`) while no notice has been published (L3). */
   currentNotice(): Awaitable<ProcessingNotice>;
+  /** Whether the person holds a consent, not withdrawn or ended, given at or before `at`, expiring after `at` and covering `gateId`. */
   hasValidConsent(personRef: string, gateId: string, at: number): Awaitable<boolean>;
-  /** Refuses (ConsentError) when the notice is not current or consent is otherwise invalid. */
+  /**
+   * A consent from `details.at` to a finite expiry (L9), covering the site's gates.
+   * Refuses (ConsentError) when the notice is not current (`notice_not_current`), for a
+   * minor (`consent_guardian_required`, L10), or when consent is otherwise invalid.
+   */
   giveConsent(personRef: string, details: GateConsentDetails): Awaitable<ConsentSummary>;
-  /** Refuses (ConsentError) without a valid consent (L1). Copies the embedding; the caller wipes its own. */
+  /**
+   * Refuses (ConsentError) without a consent valid now for `gateId` (L1), and a malformed
+   * embedding (`template_invalid`) or one template too many (`template_limit`). Copies the
+   * embedding; the caller wipes its own.
+   */
   enrollFromEmbedding(personRef: string, embedding: Float32Array, gateId: string): Awaitable<EnrollmentSummary>;
   /** Withdraws consent and deletes every template at once (L7). */
   withdrawConsent(personRef: string): Awaitable<DeletionReceiptSummary>;

@@ -3,7 +3,8 @@
  *
  * Obligations:
  * - Each card presented while connected is reported once to every `onCard` listener,
- *   with its number as a string of the digits/hex characters the reader decodes.
+ *   with its number as a string of the digits/hex characters the reader decodes, and
+ *   the time from the gate's Clock.
  * - The card number is a credential: implementations never log it, never put it in
  *   an error or event. Consumers hash it at once (sdk/access keyed hash) and drop it.
  * - While disconnected no reads are delivered.

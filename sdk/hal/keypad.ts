@@ -3,8 +3,9 @@
  *
  * Obligations:
  * - Each key press while connected is reported once, in order, to every `onKey`
- *   listener. The keypad reports keys only; it never buffers or interprets them (the
- *   gate owns the PIN buffer and the menu protocol, see sdk/gate/keypad-protocol.ts).
+ *   listener, with the time from the gate's Clock. The keypad reports keys only; it
+ *   never buffers or interprets them (the gate owns the PIN buffer and the menu
+ *   protocol, see sdk/gate/keypad-protocol.ts).
  * - Key presses may be digits of a PIN: implementations never log them.
  * - While disconnected no keys are delivered.
  */

@@ -1,7 +1,7 @@
 /**
  * Timers are a dependency, like the Clock: logic that waits takes `Timers` and never calls
  * setTimeout itself, so tests and scenarios fire timers by moving time
- * (simulator/manual-timers.ts). The device passes the process timers
+ * (sdk/time/manual-timers.ts). The device passes the process timers
  * (device/runtime/system-timers.ts).
  */
 /** Whatever `setTimer` returned; only `clearTimer` reads it. */

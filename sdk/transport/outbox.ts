@@ -15,14 +15,16 @@
  * gate.status.
  *
  * Events carry opaque references only (L4): `record()` refuses binary values, long
- * numeric arrays and fields named like biometric data, which would be a bug upstream.
+ * numeric arrays and fields named like biometric data, which would be a bug upstream
+ * (sdk/events/event-check.ts, the check every recorder runs).
  */
 import { randomUUID } from "node:crypto";
 import type { EventRecorder, FacegateEvent } from "../events/event.js";
+import { MAX_EVENT_BYTES, checkEvent } from "../events/event-check.js";
 import { TransportError } from "../errors.js";
 import type { Db, MigrationSet } from "../store/database.js";
 import type { Clock } from "../time/clock.js";
-import { EVENT_CATEGORIES, type EventCategory, type EventMessage, type GateAddress } from "../protocol/index.js";
+import type { EventCategory, EventMessage, GateAddress } from "../protocol/index.js";
 
 export const outboxMigrations: MigrationSet = {
   module: "outbox",
@@ -63,27 +65,6 @@ export interface OutboxOptions {
   maxEventBytes?: number;
 }
 
-const BIOMETRIC_NAME = /^(embedding|template|vector|image|photo|frame|face_?data|descriptor|features?)$/i;
-const EVENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
-
-function assertNoBiometrics(value: unknown, path: string, depth = 0): void {
-  if (depth > 16) throw new TransportError("event_invalid", `${path}: nested too deeply`);
-  if (value === null || typeof value !== "object") {
-    if (typeof value === "function" || typeof value === "bigint" || typeof value === "symbol") throw new TransportError("event_invalid", `${path}: not JSON`);
-    return;
-  }
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) throw new TransportError("event_invalid", `${path}: binary data never goes into an event (L4)`);
-  if (Array.isArray(value)) {
-    if (value.length > 64 && value.every((v) => typeof v === "number")) throw new TransportError("event_invalid", `${path}: long numeric arrays never go into an event (L4)`);
-    value.forEach((v, i) => assertNoBiometrics(v, `${path}[${i}]`, depth + 1));
-    return;
-  }
-  for (const [k, v] of Object.entries(value)) {
-    if (BIOMETRIC_NAME.test(k)) throw new TransportError("event_invalid", `${path}.${k}: biometric data never goes into an event (L4)`);
-    assertNoBiometrics(v, `${path}.${k}`, depth + 1);
-  }
-}
-
 export class Outbox implements EventRecorder {
   readonly maxRows: number;
   private readonly maxEventBytes: number;
@@ -92,7 +73,7 @@ export class Outbox implements EventRecorder {
 
   constructor(private readonly options: OutboxOptions) {
     this.maxRows = options.maxRows ?? 100_000;
-    this.maxEventBytes = options.maxEventBytes ?? 16 * 1024;
+    this.maxEventBytes = options.maxEventBytes ?? MAX_EVENT_BYTES;
     const db = options.db;
     this.stmt = {
       meta: db.prepare<[string], { v: number }>("SELECT v FROM outbox_meta WHERE k = ?"),
@@ -112,10 +93,7 @@ export class Outbox implements EventRecorder {
 
   /** Inserts the event (joining the caller's transaction, if any). Synchronous. */
   record(event: FacegateEvent): void {
-    if (typeof event.id !== "string" || !EVENT_ID.test(event.id)) throw new TransportError("event_invalid", "event.id: must be 1-128 characters of [A-Za-z0-9_.:-]");
-    if (!EVENT_CATEGORIES.includes(event.category)) throw new TransportError("event_invalid", `event.category: unknown '${String(event.category)}'`);
-    if (typeof event.type !== "string" || event.type.length === 0 || event.type.length > 64) throw new TransportError("event_invalid", "event.type: must be 1-64 characters");
-    assertNoBiometrics(event.data, "event.data");
+    checkEvent(event);
     const message: EventMessage = {
       v: 1,
       id: event.id,

@@ -1,7 +1,10 @@
 /**
- * Simulated door sensor. `openDoor()` opens it (as a person walking through after an
- * unlock would), `forceDoor()` opens it too (the name documents intent in tests: the
- * gate decides whether it was forced from the relay state), `closeDoor()` closes it.
+ * Simulated door sensor. `openDoor()` opens the door (as a person walking through after
+ * an unlock would), `forceDoor()` opens it too (the name documents intent in tests: the
+ * gate decides whether it was forced from the relay state), `closeDoor()` closes it. The
+ * door moves whether or not the sensor is connected; while disconnected nothing is
+ * reported (the hooks return false), and on reconnecting a door that moved meanwhile is
+ * reported once.
  */
 import type { Unsubscribe } from "../../sdk/hal/device.js";
 import type { DoorChange, DoorSensor, DoorState } from "../../sdk/hal/door-sensor.js";
@@ -10,7 +13,10 @@ import { Listeners, SimDevice } from "./sim-device.js";
 
 export class SimDoorSensor extends SimDevice implements DoorSensor {
   readonly kind = "door_sensor" as const;
+  /** The last position reported (the sensor's reading). */
   private current: DoorState = "closed";
+  /** Where the door is. */
+  private door: DoorState = "closed";
   private readonly changes = new Listeners<DoorChange>();
 
   constructor(
@@ -40,11 +46,22 @@ export class SimDoorSensor extends SimDevice implements DoorSensor {
     return this.set("closed");
   }
 
+  override reconnect(): void {
+    const was = this.status;
+    super.reconnect();
+    if (was === "disconnected") this.read();
+  }
+
   private set(state: DoorState): boolean {
+    this.door = state;
     if (!this.connected) return false;
-    if (state === this.current) return true;
-    this.current = state;
-    this.changes.emit({ state, at: this.clock.now() });
+    this.read();
     return true;
+  }
+
+  private read(): void {
+    if (this.door === this.current) return;
+    this.current = this.door;
+    this.changes.emit({ state: this.door, at: this.clock.now() });
   }
 }

@@ -27,6 +27,17 @@ describe("layers", () => {
     ]);
   });
 
+  it("lets only sdk/testing import vitest", () => {
+    const tree = readTree(repoRoot);
+    tree.set("sdk/commands/zz-kit.ts", 'import { expect } from "vitest";\n');
+    tree.set("simulator/zz-kit.ts", 'import { it } from "vitest";\n');
+    tree.set("sdk/testing/hal/zz-kit.ts", 'import { it } from "vitest";\n');
+    expect(checkLayers(tree).map((v) => `${v.file}: ${v.rule}`)).toEqual([
+      "sdk/commands/zz-kit.ts: only sdk/testing imports vitest: no test kit in production code",
+      "simulator/zz-kit.ts: only sdk/testing imports vitest: no test kit in production code",
+    ]);
+  });
+
   it("reads every form of import, and none quoted in comments", () => {
     expect(importsOf('import a from "./a.js";\nexport { b } from "../b.js";\nconst c = await import("./c.js");\nimport "./d.js";\n// import x from "./x.js"\n/* import y from "./y.js" */')).toEqual(["./a.js", "../b.js", "./c.js", "./d.js"]);
   });

@@ -1,6 +1,7 @@
 /**
- * The simulated devices: contract behaviour (the same suite would run over real drivers)
- * and the test hooks.
+ * The simulated hardware as a whole: the test hooks of SimulatedHardware and a first look
+ * at contract behaviour. Every obligation of every hardware contract is checked on the
+ * simulated devices by the contract suites (test/simulator/devices/hal-contracts.test.ts).
  */
 import { describe, expect, it } from "vitest";
 import { HardwareError } from "../../sdk/errors.js";

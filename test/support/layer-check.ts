@@ -4,7 +4,8 @@
  * folder has a layer, and a folder imports only folders of LOWER layers (so no two folders
  * import each other, directly or around a circle). Platform-free folders import no
  * `node:*` module and no package outside PLATFORM_FREE_PACKAGES; the compiler checks the
- * rest (sdk/tsconfig.platform-free.json, without Node's types).
+ * rest (sdk/tsconfig.platform-free.json, without Node's types). Only sdk/testing (the
+ * contract suites for implementers) imports vitest.
  *
  * A new sdk folder must be given a layer here; that is the moment to think about what it
  * may depend on.
@@ -24,6 +25,7 @@ export const SDK_LAYERS: ReadonlyArray<{ layer: number; folders: readonly string
   { layer: 7, folders: ["deletion"], what: "the one deletion path and receipts" },
   { layer: 8, folders: ["privacy"], what: "the secure store: keys, database, audit, consent, vault and deletion wired together" },
   { layer: 9, folders: ["commands"], what: "signed command processing and the device's handlers" },
+  { layer: 10, folders: ["testing"], what: "contract suites for implementers (vitest), over the contracts below; nothing imports them" },
 ];
 
 export const PLATFORM_FREE = ["schema", "time", "log", "protocol", "hal", "policy", "events", "gate"] as const;
@@ -71,6 +73,7 @@ export function checkLayers(files: ReadonlyMap<string, string>): Violation[] {
       }
       if (!spec.startsWith(".")) {
         const pkg = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!;
+        if (pkg === "vitest" && folder !== "testing") violations.push({ file, imports: spec, rule: "only sdk/testing imports vitest: no test kit in production code" });
         if (folder && (PLATFORM_FREE as readonly string[]).includes(folder) && !PLATFORM_FREE_PACKAGES.includes(pkg)) {
           violations.push({ file, imports: spec, rule: `sdk/${folder} is platform-free: package ${pkg} is not allowed there` });
         }

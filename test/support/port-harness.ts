@@ -32,7 +32,14 @@ export interface PortHarness {
   close(): Promise<void>;
 }
 
+/** The clock a harness runs on; create it first when a port needs it too (InMemoryPrivacyDesk). */
+export function harnessClock(): ManualClock {
+  return new ManualClock(DEFAULT_SIM_START);
+}
+
 export async function buildPortHarness(options: {
+  /** Default: a new harnessClock(); pass one when a port needs the clock before the harness exists. */
+  clock?: ManualClock;
   gates: unknown;
   face?: { analyzer: FaceAnalyzer; matcher: FaceMatcher };
   privacy?: PrivacyDesk;
@@ -43,7 +50,7 @@ export async function buildPortHarness(options: {
   /** Ids of the gate's events; default randomUUID. */
   newId?: () => string;
 }): Promise<PortHarness> {
-  const clock = new ManualClock(DEFAULT_SIM_START);
+  const clock = options.clock ?? harnessClock();
   const logs = new MemoryLogSink();
   const logger = createLogger({ sink: logs.sink, level: "debug", now: () => clock.now() });
   const events = new MemoryEventRecorder();

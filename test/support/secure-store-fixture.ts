@@ -18,10 +18,15 @@ export const START = Date.UTC(2026, 0, 1);
 
 export class RecordingSink implements TemplateSink {
   readonly templates = new Map<string, Map<string, Float32Array>>();
+  /** Every copy it has made, so a test can see that removed ones were overwritten. */
+  private readonly held: Float32Array[] = [];
   add(subjectId: string, templateId: string, embedding: Float32Array): void {
     let m = this.templates.get(subjectId);
     if (!m) this.templates.set(subjectId, (m = new Map()));
-    m.set(templateId, new Float32Array(embedding));
+    const copy = new Float32Array(embedding);
+    this.held.push(copy);
+    m.get(templateId)?.fill(0);
+    m.set(templateId, copy);
   }
   remove(subjectId: string): void {
     this.templates.get(subjectId)?.forEach((v) => v.fill(0));
@@ -31,6 +36,25 @@ export class RecordingSink implements TemplateSink {
     let n = 0;
     for (const m of this.templates.values()) n += m.size;
     return n;
+  }
+  /** Whether any copy it has made still holds these values. */
+  holds(embedding: Float32Array): boolean {
+    return this.held.some((v) => v.length === embedding.length && v.every((x, i) => x === embedding[i]));
+  }
+}
+
+/** A RecordingSink that also logs every call in order, with the bytes it was given, and keeps the caller's arrays to check they were wiped. */
+export class CallLog extends RecordingSink {
+  readonly calls: string[] = [];
+  readonly given: Float32Array[] = [];
+  override add(subjectId: string, templateId: string, e: Float32Array): void {
+    this.calls.push(`add ${subjectId} ${templateId} ${Buffer.from(e.buffer, e.byteOffset, e.byteLength).toString("base64")}`);
+    this.given.push(e);
+    super.add(subjectId, templateId, e);
+  }
+  override remove(subjectId: string): void {
+    this.calls.push(`remove ${subjectId}`);
+    super.remove(subjectId);
   }
 }
 

@@ -22,6 +22,13 @@ export class InspectableAuditLog extends AuditLog {
   }
 }
 
+/** A device signer on an Ed25519 key pair of the test's (the device's own comes from its key hierarchy). */
+export async function deviceSignerFor(secretKey: Uint8Array): Promise<DeviceSigner> {
+  const sodium = await loadSodium();
+  const base = await ed25519Signer(secretKey);
+  return { ...base, verify: (m, s, pk) => verifyDetached(sodium, s, m, pk ?? base.publicKey) };
+}
+
 export interface Harness {
   db: Db;
   clock: ManualClock;
@@ -44,9 +51,7 @@ export async function makeHarness(opts: { path?: string; clock?: ManualClock; ke
     operator: await generateEd25519KeyPair(),
     auditor: await generateEd25519KeyPair(),
   };
-  const sodium = await loadSodium();
-  const base = await ed25519Signer(keys.deviceKey.secretKey);
-  const signer: DeviceSigner = { ...base, verify: (m, s, pk) => verifyDetached(sodium, s, m, pk ?? base.publicKey) };
+  const signer = await deviceSignerFor(keys.deviceKey.secretKey);
   const audit = new InspectableAuditLog({ db, signer, clock });
   const registry = new OperatorRegistry({ db, clock, audit });
   registry.enrollFromConfig([

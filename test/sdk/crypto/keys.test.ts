@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { KeyHierarchy } from "../../../sdk/crypto/key-hierarchy.js";
 import { keyIdFor, verifyDetached } from "../../../sdk/crypto/keys.js";
 import { loadSodium } from "../../../sdk/crypto/sodium.js";
-import { FileKeyProvider, type KeyProvider, MemoryKeyProvider } from "../../../sdk/crypto/key-provider.js";
+import { FileKeyProvider, type KeyProvider } from "../../../sdk/crypto/key-provider.js";
+import { MemoryKeyProvider } from "../../support/memory-key-provider.js";
 import { KeyError } from "../../../sdk/errors.js";
 import { tempDir } from "../../support/secure-store-fixture.js";
 

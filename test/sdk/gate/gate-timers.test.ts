@@ -7,8 +7,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STOP_GRACE_MS } from "../../../sdk/gate/gate-controller.js";
 import type { FaceAnalysis, FaceAnalyzer } from "../../../sdk/gate/ports.js";
-import { type PortHarness, buildPortHarness } from "../../support/port-harness.js";
-import { InMemoryGallery } from "../../support/port-fakes.js";
+import { type PortHarness, buildPortHarness, harnessClock } from "../../support/port-harness.js";
+import { InMemoryPrivacyDesk } from "../../support/port-fakes.js";
 
 const RESIDENT = { personRef: "p-t-1", rights: { gates: ["lobby"] }, cards: [{ cardNumber: "BEEF1234" }], pins: [{ code: "31", pin: "482016" }] };
 
@@ -65,7 +65,7 @@ describe("gate timers", () => {
 
   it("waits for a hung analysis on stop until STOP_GRACE_MS pass on its timers, then stops anyway", async () => {
     const analyzer = new HungAnalyzer();
-    const gallery = new InMemoryGallery();
+    const gallery = new InMemoryPrivacyDesk({ clock: harnessClock() }).matcher("lobby");
     const gate = await buildPortHarness({ gates: [{ gateId: "lobby", mode: "face_or_card" }], face: { analyzer, matcher: gallery }, timers: "manual" });
     gate.hardware.camera.presentFrame({ width: 2, height: 2, data: new Uint8Array(12) });
     expect(analyzer.calls).toBe(1);

@@ -8,26 +8,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FacegateError } from "../../../sdk/errors.js";
 
 import type { CameraFrame } from "../../../sdk/hal/camera.js";
-import type { FaceAnalysis, FaceAnalyzer, ProcessingNotice } from "../../../sdk/gate/ports.js";
-import { type PortHarness, buildPortHarness } from "../../support/port-harness.js";
-import { InMemoryGallery, InMemoryPrivacyDesk } from "../../support/port-fakes.js";
+import type { ProcessingNotice } from "../../../sdk/gate/ports.js";
+import { type PortHarness, buildPortHarness, harnessClock } from "../../support/port-harness.js";
+import { InMemoryPrivacyDesk, OneFaceAnalyzer } from "../../support/port-fakes.js";
 
 const FRAME: CameraFrame = { width: 2, height: 2, data: new Uint8Array(12) };
 const CARD = "C0FFEE7788";
 const PIN = "604172";
 const RESIDENT = { personRef: "p-menu-1", rights: { gates: ["lobby"] }, cards: [{ cardNumber: CARD }], pins: [{ code: "77", pin: PIN }] };
-
-/** One face at the door, live or not; keeps what it handed out so a test can check it was wiped. */
-class OneFaceAnalyzer implements FaceAnalyzer {
-  liveness = 0.95;
-  readonly handedOut: Float32Array[] = [];
-  analyze(): FaceAnalysis {
-    const embedding = new Float32Array(512);
-    embedding[7] = 1;
-    this.handedOut.push(embedding);
-    return { faces: [{ score: 0.9, liveness: this.liveness, embedding, quality: { ok: true, reasons: [] } }], primaryIndex: 0 };
-  }
-}
 
 class BrokenNoticeDesk extends InMemoryPrivacyDesk {
   override currentNotice(): ProcessingNotice {
@@ -43,14 +31,15 @@ afterEach(async () => {
 });
 
 async function gate(options: { desk?: "none" | "broken" } = {}) {
+  const clock = harnessClock();
   const analyzer = new OneFaceAnalyzer();
-  const gallery = new InMemoryGallery();
-  const desk = options.desk === "broken" ? new BrokenNoticeDesk(gallery) : new InMemoryPrivacyDesk(gallery);
+  const desk = options.desk === "broken" ? new BrokenNoticeDesk({ clock }) : new InMemoryPrivacyDesk({ clock });
+  const gallery = desk.gallery;
   const privacy = options.desk === "none" ? undefined : desk;
-  harness = await buildPortHarness({ gates: [{ gateId: "lobby", mode: "face_or_card_or_pin" }], face: { analyzer, matcher: gallery }, privacy });
+  harness = await buildPortHarness({ gates: [{ gateId: "lobby", mode: "face_or_card_or_pin" }], face: { analyzer, matcher: desk.matcher("lobby") }, privacy, clock });
   await harness.access.putPerson(RESIDENT);
   const h = harness;
-  const consent = () => desk.giveConsent(RESIDENT.personRef, { noticeVersion: "v1", noticeHash: desk.notice.hash, method: "electronic", collectedBy: "test", gateId: "lobby", at: h.clock.now() });
+  const consent = () => desk.giveConsent(RESIDENT.personRef, { noticeVersion: "v1", noticeHash: desk.notice!.hash, method: "electronic", collectedBy: "test", gateId: "lobby", at: h.clock.now() });
   return { h, analyzer, gallery, desk, consent };
 }
 

@@ -1,28 +1,14 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { TemplateSink } from "../../../sdk/matcher/template-sink.js";
 import { LoadTally, PROGRESS_EVERY } from "../../../sdk/vault/load-tally.js";
 import { type DecryptionPlace, type LoadSummary, loadVault } from "../../../sdk/vault/vault-loader.js";
-import { MemoryKeyProvider } from "../../../sdk/crypto/key-provider.js";
+import { MemoryKeyProvider } from "../../support/memory-key-provider.js";
 import { MemoryLogSink, createLogger } from "../../../sdk/log/logger.js";
 import { openSecureStore } from "../../../sdk/privacy/secure-store.js";
 import { ManualClock } from "../../../sdk/time/clock.js";
-import { type Fixture, RecordingSink, START, consentInput, embedding, openFixture, sampleNotice, testConfig } from "../../support/secure-store-fixture.js";
+import { CallLog, type Fixture, RecordingSink, START, consentInput, embedding, openFixture, sampleNotice, testConfig } from "../../support/secure-store-fixture.js";
 
 const FAILING_WORKER = fileURLToPath(new URL("../../support/failing-decrypt-worker.mjs", import.meta.url));
-
-/** Records every call in order, with the bytes it was given, and keeps the caller's arrays to check they were wiped. */
-class CallLog implements TemplateSink {
-  readonly calls: string[] = [];
-  readonly given: Float32Array[] = [];
-  add(subjectId: string, templateId: string, e: Float32Array): void {
-    this.calls.push(`add ${subjectId} ${templateId} ${Buffer.from(e.buffer, e.byteOffset, e.byteLength).toString("base64")}`);
-    this.given.push(e);
-  }
-  remove(subjectId: string): void {
-    this.calls.push(`remove ${subjectId}`);
-  }
-}
 
 const subject = (i: number) => `s${String(i).padStart(2, "0")}`;
 
