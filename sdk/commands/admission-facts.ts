@@ -10,7 +10,7 @@ import type { Sodium } from "../crypto/sodium.js";
 import { sha256Hex } from "../crypto/hash.js";
 import { verifyCommandSignature } from "../crypto/signatures.js";
 import type { CommandError } from "../protocol/command-error.js";
-import { type CommandEnvelope, type CommandType, canonicalJson, claimedId, isCommandType, parseEnvelope } from "../protocol/index.js";
+import { type CommandEnvelope, type CommandType, canonicalJson, claimedId, isCommandType, MAX_JSON_DEPTH, nestsDeeperThan, parseEnvelope } from "../protocol/index.js";
 import type { Clock } from "../time/clock.js";
 import { type AdmissionFacts, establish, isUnestablished } from "./admission.js";
 import type { CommandHandler } from "./command-handler.js";
@@ -36,11 +36,16 @@ export interface FactSources {
 
 /** The facts about `bytes`; fills in `ids` as soon as the request parses. */
 export function gatherFacts(bytes: Buffer, ids: RequestIds, from: FactSources): AdmissionFacts {
-const facts: AdmissionFacts = { size: bytes.byteLength, now: from.clock.now() };
-if (facts.size > from.maxBytes) return facts;
+  const facts: AdmissionFacts = { size: bytes.byteLength, now: from.clock.now() };
+  if (facts.size > from.maxBytes) return facts;
+  const text = bytes.toString("utf8");
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    facts.envelope = { ok: false, code: "command_malformed", message: `command is nested deeper than ${MAX_JSON_DEPTH} levels` };
+    return facts;
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(bytes.toString("utf8"));
+    raw = JSON.parse(text);
   } catch {
     facts.envelope = "not_json";
     return facts;

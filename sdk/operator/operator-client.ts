@@ -7,7 +7,7 @@
  * topic (a forgery, the answer to someone else's request reusing the id) is ignored.
  */
 import { randomUUID } from "node:crypto";
-import { canonicalJson, type CommandEnvelope, type CommandResultMessage, type CommandType, DEFAULT_TOPIC_PREFIX, type EventCategory, type EventMessage, fleetFilter, type GateStateMessage, gateTopics, type NoticeMessage, parseTopic, topicMatches } from "../protocol/index.js";
+import { canonicalJson, type CommandEnvelope, type CommandResultMessage, type CommandType, DEFAULT_TOPIC_PREFIX, type EventCategory, type EventMessage, fleetFilter, type GateStateMessage, gateTopics, nestsDeeperThan, type NoticeMessage, parseTopic, topicMatches } from "../protocol/index.js";
 import { sha256Hex } from "../crypto/hash.js";
 import { verifyResultSignature } from "../crypto/signatures.js";
 import { loadSodium } from "../crypto/sodium.js";
@@ -123,11 +123,9 @@ export class OperatorClient {
     let settle!: (r: CommandResultMessage<T>) => void;
     const answered = new Promise<CommandResultMessage<T>>((resolve) => (settle = resolve));
     const unroute = await this.route(topics.commandResult(command.id), (_topic, payload) => {
-      let msg: CommandResultMessage<T>;
-      try {
-        msg = JSON.parse(payload.toString("utf8")) as CommandResultMessage<T>;
-      } catch {
-        lastIgnored = "a result that is not JSON";
+      const msg = parseMessage<CommandResultMessage<T>>(payload);
+      if (msg === undefined) {
+        lastIgnored = "a result that is not JSON (or nests too deeply)";
         return;
       }
       if (msg.commandId !== command.id || msg.site !== command.site || msg.gate !== command.gate) lastIgnored = "a result for another command";
@@ -164,13 +162,7 @@ export class OperatorClient {
     const before = dedupe.duplicates;
     const unroutes: Array<() => Promise<void>> = [];
     const categories = o.categories ? new Set(o.categories) : undefined;
-    const parse = <M>(payload: Buffer): M | undefined => {
-      try {
-        return JSON.parse(payload.toString("utf8")) as M;
-      } catch {
-        return undefined;
-      }
-    };
+    const parse = parseMessage;
     if (o.onEvent) {
       const onEvent = o.onEvent;
       unroutes.push(
@@ -203,5 +195,16 @@ export class OperatorClient {
         for (const u of unroutes) await u();
       },
     };
+  }
+}
+
+/** A message from the broker, or undefined when it is no JSON or nests deeper than any message of the contract. */
+function parseMessage<M>(payload: Buffer): M | undefined {
+  const text = payload.toString("utf8");
+  if (nestsDeeperThan(text)) return undefined;
+  try {
+    return JSON.parse(text) as M;
+  } catch {
+    return undefined;
   }
 }

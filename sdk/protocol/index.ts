@@ -16,6 +16,7 @@ export * from "./command-results.js";
 export * from "./common-schemas.js";
 export * from "./deletion-receipt.js";
 export * from "./event-category.js";
+export * from "./json-depth.js";
 export * from "./messages.js";
 export * from "./schedule-window.js";
 export * from "./topics.js";
