@@ -8,6 +8,7 @@
  */
 import type { Sodium } from "../crypto/sodium.js";
 import { sha256Hex } from "../crypto/hash.js";
+import { openBody } from "../crypto/sealed-body.js";
 import { verifyCommandSignature } from "../crypto/signatures.js";
 import type { CommandError } from "../protocol/command-error.js";
 import { type CommandEnvelope, type CommandType, canonicalJson, claimedId, isCommandType, MAX_JSON_DEPTH, nestsDeeperThan, parseEnvelope } from "../protocol/index.js";
@@ -32,6 +33,8 @@ export interface FactSources {
   keys: Pick<OperatorRegistry, "get">;
   commands: Pick<CommandStore, "get">;
   handlers: ReadonlyMap<CommandType, Pick<CommandHandler<CommandType>, "validate">>;
+  /** Opens a box sealed to this gate's box key; throws when it does not open. */
+  unseal: (ciphertext: Uint8Array) => Uint8Array;
 }
 
 /** The facts about `bytes`; fills in `ids` as soon as the request parses. */
@@ -73,6 +76,7 @@ export function gatherFacts(bytes: Buffer, ids: RequestIds, from: FactSources): 
   const { signature: _sig, ...unsigned } = env;
   facts.contentHash = sha256Hex(canonicalJson(unsigned));
   facts.stored = establish(() => from.commands.get(env.id) ?? null);
+  facts.opened = establish(() => openBody(env.sealed, from.unseal));
   facts.handler = isCommandType(env.type) ? (from.handlers.get(env.type) ?? null) : null;
   return facts;
 }

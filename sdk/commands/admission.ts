@@ -6,13 +6,15 @@
  * processor signs, audits, stores and runs.
  *
  * Order of checks (the first that fails is the answer):
- *   size -> JSON -> envelope shape/unknown fields -> signed at all -> addressed to this
- *   gate -> key known -> signature -> [authenticated from here] id replay or idempotent
- *   re-send -> key active -> issued/expiry window -> type known -> role -> body -> handler.
+ *   size -> nesting -> JSON -> envelope shape/unknown fields -> signed at all -> addressed
+ *   to this gate -> key known -> signature -> [authenticated from here] id replay or
+ *   idempotent re-send -> key active -> issued/expiry window -> type known -> role ->
+ *   sealed body opens -> body -> handler.
  *
  * Refusals from the authentication on are stored by id (`keep`), so the id cannot be used
  * again; earlier ones are not (a forger must not be able to burn an operator's command ids).
  */
+import type { OpenedBody } from "../crypto/sealed-body.js";
 import { FacegateError } from "../errors.js";
 import type { CommandHandler } from "./command-handler.js";
 import { COMMAND_ROLES, type CommandBodies, type CommandEnvelope, type CommandResultMessage, type CommandType, type GateAddress, type OperatorRole, isCommandType, validateBody } from "../protocol/index.js";
@@ -73,6 +75,8 @@ export interface AdmissionFacts {
   stored?: { contentHash: string; keyId: string; result: CommandResultMessage | null } | null | Unestablished;
   /** Device time. */
   now: number;
+  /** The sealed body opened with the gate's box key (only once the signature verified). */
+  opened?: OpenedBody | Unestablished;
   /** The handler of the envelope's type, with its own body check; null: this device has none. */
   handler?: Pick<CommandHandler<CommandType>, "validate"> | null;
 }
@@ -131,9 +135,12 @@ export function admit(f: AdmissionFacts, rules: { identity: GateAddress; limits:
   if (!isCommandType(env.type)) return kept("command_unknown_type", `unknown command type '${env.type}'`);
   const type = env.type;
   if (!COMMAND_ROLES[type].includes(key.role)) return kept("command_forbidden", `role ${key.role} may not issue ${type}`);
+  if (f.opened === undefined) return { verdict: "failed", error: new Error("admission reached the body without opening it") };
+  if (isUnestablished(f.opened)) return { verdict: "failed", error: f.opened.threw };
+  if (!f.opened.ok) return kept(f.opened.code, f.opened.message);
   let body: CommandBodies[CommandType];
   try {
-    body = validateBody(type, env.body);
+    body = validateBody(type, f.opened.body);
     f.handler?.validate?.(body);
   } catch (err) {
     if (!(err instanceof FacegateError)) return { verdict: "failed", error: err };

@@ -50,7 +50,7 @@ export async function startMqttGate(options: { broker: TestBroker; gates: unknow
   const op = new OperatorClient({ url: broker.url, prefix, protocolVersion: broker.protocolVersion });
   const devicePublicKey = sim.runtime.store.publicKeys.signingPublicKey;
   const send: MqttGate["send"] = async (type, body, o = {}) => {
-    const command = await buildCommand({ site, gate: sim.gateId, type, body, key: admin, clock: sim.clock });
+    const command = await buildCommand({ site, gate: sim.gateId, type, body, key: admin, sealTo: sim.runtime.store.publicKeys.boxPublicKey, clock: sim.clock });
     return op.send(command, { devicePublicKey, timeoutMs: o.timeoutMs ?? 10_000 });
   };
   const sendOk: MqttGate["sendOk"] = async (type, body) => {

@@ -4,7 +4,9 @@
  * (issue 12, finding 10: 10,000 levels were answered command_failed, a stack overflow).
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import type { CommandResultMessage } from "../../../sdk/protocol/index.js";
+import { type CommandResultMessage, toBase64 } from "../../../sdk/protocol/index.js";
+import { signCommand } from "../../../sdk/crypto/signatures.js";
+import { loadSodium } from "../../../sdk/crypto/sodium.js";
 import { buildCommand } from "../../../sdk/operator/command-builder.js";
 import { type Harness, identity, makeHarness } from "./harness.js";
 
@@ -15,12 +17,13 @@ beforeEach(async () => {
 
 const send = (text: string): Promise<CommandResultMessage> => h.processor.process(text);
 
-/** A signed gate.status request whose body holds `depth` nested objects (as text: no recursion here either). */
+const gateStatus = () => buildCommand({ ...identity, type: "gate.status", body: {}, key: h.admin, sealTo: h.boxPublicKey, clock: h.clock });
+
+/** A signed gate.status request with a field holding `depth` nested objects (as text: no recursion here either). */
 async function nestedRequest(depth: number, open = '{"a":', close = "}"): Promise<string> {
-  const c = await buildCommand({ ...identity, type: "gate.status", body: {}, key: h.admin, clock: h.clock });
-  const text = JSON.stringify(c);
+  const text = JSON.stringify(await gateStatus());
   const nested = open.repeat(depth) + "1" + close.repeat(depth);
-  return text.replace('"body":{}', `"body":{"x":${nested}}`);
+  return `${text.slice(0, -1)},"x":${nested}}`;
 }
 
 describe("deeply nested requests", () => {
@@ -37,16 +40,22 @@ describe("deeply nested requests", () => {
   });
 
   it("does not count brackets inside strings", async () => {
-    const c = await buildCommand({ ...identity, type: "gate.status", body: {}, key: h.admin, clock: h.clock });
-    const text = JSON.stringify({ ...c, id: c.id }).replace('"body":{}', `"body":{"note":"${"{[".repeat(5_000)}"}`);
-    const r = await send(text);
-    // Not refused for depth: it parses and gets as far as the signature (which no longer covers the body).
-    expect(r.error?.code).toBe("command_bad_signature");
+    const r = await send(JSON.stringify({ ...(await gateStatus()), note: "{[".repeat(5_000) }));
+    // Not refused for depth: it parses and gets as far as the envelope's shape.
+    expect(r.error?.code).toBe("command_unknown_field");
+  });
+
+  it("answers a signed command whose sealed body nests 5,000 levels command_malformed, once opened", async () => {
+    const c = await gateStatus();
+    const sodium = await loadSodium();
+    const deep = new TextEncoder().encode('{"a":'.repeat(5_000) + "1" + "}".repeat(5_000));
+    const { signature: _s, ...unsigned } = { ...c, sealed: toBase64(sodium.crypto_box_seal(deep, h.boxPublicKey)) };
+    const r = await send(JSON.stringify(signCommand(sodium, unsigned, h.admin.secretKey)));
+    expect(r.error).toEqual({ code: "command_malformed", message: "command body is nested too deeply" });
   });
 
   it("still accepts a request at the nesting a real command needs", async () => {
-    const c = await buildCommand({ ...identity, type: "gate.status", body: {}, key: h.admin, clock: h.clock });
-    const r = await send(JSON.stringify(c));
+    const r = await send(JSON.stringify(await gateStatus()));
     expect(r.status).toBe("ok");
   });
 });

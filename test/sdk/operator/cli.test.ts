@@ -30,14 +30,14 @@ beforeAll(async () => {
   broker = await startTestBroker();
   h = await makeHarness();
   h.clock.set(Date.now());
-  link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: h.clock, commands: h.processor, clientId: `dev-${prefix}` });
+  link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: h.clock, signer: h.signer, commands: h.processor, clientId: `dev-${prefix}` });
   link.start();
   await link.connection.waitConnected(5000);
   // The device subscribes to its command topic just after it connects: ask until it answers.
   const op = new OperatorClient({ url: broker.url, prefix, protocolVersion: broker.protocolVersion });
   await op.start();
   try {
-    await untilAnswered(async () => op.send(await buildCommand({ ...identity, type: "gate.status", body: {}, key: h.admin }), { devicePublicKey: h.deviceKey.publicKey, timeoutMs: 500 }));
+    await untilAnswered(async () => op.send(await buildCommand({ ...identity, type: "gate.status", body: {}, key: h.admin, sealTo: h.boxPublicKey }), { devicePublicKey: h.deviceKey.publicKey, timeoutMs: 500 }));
   } finally {
     await op.stop();
   }
@@ -56,7 +56,7 @@ describe("facegate operator", () => {
     expect(readOperatorKeyFile(join(dir, "ops.key")).keyId).toBe(info.keyId);
 
     writeFileSync(join(dir, "admin.key"), JSON.stringify({ v: 1, kind: "facegate-operator-key", keyId: h.admin.keyId, publicKey: toBase64(h.admin.publicKey), secretKey: toBase64(h.admin.secretKey) }), { mode: 0o600 });
-    const conn = ["--site", identity.site, "--gate", identity.gate, "--broker", broker.url, "--device-key", toBase64(h.deviceKey.publicKey), "--prefix", prefix, "--mqtt-version", String(broker.protocolVersion), "--timeout", "5000"];
+    const conn = ["--site", identity.site, "--gate", identity.gate, "--broker", broker.url, "--device-key", toBase64(h.deviceKey.publicKey), "--device-box-key", toBase64(h.boxPublicKey), "--prefix", prefix, "--mqtt-version", String(broker.protocolVersion), "--timeout", "5000"];
     const add = io();
     const body = JSON.stringify({ publicKey: info.publicKey, role: "operator", label: "night shift" });
     expect(await main(["operator", "send", "--type", "operator.key_add", "--body", body, "--key", "admin.key", ...conn, "--json"], add), add.stderr.join("\n")).toBe(0);
