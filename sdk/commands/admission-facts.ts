@@ -31,7 +31,7 @@ export interface FactSources {
   clock: Clock;
   sodium: Sodium;
   keys: Pick<OperatorRegistry, "get">;
-  commands: Pick<CommandStore, "get">;
+  commands: Pick<CommandStore, "get" | "seenAt">;
   handlers: ReadonlyMap<CommandType, Pick<CommandHandler<CommandType>, "validate">>;
   /** Opens a box sealed to this gate's box key; throws when it does not open. */
   unseal: (ciphertext: Uint8Array) => Uint8Array;
@@ -76,6 +76,7 @@ export function gatherFacts(bytes: Buffer, ids: RequestIds, from: FactSources): 
   const { signature: _sig, ...unsigned } = env;
   facts.contentHash = sha256Hex(canonicalJson(unsigned));
   facts.stored = establish(() => from.commands.get(env.id) ?? null);
+  facts.seenAt = establish(() => from.commands.seenAt());
   facts.opened = establish(() => openBody(env.sealed, from.unseal));
   facts.handler = isCommandType(env.type) ? (from.handlers.get(env.type) ?? null) : null;
   return facts;

@@ -114,7 +114,8 @@ export class CommandProcessor {
 
   /** Forgets stored commands whose validity ended long enough ago. */
   prune(): number {
-    return this.store.prune(this.options.clock.now() - this.limits.maxSkewMs);
+    const now = this.options.clock.now();
+    return this.store.prune(now - this.limits.maxSkewMs, now);
   }
 
   private async processOne(bytes: Buffer): Promise<CommandResultMessage> {

@@ -43,7 +43,7 @@ export interface Harness {
   /** The gate's box public key: what operators seal command bodies to. */
   boxPublicKey: Uint8Array;
   /** The gate's box key as the processor's port. */
-  boxKey: { openSealed(ciphertext: Uint8Array): Uint8Array };
+  boxKey: { publicKey: Uint8Array; openSealed(ciphertext: Uint8Array): Uint8Array };
 }
 
 /** A gate box key pair of the test's (the device's own comes from its key hierarchy), as the processor's port. */
@@ -53,7 +53,7 @@ export async function gateBoxKey(): Promise<{ publicKey: Uint8Array; openSealed(
   return { publicKey: pair.publicKey, openSealed: (c) => sodium.crypto_box_seal_open(c, pair.publicKey, pair.privateKey) };
 }
 
-export async function makeHarness(opts: { path?: string; clock?: ManualClock; keys?: Pick<Harness, "deviceKey" | "admin" | "operator" | "auditor"> } = {}): Promise<Harness> {
+export async function makeHarness(opts: { path?: string; clock?: ManualClock; keys?: Pick<Harness, "deviceKey" | "admin" | "operator" | "auditor">; boxKey?: Harness["boxKey"] & { publicKey: Uint8Array } } = {}): Promise<Harness> {
   const db = openDatabase({ path: opts.path ?? ":memory:", migrations: [auditMigrations, outboxMigrations, commandsMigrations] });
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 2, 1, 9));
   const keys = opts.keys ?? {
@@ -70,7 +70,7 @@ export async function makeHarness(opts: { path?: string; clock?: ManualClock; ke
     { publicKey: toBase64(keys.operator.publicKey), role: "operator", label: "front desk" },
     { publicKey: toBase64(keys.auditor.publicKey), role: "auditor", label: "external auditor" },
   ]);
-  const boxKey = await gateBoxKey();
+  const boxKey = opts.boxKey ?? (await gateBoxKey());
   const processor = await CommandProcessor.create({ db, clock, audit, signer, boxKey, registry, identity, limits: { maxBytes: 64 * 1024 } });
   registerBuiltinHandlers({ processor, registry, audit, clock, identity, software: "test" });
   return { db, clock, audit, registry, processor, signer, ...keys, boxPublicKey: boxKey.publicKey, boxKey };
