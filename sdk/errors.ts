@@ -44,7 +44,7 @@ export class ModelError extends FacegateError<"model_invalid"> {
   }
 }
 
-export type ImageErrorCode = "image_corrupt" | "image_too_large" | "image_unsupported";
+export type ImageErrorCode = "image_corrupt" | "image_too_large" | "image_bad_shape" | "image_unsupported";
 
 /** An image could not be decoded, is too large, or is otherwise unusable. */
 export class ImageError extends FacegateError<ImageErrorCode> {

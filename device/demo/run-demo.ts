@@ -22,11 +22,14 @@
  * every step got its expected outcome.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { verifyAuditExport } from "../../sdk/audit/audit-verify.js";
+import { FileKeyProvider } from "../../sdk/crypto/key-provider.js";
 import { type Ed25519KeyPair, generateEd25519KeyPair } from "../../sdk/crypto/keys.js";
+import { devicePublicKeys } from "../../sdk/privacy/device-audit-export.js";
 import { type CommandBodies, type CommandResultMessage, type CommandType, type DeletionReceipt, type EventMessage, type NoticeMessage, toBase64 } from "../../sdk/protocol/index.js";
 import { loadSodium } from "../../sdk/crypto/sodium.js";
 import { verifyReceipt } from "../../sdk/crypto/signatures.js";
@@ -96,7 +99,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const frontDesk = await generateEd25519KeyPair();
   let sim: SimulatedGate | undefined;
   let client: OperatorClient | undefined;
+  // The terminal's keys are made first, as at installation: the installer reads its public
+  // identity off the terminal (facegate audit device-key), and the office pins it.
+  const dataDir = mkdtempSync(join(tmpdir(), "facegate-demo-"));
   try {
+    const keyProvider = new FileKeyProvider({ path: join(dataDir, "keys", "device.key") });
+    (await keyProvider.loadMasterKey({ create: true })).fill(0);
+    const identity = await devicePublicKeys({ keyProvider });
+    const devicePublicKey = new Uint8Array(Buffer.from(identity.signingPublicKey, "base64"));
+    const deviceBoxKey = new Uint8Array(Buffer.from(identity.boxPublicKey, "base64"));
     // The office watches before the gate comes up, so every event the gate publishes reaches it.
     client = new OperatorClient({ url: mqtt.url, prefix: DEMO_PREFIX, protocolVersion: mqtt.protocolVersion });
     await client.start();
@@ -106,6 +117,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const watch = await client.watch({
       site: DEMO_SITE.id,
       gate: DEMO_GATE,
+      deviceKeys: devicePublicKey,
       onEvent: (e) => {
         seen.push(e);
         payloads.push(JSON.stringify(e));
@@ -113,6 +125,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       onNotice: (n) => (notice = n),
     });
     sim = await buildSimulatedGate({
+      dataDir,
       gates: DEMO_GATES,
       site: DEMO_SITE,
       start: options.startAt,
@@ -128,8 +141,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     });
     const gate = sim;
     if (gate.runtime.faceUnavailable) throw new Error(`the face pipeline is not available: ${gate.runtime.faceUnavailable}`);
-    // The installer reads the device's public keys off the terminal (facegate audit device-key).
-    const devicePublicKey = gate.runtime.store.publicKeys.signingPublicKey;
     const deviceKeyId = gate.runtime.store.publicKeys.keyId;
     if (options.outDir) {
       mkdirSync(options.outDir, { recursive: true });
@@ -139,7 +150,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const operator = client;
 
     const send = async <T extends CommandType>(type: T, body: CommandBodies[T], key: Ed25519KeyPair, timeoutMs = COMMAND_TIMEOUT_MS): Promise<CommandResultMessage<T>> => {
-      const command = await buildCommand({ site: DEMO_SITE.id, gate: DEMO_GATE, type, body, key: { keyId: key.keyId, secretKey: key.secretKey }, clock: gate.clock });
+      const command = await buildCommand({ site: DEMO_SITE.id, gate: DEMO_GATE, type, body, key: { keyId: key.keyId, secretKey: key.secretKey }, sealTo: deviceBoxKey, clock: gate.clock });
       const result = await operator.send(command, { devicePublicKey, timeoutMs });
       payloads.push(JSON.stringify(result));
       return result;
@@ -398,6 +409,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     await client?.stop().catch(() => undefined);
     await sim?.close();
     await broker?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -32,7 +32,8 @@ import type { Timers } from "../../sdk/time/timers.js";
 import { systemTimers } from "./system-timers.js";
 import { Outbox, outboxMigrations } from "../../sdk/transport/outbox.js";
 import { DeviceLink } from "../../sdk/transport/device-link.js";
-import type { NoticeMessage } from "../../sdk/protocol/index.js";
+import type { NoticeFields } from "../../sdk/protocol/index.js";
+import { noticeFields } from "../../sdk/consent/notice.js";
 import { createFacePipeline, type FacePipeline } from "../../sdk/vision/index.js";
 import { defaultModelsDir } from "../../models/manifest.js";
 import type { DeviceConfig } from "../config/device-config.js";
@@ -92,18 +93,9 @@ class LateRecorder implements EventRecorder {
   }
 }
 
-function noticeMessage(config: DeviceConfig, store: SecureStore): NoticeMessage | undefined {
+function currentNotice(store: SecureStore): NoticeFields | undefined {
   const n = store.consents.currentNotice();
-  if (!n) return undefined;
-  return {
-    v: 1,
-    site: config.site.id,
-    gate: config.gateId,
-    version: String(n.version),
-    hash: n.hash,
-    publishedAt: n.publishedAt,
-    notice: { purpose: n.purpose, method: n.method, scope: n.scope, retention: n.retention, contact: n.contact, rights: n.rights, language: n.language },
-  };
+  return n ? noticeFields(n) : undefined;
 }
 
 export async function startGateRuntime(options: GateRuntimeOptions): Promise<GateRuntime> {
@@ -144,7 +136,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     });
     cleanups.push(() => store.close());
     const identity = { site: config.site.id, gate: config.gateId };
-    const outbox = new Outbox({ db: store.db, identity, clock });
+    const outbox = new Outbox({ db: store.db, identity, clock, signer: store.signer });
     late.target = options.recorder ? teeRecorder(outbox, options.recorder) : outbox;
     const recorder = late.target;
 
@@ -225,7 +217,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     if (config.mqtt) {
       const registry = new OperatorRegistry({ db: store.db, clock, audit: store.audit });
       registry.enrollFromConfig(config.operators);
-      processor = await CommandProcessor.create({ db: store.db, clock, audit: store.audit, signer: store.signer, registry, identity, logger: logger.child("commands") });
+      processor = await CommandProcessor.create({ db: store.db, clock, audit: store.audit, signer: store.signer, boxKey: store.keys, registry, identity, logger: logger.child("commands") });
       const mqttLink = new DeviceLink({
         url: config.mqtt.url,
         identity,
@@ -233,10 +225,10 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
         protocolVersion: config.mqtt.protocolVersion,
         clock,
         logger: logger.child("mqtt"),
-        deviceKeyId: store.publicKeys.keyId,
+        signer: store.signer,
         outbox,
         commands: processor,
-        notice: () => noticeMessage(config, store),
+        notice: () => currentNotice(store),
       });
       registerBuiltinHandlers({
         processor,
@@ -255,7 +247,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
         siteId: config.site.id,
         logger: logger.child("commands"),
         publishNotice: () => {
-          const n = noticeMessage(config, store);
+          const n = currentNotice(store);
           if (n) void mqttLink.publishNotice(n);
         },
         requestAtGateEnrollment: (personRef: string, validForMs: number) => gate.requestEnrollment(personRef, validForMs),

@@ -7,7 +7,11 @@
  *   3. every checkpoint is signed by the device key and matches the entry it names (a
  *      chain rewritten with fresh hashes is caught here);
  *   4. the last entry is covered by a signed checkpoint (removing entries at the tail
- *      cannot go unnoticed).
+ *      cannot go unnoticed);
+ *   5. times never run back by more than MAX_CLOCK_STEP_BACK_MS: the chain proves the
+ *      order, so an entry dated well before the one ahead of it means the device clock was
+ *      set back, and the times from there on prove nothing (a log whose times jump back
+ *      400 days is not accepted as evidence of when things happened).
  */
 import { AUDIT_EXPORT_FORMAT, type AuditCheckpoint, type AuditEntry, type AuditExport, checkpointMessage, fromBase64, GENESIS_HASH } from "../protocol/index.js";
 import { keyIdFor, verifyDetached } from "../crypto/keys.js";
@@ -23,6 +27,9 @@ export interface AuditVerification {
   /** The first entry (by position) that does not verify, and why. */
   firstBroken?: { seq: number; reason: string };
 }
+
+/** How far back one entry's time may be from the previous entry's (a clock corrected by NTP moves by seconds). */
+export const MAX_CLOCK_STEP_BACK_MS = 60 * 60_000;
 
 export type VerifyFn = (message: string, signature: Uint8Array, publicKey: Uint8Array) => boolean;
 
@@ -77,7 +84,18 @@ export function verifyAuditChain(options: {
   if ((options.requireSignedTail ?? true) && entries.length > covered) {
     return result(prev, { seq: covered + 1, reason: `entries from ${covered + 1} on are not covered by a signed checkpoint` });
   }
+  for (let i = 1; i < entries.length; i++) {
+    const back = entries[i - 1]!.at - entries[i]!.at;
+    if (back > MAX_CLOCK_STEP_BACK_MS) {
+      return result(prev, { seq: entries[i]!.seq, reason: `is dated ${describeSpan(back)} before entry ${entries[i - 1]!.seq}: the device clock was set back, and times from here on prove nothing` });
+    }
+  }
   return result(prev);
+}
+
+function describeSpan(ms: number): string {
+  const days = ms / 86_400_000;
+  return days >= 1 ? `${Math.round(days)} days` : `${Math.round(ms / 60_000)} minutes`;
 }
 
 /** Verifies a parsed export document against the device public signing key. */

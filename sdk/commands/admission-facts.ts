@@ -8,9 +8,10 @@
  */
 import type { Sodium } from "../crypto/sodium.js";
 import { sha256Hex } from "../crypto/hash.js";
+import { openBody } from "../crypto/sealed-body.js";
 import { verifyCommandSignature } from "../crypto/signatures.js";
 import type { CommandError } from "../protocol/command-error.js";
-import { type CommandEnvelope, type CommandType, canonicalJson, claimedId, isCommandType, parseEnvelope } from "../protocol/index.js";
+import { type CommandEnvelope, type CommandType, canonicalJson, claimedId, isCommandType, MAX_JSON_DEPTH, nestsDeeperThan, parseEnvelope } from "../protocol/index.js";
 import type { Clock } from "../time/clock.js";
 import { type AdmissionFacts, establish, isUnestablished } from "./admission.js";
 import type { CommandHandler } from "./command-handler.js";
@@ -30,17 +31,24 @@ export interface FactSources {
   clock: Clock;
   sodium: Sodium;
   keys: Pick<OperatorRegistry, "get">;
-  commands: Pick<CommandStore, "get">;
+  commands: Pick<CommandStore, "get" | "seenAt">;
   handlers: ReadonlyMap<CommandType, Pick<CommandHandler<CommandType>, "validate">>;
+  /** Opens a box sealed to this gate's box key; throws when it does not open. */
+  unseal: (ciphertext: Uint8Array) => Uint8Array;
 }
 
 /** The facts about `bytes`; fills in `ids` as soon as the request parses. */
 export function gatherFacts(bytes: Buffer, ids: RequestIds, from: FactSources): AdmissionFacts {
-const facts: AdmissionFacts = { size: bytes.byteLength, now: from.clock.now() };
-if (facts.size > from.maxBytes) return facts;
+  const facts: AdmissionFacts = { size: bytes.byteLength, now: from.clock.now() };
+  if (facts.size > from.maxBytes) return facts;
+  const text = bytes.toString("utf8");
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    facts.envelope = { ok: false, code: "command_malformed", message: `command is nested deeper than ${MAX_JSON_DEPTH} levels` };
+    return facts;
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(bytes.toString("utf8"));
+    raw = JSON.parse(text);
   } catch {
     facts.envelope = "not_json";
     return facts;
@@ -68,6 +76,8 @@ if (facts.size > from.maxBytes) return facts;
   const { signature: _sig, ...unsigned } = env;
   facts.contentHash = sha256Hex(canonicalJson(unsigned));
   facts.stored = establish(() => from.commands.get(env.id) ?? null);
+  facts.seenAt = establish(() => from.commands.seenAt());
+  facts.opened = establish(() => openBody(env.sealed, from.unseal));
   facts.handler = isCommandType(env.type) ? (from.handlers.get(env.type) ?? null) : null;
   return facts;
 }

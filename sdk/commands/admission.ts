@@ -6,13 +6,15 @@
  * processor signs, audits, stores and runs.
  *
  * Order of checks (the first that fails is the answer):
- *   size -> JSON -> envelope shape/unknown fields -> signed at all -> addressed to this
- *   gate -> key known -> signature -> [authenticated from here] id replay or idempotent
- *   re-send -> key active -> issued/expiry window -> type known -> role -> body -> handler.
+ *   size -> nesting -> JSON -> envelope shape/unknown fields -> signed at all -> addressed
+ *   to this gate -> key known -> signature -> [authenticated from here] device clock not
+ *   behind the last time it saw commands -> id replay or idempotent re-send -> key active
+ *   -> issued/expiry window -> type known -> role -> sealed body opens -> body -> handler.
  *
  * Refusals from the authentication on are stored by id (`keep`), so the id cannot be used
  * again; earlier ones are not (a forger must not be able to burn an operator's command ids).
  */
+import type { OpenedBody } from "../crypto/sealed-body.js";
 import { FacegateError } from "../errors.js";
 import type { CommandHandler } from "./command-handler.js";
 import { COMMAND_ROLES, type CommandBodies, type CommandEnvelope, type CommandResultMessage, type CommandType, type GateAddress, type OperatorRole, isCommandType, validateBody } from "../protocol/index.js";
@@ -73,6 +75,10 @@ export interface AdmissionFacts {
   stored?: { contentHash: string; keyId: string; result: CommandResultMessage | null } | null | Unestablished;
   /** Device time. */
   now: number;
+  /** The latest device time at which commands were stored or pruned (CommandStore.seenAt). */
+  seenAt?: number | Unestablished;
+  /** The sealed body opened with the gate's box key (only once the signature verified). */
+  opened?: OpenedBody | Unestablished;
   /** The handler of the envelope's type, with its own body check; null: this device has none. */
   handler?: Pick<CommandHandler<CommandType>, "validate"> | null;
 }
@@ -116,6 +122,14 @@ export function admit(f: AdmissionFacts, rules: { identity: GateAddress; limits:
 
   // Authenticated from here: the key holder really sent this.
   const who = { actor: env.keyId, commandType: env.type };
+  if (isUnestablished(f.seenAt)) return { verdict: "failed", error: f.seenAt.threw };
+  if (f.seenAt !== undefined && f.now < f.seenAt - limits.maxSkewMs) {
+    return refuse(
+      "command_clock_behind",
+      `the device clock (${new Date(f.now).toISOString()}) is behind the last time it handled commands (${new Date(f.seenAt).toISOString()}); it acts on no command until its clock is set right`,
+      who,
+    );
+  }
   if (isUnestablished(f.stored)) return { verdict: "failed", error: f.stored.threw };
   if (f.stored) {
     if (f.stored.contentHash !== f.contentHash || f.stored.keyId !== env.keyId) return refuse("command_replayed", `command id ${env.id} was already used for a different command`, who);
@@ -131,9 +145,12 @@ export function admit(f: AdmissionFacts, rules: { identity: GateAddress; limits:
   if (!isCommandType(env.type)) return kept("command_unknown_type", `unknown command type '${env.type}'`);
   const type = env.type;
   if (!COMMAND_ROLES[type].includes(key.role)) return kept("command_forbidden", `role ${key.role} may not issue ${type}`);
+  if (f.opened === undefined) return { verdict: "failed", error: new Error("admission reached the body without opening it") };
+  if (isUnestablished(f.opened)) return { verdict: "failed", error: f.opened.threw };
+  if (!f.opened.ok) return kept(f.opened.code, f.opened.message);
   let body: CommandBodies[CommandType];
   try {
-    body = validateBody(type, env.body);
+    body = validateBody(type, f.opened.body);
     f.handler?.validate?.(body);
   } catch (err) {
     if (!(err instanceof FacegateError)) return { verdict: "failed", error: err };

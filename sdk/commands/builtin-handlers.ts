@@ -37,7 +37,7 @@ export function registerBuiltinHandlers(o: BuiltinHandlerOptions): void {
         gate: o.identity.gate,
         at: o.clock.now(),
         deviceKeyId: processor.deviceKeyId,
-        contractVersion: 1,
+        contractVersion: 2,
         ...(o.software ? { software: o.software } : {}),
         ...(o.outboxStats ? { outbox: o.outboxStats() } : {}),
         operatorKeys: { active: active.length, admins: active.filter((k) => k.role === "admin").length },

@@ -1,6 +1,7 @@
 /**
  * Tables of the `commands` module: the operator key registry and the record of every
- * authenticated command (idempotency by id, replay refusal, stored signed results).
+ * authenticated command (idempotency by id, replay refusal, stored signed results) and
+ * the latest time the device saw commands at.
  */
 import type { MigrationSet } from "../store/database.js";
 
@@ -29,5 +30,11 @@ export const commandsMigrations: MigrationSet = {
        result TEXT
      );
      CREATE INDEX commands_expiry ON commands (expires_at);`,
+    // The latest device time at which commands were processed or their records pruned:
+    // a clock set back behind it could make a pruned command valid again, so the device
+    // acts on no command until its clock is past it (replay protection that survives the
+    // clock going back).
+    `CREATE TABLE command_clock (id INTEGER PRIMARY KEY CHECK (id = 1), seen_at INTEGER NOT NULL);
+     INSERT INTO command_clock (id, seen_at) SELECT 1, COALESCE(MAX(received_at), 0) FROM commands;`,
   ],
 };

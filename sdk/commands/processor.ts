@@ -47,6 +47,8 @@ export interface CommandProcessorOptions {
   audit: AuditSink;
   signer: DeviceSigner;
   registry: OperatorRegistry;
+  /** The gate's box key: opens command bodies sealed to it (the key hierarchy's openSealed). */
+  boxKey: { openSealed(ciphertext: Uint8Array): Uint8Array };
   identity: GateAddress;
   limits?: Partial<CommandLimits>;
   logger?: Logger;
@@ -112,7 +114,8 @@ export class CommandProcessor {
 
   /** Forgets stored commands whose validity ended long enough ago. */
   prune(): number {
-    return this.store.prune(this.options.clock.now() - this.limits.maxSkewMs);
+    const now = this.options.clock.now();
+    return this.store.prune(now - this.limits.maxSkewMs, now);
   }
 
   private async processOne(bytes: Buffer): Promise<CommandResultMessage> {
@@ -120,7 +123,7 @@ export class CommandProcessor {
     let facts: AdmissionFacts | undefined;
     let admission: Admission;
     try {
-      facts = gatherFacts(bytes, ids, { maxBytes: this.limits.maxBytes, clock: this.options.clock, sodium: this.sodium, keys: this.options.registry, commands: this.store, handlers: this.handlers });
+      facts = gatherFacts(bytes, ids, { maxBytes: this.limits.maxBytes, clock: this.options.clock, sodium: this.sodium, keys: this.options.registry, commands: this.store, handlers: this.handlers, unseal: (c) => this.options.boxKey.openSealed(c) });
       admission = admit(facts, { identity: this.options.identity, limits: this.limits });
     } catch (err) {
       admission = { verdict: "failed", error: err };
@@ -160,7 +163,7 @@ export class CommandProcessor {
         type: "command.accepted",
         actor: env.keyId,
         subject: env.id,
-        details: { commandType: type, role: key.role, keyLabel: key.label, issuedAt: env.issuedAt, expiresAt: env.expiresAt, bodySha256: sha256Hex(canonicalJson(env.body)) },
+        details: { commandType: type, role: key.role, keyLabel: key.label, issuedAt: env.issuedAt, expiresAt: env.expiresAt, bodySha256: sha256Hex(canonicalJson(admitted.body)) },
       });
     })();
 
@@ -215,7 +218,7 @@ export class CommandProcessor {
   private sign(commandId: string | null, requestHash: string, error?: { code: string; message: string }, value?: unknown): CommandResultMessage {
     const { identity, clock, signer } = this.options;
     return signResult(signer, {
-      v: 1,
+      v: 2,
       site: identity.site,
       gate: identity.gate,
       commandId,

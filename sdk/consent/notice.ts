@@ -5,6 +5,7 @@
  */
 import { canonicalHash } from "../crypto/hash.js";
 import { ConsentError } from "../errors.js";
+import type { NoticeFields } from "../protocol/index.js";
 
 export const NOTICE_FORMAT = "facegate-notice/1";
 
@@ -43,4 +44,14 @@ export function validateNotice(content: ProcessingNoticeContent): ProcessingNoti
 export function noticeHash(content: ProcessingNoticeContent): string {
   const c = validateNotice(content);
   return canonicalHash({ format: NOTICE_FORMAT, ...c });
+}
+
+/** The notice as the device publishes it (retained, L3): version, hash, time and content. */
+export function noticeFields(n: ProcessingNotice): NoticeFields {
+  return {
+    version: String(n.version),
+    hash: n.hash,
+    publishedAt: n.publishedAt,
+    notice: { purpose: n.purpose, method: n.method, scope: n.scope, retention: n.retention, contact: n.contact, rights: n.rights, language: n.language },
+  };
 }

@@ -11,9 +11,13 @@ import {
   type CommandType,
   type DeletionReceipt,
   type DeletionReceiptBody,
+  type EventMessage,
+  type GateStateMessage,
+  type NoticeMessage,
   RECEIPT_FORMAT,
   SIGNING_CONTEXTS,
   type UnsignedCommand,
+  type UnsignedDeviceMessage,
   type UnsignedResult,
   fromBase64,
   receiptMessage,
@@ -33,6 +37,36 @@ export function verifyCommandSignature(sodium: Sodium, command: CommandEnvelope,
   const { signature, ...unsigned } = command;
   const sig = fromBase64(signature);
   return sig !== undefined && verifyDetached(sodium, sig, signingBytes(SIGNING_CONTEXTS.command, unsigned), publicKey);
+}
+
+/** The messages a device publishes besides results, each signed in its own context. */
+export interface DeviceMessages {
+  event: EventMessage;
+  state: GateStateMessage;
+  notice: NoticeMessage;
+}
+export type DeviceMessageKind = keyof DeviceMessages;
+
+/** Signs an event, state or notice with the device key (contract v2: nothing unsigned is believed). */
+export function signDeviceMessage<K extends DeviceMessageKind>(signer: Signer, kind: K, message: Omit<UnsignedDeviceMessage<DeviceMessages[K]>, "deviceKeyId">): DeviceMessages[K] {
+  const unsigned = { ...message, deviceKeyId: signer.keyId };
+  return { ...unsigned, signature: toBase64(signer.sign(signingBytes(SIGNING_CONTEXTS[kind], unsigned))) } as DeviceMessages[K];
+}
+
+/**
+ * Whether a device message was signed by the pinned device key. Anything malformed (no
+ * signature, wrong key id, fields the signature does not cover) is simply false.
+ */
+export function verifyDeviceMessage(sodium: Sodium, kind: DeviceMessageKind, message: unknown, devicePublicKey: Uint8Array): boolean {
+  if (message === null || typeof message !== "object" || Array.isArray(message)) return false;
+  const { signature, ...unsigned } = message as { signature?: unknown; deviceKeyId?: unknown };
+  if (typeof signature !== "string" || unsigned.deviceKeyId !== keyIdFor(devicePublicKey)) return false;
+  const sig = fromBase64(signature);
+  try {
+    return sig !== undefined && verifyDetached(sodium, sig, signingBytes(SIGNING_CONTEXTS[kind], unsigned), devicePublicKey);
+  } catch {
+    return false; // not canonicalisable: not what a device signs
+  }
 }
 
 export function signResult(signer: Signer, result: UnsignedResult): CommandResultMessage {

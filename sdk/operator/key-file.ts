@@ -59,21 +59,51 @@ export function readOperatorKeyFile(path: string): Ed25519KeyPair {
   return { keyId: keyIdFor(publicKey), publicKey, secretKey };
 }
 
+/** A gate's public identity: the signing key its messages verify against, and the box key commands are sealed to. */
+export interface DeviceIdentity {
+  signingPublicKey: Uint8Array;
+  /** Absent when only a bare signing key was given. */
+  boxPublicKey?: Uint8Array;
+}
+
 /**
- * A public key given on the command line: base64, or `@FILE` holding base64 or a JSON
- * object with a `publicKey` field (an operator key file or a device identity file).
+ * A device's public keys given on the command line: base64 of the signing key, or `@FILE`
+ * holding base64, or JSON: the device identity printed by `facegate audit device-key
+ * --json` (`signingPublicKey`, `boxPublicKey`) or a key file (`publicKey`).
  */
-export function parsePublicKeyArg(arg: string, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): Uint8Array {
+export function parseDeviceIdentityArg(arg: string, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): DeviceIdentity {
   let text = arg.trim();
+  let box: string | undefined;
   if (text.startsWith("@")) {
     const content = readFile(text.slice(1)).trim();
     text = content;
     if (content.startsWith("{")) {
-      const obj = JSON.parse(content) as { publicKey?: unknown };
-      text = typeof obj.publicKey === "string" ? obj.publicKey : "";
+      let obj: { publicKey?: unknown; signingPublicKey?: unknown; boxPublicKey?: unknown };
+      try {
+        obj = JSON.parse(content) as typeof obj;
+      } catch {
+        throw new KeyError("key_invalid", `${arg.slice(1)}: is not JSON`);
+      }
+      const signing = obj.signingPublicKey ?? obj.publicKey;
+      text = typeof signing === "string" ? signing : "";
+      box = typeof obj.boxPublicKey === "string" ? obj.boxPublicKey : undefined;
     }
   }
-  const pk = fromBase64(text);
-  if (!pk || pk.length !== ED25519_PUBLIC_KEY_BYTES) throw new KeyError("key_invalid", "public key: must be base64 of 32 bytes (or @FILE)");
+  const signingPublicKey = publicKeyBytes(text, "public key");
+  return box === undefined ? { signingPublicKey } : { signingPublicKey, boxPublicKey: publicKeyBytes(box, "box public key") };
+}
+
+/** Base64 of a 32-byte public key, or a KeyError naming `what`. */
+export function publicKeyBytes(text: string, what: string): Uint8Array {
+  const pk = fromBase64(text.trim());
+  if (!pk || pk.length !== ED25519_PUBLIC_KEY_BYTES) throw new KeyError("key_invalid", `${what}: must be base64 of 32 bytes (or @FILE)`);
   return pk;
+}
+
+/**
+ * A public key given on the command line: base64, or `@FILE` holding base64 or a JSON
+ * object with a `publicKey` or `signingPublicKey` field (an operator key file or a device identity file).
+ */
+export function parsePublicKeyArg(arg: string, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): Uint8Array {
+  return parseDeviceIdentityArg(arg, readFile).signingPublicKey;
 }

@@ -5,11 +5,14 @@
  * A result is accepted only if it is signed by the expected device key, names the command
  * id and gate, and carries the hash of the exact request sent; anything else on the result
  * topic (a forgery, the answer to someone else's request reusing the id) is ignored.
+ * Events, gate state and notices are believed only when signed by the gate's pinned
+ * device key and addressed as their topic says (contract v2); the others are dropped,
+ * counted (`Watch.rejected`) and logged once per gate and kind.
  */
 import { randomUUID } from "node:crypto";
-import { canonicalJson, type CommandEnvelope, type CommandResultMessage, type CommandType, DEFAULT_TOPIC_PREFIX, type EventCategory, type EventMessage, fleetFilter, type GateStateMessage, gateTopics, type NoticeMessage, parseTopic, topicMatches } from "../protocol/index.js";
+import { canonicalJson, type CommandEnvelope, type CommandResultMessage, type CommandType, DEFAULT_TOPIC_PREFIX, type EventCategory, type EventMessage, fleetFilter, type GateStateMessage, gateTopics, nestsDeeperThan, type NoticeMessage, parseTopic, topicMatches } from "../protocol/index.js";
 import { sha256Hex } from "../crypto/hash.js";
-import { verifyResultSignature } from "../crypto/signatures.js";
+import { type DeviceMessageKind, verifyDeviceMessage, verifyResultSignature } from "../crypto/signatures.js";
 import { loadSodium } from "../crypto/sodium.js";
 import { TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
@@ -36,9 +39,14 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
+/** The pinned device signing key of a gate (from a trusted source: configuration, the site's records), or undefined for a gate not known. */
+export type DeviceKeyLookup = (site: string, gate: string) => Uint8Array | undefined;
+
 export interface WatchOptions {
   site: string | "+";
   gate: string | "+";
+  /** Device keys to verify messages against: one key for one gate, or a lookup for many. */
+  deviceKeys: Uint8Array | DeviceKeyLookup;
   /** Default: every category. */
   categories?: readonly EventCategory[];
   onEvent?: (event: EventMessage) => void;
@@ -51,6 +59,8 @@ export interface WatchOptions {
 export interface Watch {
   readonly received: number;
   readonly duplicates: number;
+  /** Messages dropped because they were not signed by the gate's pinned key (or did not parse). */
+  readonly rejected: number;
   stop(): Promise<void>;
 }
 
@@ -123,11 +133,9 @@ export class OperatorClient {
     let settle!: (r: CommandResultMessage<T>) => void;
     const answered = new Promise<CommandResultMessage<T>>((resolve) => (settle = resolve));
     const unroute = await this.route(topics.commandResult(command.id), (_topic, payload) => {
-      let msg: CommandResultMessage<T>;
-      try {
-        msg = JSON.parse(payload.toString("utf8")) as CommandResultMessage<T>;
-      } catch {
-        lastIgnored = "a result that is not JSON";
+      const msg = parseMessage<CommandResultMessage<T>>(payload);
+      if (msg === undefined) {
+        lastIgnored = "a result that is not JSON (or nests too deeply)";
         return;
       }
       if (msg.commandId !== command.id || msg.site !== command.site || msg.gate !== command.gate) lastIgnored = "a result for another command";
@@ -164,35 +172,49 @@ export class OperatorClient {
     const before = dedupe.duplicates;
     const unroutes: Array<() => Promise<void>> = [];
     const categories = o.categories ? new Set(o.categories) : undefined;
-    const parse = <M>(payload: Buffer): M | undefined => {
-      try {
-        return JSON.parse(payload.toString("utf8")) as M;
-      } catch {
-        return undefined;
+    const sodium = await loadSodium();
+    const keyOf: DeviceKeyLookup = o.deviceKeys instanceof Uint8Array ? ((keys) => () => keys)(o.deviceKeys) : o.deviceKeys;
+    let rejected = 0;
+    const warned = new Set<string>();
+    /** The verified message on `topic`, or undefined (counted, and logged once per gate and kind). */
+    const verified = <M extends { site: string; gate: string }>(kind: DeviceMessageKind, topic: string, payload: Buffer): { msg: M; category?: EventCategory } | undefined => {
+      const t = parseTopic(this.prefix, topic);
+      if (!t) return undefined;
+      const msg = parseMessage<M>(payload);
+      const key = keyOf(t.site, t.gate);
+      if (msg && key && msg.site === t.site && msg.gate === t.gate && verifyDeviceMessage(sodium, kind, msg, key)) return { msg, ...(t.category ? { category: t.category } : {}) };
+      rejected++;
+      const source = `${t.site}/${t.gate}/${kind}`;
+      if (!warned.has(source)) {
+        warned.add(source);
+        this.logger.warn("dropped a message not signed by the gate's device key", { site: t.site, gate: t.gate, kind, why: key ? "signature" : "no pinned key for this gate" });
       }
+      return undefined;
     };
     if (o.onEvent) {
       const onEvent = o.onEvent;
       unroutes.push(
         await this.route(fleetFilter(this.prefix, o.site, o.gate, "events/+"), (topic, payload) => {
-          const t = parseTopic(this.prefix, topic);
-          const msg = parse<EventMessage>(payload);
-          if (!t || t.kind !== "event" || !msg || typeof msg.id !== "string") return;
-          if (categories && !categories.has(t.category!)) return;
+          const v = verified<EventMessage>("event", topic, payload);
+          if (!v || typeof v.msg.id !== "string" || v.msg.category !== v.category) return;
+          if (categories && !categories.has(v.msg.category)) return;
           received++;
-          if (dedupe.accept(`${t.site}/${t.gate}/${msg.id}`)) onEvent(msg);
+          if (dedupe.accept(`${v.msg.site}/${v.msg.gate}/${v.msg.id}`)) onEvent(v.msg);
         }),
       );
     }
     if (o.onState) {
       const onState = o.onState;
-      unroutes.push(await this.route(fleetFilter(this.prefix, o.site, o.gate, "state"), (_t, p) => void (parse<GateStateMessage>(p) && onState(parse<GateStateMessage>(p)!))));
+      unroutes.push(await this.route(fleetFilter(this.prefix, o.site, o.gate, "state"), (t, p) => void ((m) => m && onState(m.msg))(verified<GateStateMessage>("state", t, p))));
     }
     if (o.onNotice) {
       const onNotice = o.onNotice;
-      unroutes.push(await this.route(fleetFilter(this.prefix, o.site, o.gate, "notice"), (_t, p) => void (parse<NoticeMessage>(p) && onNotice(parse<NoticeMessage>(p)!))));
+      unroutes.push(await this.route(fleetFilter(this.prefix, o.site, o.gate, "notice"), (t, p) => void ((m) => m && onNotice(m.msg))(verified<NoticeMessage>("notice", t, p))));
     }
     return {
+      get rejected() {
+        return rejected;
+      },
       get received() {
         return received;
       },
@@ -203,5 +225,16 @@ export class OperatorClient {
         for (const u of unroutes) await u();
       },
     };
+  }
+}
+
+/** A message from the broker, or undefined when it is no JSON or nests deeper than any message of the contract. */
+function parseMessage<M>(payload: Buffer): M | undefined {
+  const text = payload.toString("utf8");
+  if (nestsDeeperThan(text)) return undefined;
+  try {
+    return JSON.parse(text) as M;
+  } catch {
+    return undefined;
   }
 }

@@ -69,8 +69,11 @@ export function signingBytes(context: SigningContext, value: unknown): Uint8Arra
 }
 
 export const SIGNING_CONTEXTS = {
-  command: "facegate/v1/command\n",
-  result: "facegate/v1/result\n",
+  command: "facegate/v2/command\n",
+  result: "facegate/v2/result\n",
+  event: "facegate/v2/event\n",
+  state: "facegate/v2/state\n",
+  notice: "facegate/v2/notice\n",
 } as const;
 
 export type SigningContext = (typeof SIGNING_CONTEXTS)[keyof typeof SIGNING_CONTEXTS];

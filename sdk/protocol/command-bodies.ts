@@ -1,5 +1,5 @@
 /**
- * Command types of contract v1 and the body each takes: one TypeBox schema per body, which
+ * Command types of contract v2 and the body each takes: one TypeBox schema per body, which
  * gives the TypeScript type, the device's runtime check (`validateBody`) and the published
  * JSON Schema. Cross-field rules JSON Schema cannot state are `BODY_RULES`.
  *

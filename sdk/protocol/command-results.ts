@@ -12,7 +12,7 @@ export interface GateStatusResult {
   gate: string;
   at: number;
   deviceKeyId: string;
-  contractVersion: 1;
+  contractVersion: 2;
   software?: string;
   outbox?: { pending: number; dropped: number };
   operatorKeys: { active: number; admins: number };

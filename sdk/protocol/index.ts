@@ -1,5 +1,5 @@
 /**
- * The facegate protocol, contract v1: everything that crosses the broker, shared by the
+ * The facegate protocol, contract v2: everything that crosses the broker, shared by the
  * device and every operator-side program (operator client, site service, console). Pure
  * and platform-free: types, schemas, topic rules, canonical JSON and the bytes each
  * signature covers. Signing and checking signatures is sdk/crypto's business; the MQTT
@@ -16,6 +16,7 @@ export * from "./command-results.js";
 export * from "./common-schemas.js";
 export * from "./deletion-receipt.js";
 export * from "./event-category.js";
+export * from "./json-depth.js";
 export * from "./messages.js";
 export * from "./schedule-window.js";
 export * from "./topics.js";

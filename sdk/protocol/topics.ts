@@ -1,5 +1,5 @@
 /**
- * Topics of contract v1: `<prefix>/v1/<site>/<gate>/<leaf>`, with the QoS and retain flag
+ * Topics of contract v2: `<prefix>/v2/<site>/<gate>/<leaf>`, with the QoS and retain flag
  * of each. `site` and `gate` are opaque identifiers chosen by the operator
  * (`[A-Za-z0-9_-]{1,64}`), never personal names; no topic level ever holds personal data.
  */
@@ -7,7 +7,7 @@ import { TransportError } from "../errors.js";
 import { OPAQUE_ID } from "./common-schemas.js";
 import { EVENT_CATEGORIES, type EventCategory } from "./event-category.js";
 
-export const CONTRACT_VERSION = 1 as const;
+export const CONTRACT_VERSION = 2 as const;
 export const DEFAULT_TOPIC_PREFIX = "facegate";
 
 /** A prefix: one or more levels of opaque characters, e.g. `facegate` or `acme/estate-7`. */

@@ -15,7 +15,9 @@
 import { silentLogger, type Logger } from "../log/logger.js";
 import type { Clock } from "../time/clock.js";
 import { MqttConnection, type BackoffOptions } from "./connection.js";
-import { type CommandResultMessage, type GateAddress, type GateStateMessage, type GateTopics, type NoticeMessage, TOPIC_RULES, gateTopics } from "../protocol/index.js";
+import type { Signer } from "../crypto/keys.js";
+import { signDeviceMessage } from "../crypto/signatures.js";
+import { type CommandResultMessage, type GateAddress, type GateStateMessage, type GateTopics, type NoticeFields, type NoticeMessage, TOPIC_RULES, gateTopics } from "../protocol/index.js";
 import { encodePayload } from "./encode-payload.js";
 import type { Outbox } from "./outbox.js";
 import { OutboxPublisher } from "./outbox-publisher.js";
@@ -38,14 +40,15 @@ export interface DeviceLinkOptions {
   password?: string;
   clock: Clock;
   logger?: Logger;
-  deviceKeyId?: string;
+  /** The device key: signs the state (the last will included, at connect) and the notice. */
+  signer: Signer;
   software?: string;
   outbox?: Outbox;
   /** Unacknowledged event publishes at once. Default 128. */
   publishWindow?: number;
   commands?: CommandSink;
   /** The notice to (re)publish retained on every connect. */
-  notice?: () => NoticeMessage | undefined;
+  notice?: () => NoticeFields | undefined;
 }
 
 export class DeviceLink {
@@ -54,7 +57,7 @@ export class DeviceLink {
   readonly publisher: OutboxPublisher | undefined;
   private readonly logger: Logger;
   private sessionStart: number;
-  private currentNotice: NoticeMessage | undefined;
+  private currentNotice: NoticeFields | undefined;
 
   constructor(private readonly options: DeviceLinkOptions) {
     this.topics = gateTopics({ prefix: options.prefix, ...options.identity });
@@ -116,22 +119,25 @@ export class DeviceLink {
   }
 
   /** Sets the current notice and publishes it retained now if connected (L3). */
-  async publishNotice(notice: NoticeMessage): Promise<void> {
+  async publishNotice(notice: NoticeFields): Promise<void> {
     this.currentNotice = notice;
-    if (this.connected) await this.connection.publish(this.topics.notice, encodePayload("notice", notice), { qos: 1, retain: TOPIC_RULES.notice.retain });
+    if (this.connected) await this.connection.publish(this.topics.notice, encodePayload("notice", this.signedNotice(notice)), { qos: 1, retain: TOPIC_RULES.notice.retain });
+  }
+
+  private signedNotice(notice: NoticeFields): NoticeMessage {
+    return signDeviceMessage(this.options.signer, "notice", { v: 2, site: this.options.identity.site, gate: this.options.identity.gate, ...notice });
   }
 
   private state(online: boolean, reason: GateStateMessage["reason"], at: number): GateStateMessage {
-    return {
-      v: 1,
+    return signDeviceMessage(this.options.signer, "state", {
+      v: 2,
       site: this.options.identity.site,
       gate: this.options.identity.gate,
       online,
       reason,
       at,
-      ...(this.options.deviceKeyId ? { deviceKeyId: this.options.deviceKeyId } : {}),
       ...(this.options.software ? { software: this.options.software } : {}),
-    };
+    });
   }
 
   private async onConnect(): Promise<void> {
@@ -140,7 +146,7 @@ export class DeviceLink {
       this.sessionStart = this.options.clock.now();
       await connection.publish(topics.state, encodePayload("state", this.state(true, "connected", this.sessionStart)), { qos: 1, retain: true });
       const notice = this.currentNotice ?? this.options.notice?.();
-      if (notice) await connection.publish(topics.notice, encodePayload("notice", notice), { qos: 1, retain: true });
+      if (notice) await connection.publish(topics.notice, encodePayload("notice", this.signedNotice(notice)), { qos: 1, retain: true });
       // Subscribing again on a resumed session is harmless and repairs a lost one.
       if (this.options.commands) await connection.subscribe([topics.commandRequest], 1);
     } catch (err) {

@@ -18,6 +18,8 @@
  * numeric arrays and fields named like biometric data, which would be a bug upstream
  * (sdk/events/event-check.ts, the check every recorder runs).
  */
+import type { Signer } from "../crypto/keys.js";
+import { signDeviceMessage } from "../crypto/signatures.js";
 import { randomUUID } from "node:crypto";
 import type { EventRecorder, FacegateEvent } from "../events/event.js";
 import { MAX_EVENT_BYTES, checkEvent } from "../events/event-check.js";
@@ -59,6 +61,8 @@ export interface OutboxOptions {
   db: Db;
   identity: GateAddress;
   clock: Clock;
+  /** The device key: each event is signed as it is stored, so what the broker carries is what the device said. */
+  signer: Signer;
   /** Bound on stored events (audit-relevant ones may exceed it). Default 100,000. */
   maxRows?: number;
   /** Largest serialised event. Default 16 KiB. */
@@ -94,8 +98,8 @@ export class Outbox implements EventRecorder {
   /** Inserts the event (joining the caller's transaction, if any). Synchronous. */
   record(event: FacegateEvent): void {
     checkEvent(event);
-    const message: EventMessage = {
-      v: 1,
+    const message: EventMessage = signDeviceMessage(this.options.signer, "event", {
+      v: 2,
       id: event.id,
       type: event.type,
       category: event.category,
@@ -104,7 +108,7 @@ export class Outbox implements EventRecorder {
       gate: this.options.identity.gate,
       data: event.data,
       auditRelevant: event.auditRelevant === true,
-    };
+    });
     const payload = JSON.stringify(message);
     if (Buffer.byteLength(payload, "utf8") > this.maxEventBytes) throw new TransportError("event_too_large", `event ${event.type} is larger than ${this.maxEventBytes} bytes`);
     this.options.db.transaction(() => {

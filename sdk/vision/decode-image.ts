@@ -4,6 +4,9 @@
  * Security (SPEC section 6): the header is read first and anything over MAX_INPUT_PIXELS
  * is refused before a pixel buffer is allocated, so a crafted 20000x20000 header costs
  * microseconds, not gigabytes. sharp's own `limitInputPixels` is set as a second guard.
+ * The shape is bounded too (MAX_ASPECT): a 1 x 1,000,000 strip is under the
+ * pixel limit but no camera or photo has it, and resampling it for the detector would
+ * cost memory out of all proportion to the image.
  * Truncated or corrupt data fails with `image_corrupt` (sharp's `failOn: "warning"`),
  * unknown formats with `image_unsupported`. Error messages never carry image bytes.
  */
@@ -13,6 +16,9 @@ import type { RawFrame, RgbImage } from "./types.js";
 
 /** 40 megapixels: above any door camera or phone photo, far below a decompression bomb. */
 export const MAX_INPUT_PIXELS = 40_000_000;
+
+/** The most elongated image accepted, long side over short side (at 40 megapixels, 12,649 x 3,162). */
+export const MAX_ASPECT = 4;
 
 /** Encoded formats a gate accepts. Others (SVG, PDF, TIFF, GIF, HEIF...) are refused. */
 export const SUPPORTED_FORMATS: readonly string[] = ["jpeg", "png", "webp"];
@@ -55,9 +61,7 @@ export async function decodeImage(input: Uint8Array | RawFrame, options: DecodeO
     throw new ImageError("image_unsupported", `image format ${format ?? "unknown"} is not accepted (JPEG, PNG or WebP)`, { format: format ?? null });
   }
   if (!(width > 0 && height > 0)) throw new ImageError("image_corrupt", "image header has no valid size", { format });
-  if (width * height > maxPixels) {
-    throw new ImageError("image_too_large", `image of ${width}x${height} exceeds the limit of ${maxPixels} pixels`, { width, height, maxPixels });
-  }
+  checkSize("image", width, height, maxPixels);
 
   try {
     let pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: "warning", autoOrient: true, sequentialRead: true });
@@ -81,9 +85,7 @@ function checkRawFrame(frame: RawFrame, maxPixels: number): RgbImage {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new ImageError("image_corrupt", "raw frame must have positive integer width and height", { width, height });
   }
-  if (width * height > maxPixels) {
-    throw new ImageError("image_too_large", `frame of ${width}x${height} exceeds the limit of ${maxPixels} pixels`, { width, height, maxPixels });
-  }
+  checkSize("frame", width, height, maxPixels);
   if (data.length !== width * height * 3) {
     throw new ImageError("image_corrupt", `raw frame of ${width}x${height} must hold ${width * height * 3} RGB bytes, got ${data.length}`, {
       width,
@@ -92,6 +94,16 @@ function checkRawFrame(frame: RawFrame, maxPixels: number): RgbImage {
     });
   }
   return { width, height, data };
+}
+
+/** Refuses a size no camera or photo has, before a pixel is decoded or resampled. */
+function checkSize(what: "image" | "frame", width: number, height: number, maxPixels: number): void {
+  if (width * height > maxPixels) {
+    throw new ImageError("image_too_large", `${what} of ${width}x${height} exceeds the limit of ${maxPixels} pixels`, { width, height, maxPixels });
+  }
+  if (Math.max(width, height) > MAX_ASPECT * Math.min(width, height)) {
+    throw new ImageError("image_bad_shape", `${what} of ${width}x${height} is more elongated than ${MAX_ASPECT}:1`, { width, height, maxAspect: MAX_ASPECT });
+  }
 }
 
 function classifySharpError(err: unknown, stage: "header" | "pixels"): ImageError {

@@ -3,7 +3,10 @@
  * buffer. One primitive does every crop, resize and warp of the pipeline: for each
  * output pixel, map its centre through an affine transform into the source and sample
  * bilinearly. When the transform shrinks by more than 2x, each output pixel averages an
- * n x n grid of bilinear samples over its footprint (no aliasing on large photos).
+ * n x n grid of bilinear samples over its footprint (no aliasing on large photos), n at
+ * most MAX_GRID: the work per output pixel and the rows a resize keeps stay bounded by the
+ * output, whatever the input's size or shape (a hostile strip cannot make it allocate
+ * gigabytes).
  *
  * Coordinates are pixel-centre based (pixel i covers [i-0.5, i+0.5]), the convention of
  * OpenCV's warpAffine; `cropAffine` reproduces cv.resize's half-pixel mapping.
@@ -40,9 +43,12 @@ export function sampleAffine(img: RgbImage, m: Affine, out: Float32Array, spec: 
   else sampleGeneral(img, m, out, spec);
 }
 
+/** The most bilinear samples per axis one output pixel averages (a 16x shrink is fully covered). */
+export const MAX_GRID = 8;
+
 /** Supersampling grid per axis for a footprint of `scale` source pixels per output pixel. */
 function gridFor(scale: number): number {
-  return scale > 2 ? Math.ceil(scale / 2) : 1;
+  return scale > 2 ? Math.min(MAX_GRID, Math.ceil(scale / 2)) : 1;
 }
 
 /**
@@ -80,22 +86,29 @@ function sampleAxisAligned(img: RgbImage, m: Affine, out: Float32Array, spec: Sa
     bilinearAxisAligned(img, xt, yt, out, spec);
     return;
   }
-  // Source rows the vertical taps touch, each filtered horizontally once.
-  let rowMin = H;
-  let rowMax = -1;
+  // Source rows the vertical taps touch (at most 2 * MAX_GRID per output row), each
+  // filtered horizontally once into its slot of tmp.
+  const slotOf = new Map<number, number>();
+  const usedRows: number[] = [];
+  const ySlot = new Int32Array(yt.index.length);
   for (let k = 0; k < yt.index.length; k++) {
-    rowMin = Math.min(rowMin, yt.index[k]!);
-    rowMax = Math.max(rowMax, yt.index[k]!);
+    const row = yt.index[k]!;
+    let slot = slotOf.get(row);
+    if (slot === undefined) {
+      slot = usedRows.length;
+      slotOf.set(row, slot);
+      usedRows.push(row);
+    }
+    ySlot[k] = slot;
   }
-  const rows = rowMax - rowMin + 1;
+  const rows = usedRows.length;
   const tmp = new Float32Array(rows * ow * 3);
   const xTaps = xt.taps;
   const xIndex = xt.index;
   const xWeight = xt.weight;
-  const yIndex = yt.index;
   const yWeight = yt.weight;
   for (let r = 0; r < rows; r++) {
-    const srcRow = (rowMin + r) * W * 3;
+    const srcRow = usedRows[r]! * W * 3;
     let t = r * ow * 3;
     for (let u = 0; u < ow; u++, t += 3) {
       let cr = 0, cg = 0, cb = 0;
@@ -120,7 +133,7 @@ function sampleAxisAligned(img: RgbImage, m: Affine, out: Float32Array, spec: Sa
     for (let u = 0; u < ow; u++) {
       let cr = 0, cg = 0, cb = 0;
       for (let k = kStart, end = kStart + yTaps; k < end; k++) {
-        const t = ((yIndex[k]! - rowMin) * ow + u) * 3;
+        const t = (ySlot[k]! * ow + u) * 3;
         const w = yWeight[k]!;
         cr += tmp[t]! * w;
         cg += tmp[t + 1]! * w;

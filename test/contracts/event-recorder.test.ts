@@ -8,12 +8,14 @@ import { MemoryEventRecorder, teeRecorder } from "../../sdk/events/event.js";
 import { openDatabase } from "../../sdk/store/database.js";
 import { Outbox, outboxMigrations } from "../../sdk/transport/outbox.js";
 import { type KeptEvent, eventRecorderContract, transactionalRecorderContract } from "./event-recorder-contract.js";
+import { testDeviceSigner } from "../support/device-signer.js";
 
 const identity = { site: "estate-7", gate: "north" };
+const signer = await testDeviceSigner();
 
 function outboxOn(clock: { now(): number }) {
   const db = openDatabase({ path: ":memory:", migrations: [outboxMigrations] });
-  const outbox = new Outbox({ db, identity, clock });
+  const outbox = new Outbox({ db, identity, clock, signer });
   const recorded = (): KeptEvent[] =>
     outbox.pendingAfter(0, 1_000).map((row) => {
       const { id, type, category, at, data, auditRelevant } = JSON.parse(row.payload) as KeptEvent;

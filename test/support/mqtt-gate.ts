@@ -25,6 +25,8 @@ export interface MqttGate {
   admin: Ed25519KeyPair;
   site: string;
   gate: string;
+  /** The gate's topic prefix (its own, per test). */
+  prefix: string;
   /** Device's Ed25519 public signing key (results and deletion receipts verify against it). */
   devicePublicKey: Uint8Array;
   /** Signs `type` with the admin key on the gate's clock, sends it through the broker, awaits the verified result. */
@@ -50,7 +52,7 @@ export async function startMqttGate(options: { broker: TestBroker; gates: unknow
   const op = new OperatorClient({ url: broker.url, prefix, protocolVersion: broker.protocolVersion });
   const devicePublicKey = sim.runtime.store.publicKeys.signingPublicKey;
   const send: MqttGate["send"] = async (type, body, o = {}) => {
-    const command = await buildCommand({ site, gate: sim.gateId, type, body, key: admin, clock: sim.clock });
+    const command = await buildCommand({ site, gate: sim.gateId, type, body, key: admin, sealTo: sim.runtime.store.publicKeys.boxPublicKey, clock: sim.clock });
     return op.send(command, { devicePublicKey, timeoutMs: o.timeoutMs ?? 10_000 });
   };
   const sendOk: MqttGate["sendOk"] = async (type, body) => {
@@ -71,5 +73,5 @@ export async function startMqttGate(options: { broker: TestBroker; gates: unknow
     await close();
     throw err;
   }
-  return { sim, op, admin, site, gate: sim.gateId, devicePublicKey, send, sendOk, close };
+  return { sim, op, admin, site, gate: sim.gateId, prefix, devicePublicKey, send, sendOk, close };
 }

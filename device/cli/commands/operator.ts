@@ -20,8 +20,8 @@ import { COMMAND_TYPES, type CommandBodies, type CommandResultMessage, type Comm
 import { loadSodium } from "../../../sdk/crypto/sodium.js";
 import { downloadAuditLog } from "../../../sdk/operator/audit-download.js";
 import { buildCommand } from "../../../sdk/operator/command-builder.js";
-import { generateOperatorKey, parsePublicKeyArg, readOperatorKeyFile, writeOperatorKeyFile } from "../../../sdk/operator/key-file.js";
-import { OperatorClient } from "../../../sdk/operator/operator-client.js";
+import { generateOperatorKey, parseDeviceIdentityArg, publicKeyBytes, readOperatorKeyFile, writeOperatorKeyFile } from "../../../sdk/operator/key-file.js";
+import { type DeviceKeyLookup, OperatorClient } from "../../../sdk/operator/operator-client.js";
 import { type ParsedArgs, intValue, parseArgs, positionals, requireValue } from "../args.js";
 import { type CliIo, EXIT, UsageError } from "../cli-io.js";
 import { commandUsage, dispatch, type Subcommand } from "../usage.js";
@@ -30,12 +30,14 @@ import { verifyReceiptFile } from "./receipt.js";
 
 export const summary = "operator side: keygen, send signed commands, delete, status, audit-export, watch";
 
-const CONNECTION = ["key", "site", "gate", "broker", "device-key", "timeout", "ttl", "prefix", "mqtt-version", "id"] as const;
+const CONNECTION = ["key", "site", "gate", "broker", "device-key", "device-box-key", "timeout", "ttl", "prefix", "mqtt-version", "id"] as const;
 const CONNECTION_USAGE = [
-  "  connection: --key FILE --site S --gate G --broker URL --device-key KEY|@FILE",
+  "  connection: --key FILE --site S --gate G --broker URL --device-key @FILE|KEY [--device-box-key KEY]",
   "              [--timeout ms] [--ttl ms] [--prefix P] [--mqtt-version 4|5] [--id ID]",
-  "  --key is the operator's key file (keygen), --device-key the gate's signing public key",
-  "  (facegate audit device-key on the terminal); --id names the command (default: random).",
+  "  --key is the operator's key file (keygen); --device-key @FILE the gate's identity, as",
+  "  `facegate audit device-key --json` prints it on the terminal (its signing key verifies the",
+  "  gate's answers, its box key seals each command's body to the gate); a bare signing key",
+  "  needs --device-box-key too. --id names the command (default: random).",
 ].join("\n");
 
 const USAGES = {
@@ -53,8 +55,10 @@ const USAGES = {
     CONNECTION_USAGE,
   ],
   watch: [
-    "usage: facegate operator watch --broker URL [--site S] [--gate G] [--category C,...] [--client-id ID] [--count N] [--timeout ms] [--prefix P] [--mqtt-version 4|5]",
+    "usage: facegate operator watch --broker URL (--site S --gate G --device-key @FILE|KEY | --device-keys FILE) [--category C,...] [--client-id ID] [--count N] [--timeout ms] [--prefix P] [--mqtt-version 4|5]",
     `  Prints events as JSON lines, duplicates dropped by id. Categories: ${EVENT_CATEGORIES.join(", ")}.`,
+    "  Only events signed by the gate's pinned device key are printed: --device-key for one gate, or",
+    '  --device-keys FILE, a JSON object {"<site>/<gate>": "<signing public key, base64>", ...}, for many.',
   ],
   "verify-receipt": ["usage: facegate operator verify-receipt FILE --device-key KEY [--json]", "  The offline check of a deletion receipt (= facegate receipt verify)."],
   "verify-audit": ["usage: facegate operator verify-audit FILE --device-key KEY [--json]", "  The offline check of an audit export (= facegate audit verify)."],
@@ -102,6 +106,7 @@ function protocolVersion(args: ParsedArgs): 4 | 5 {
 interface Connection {
   client: OperatorClient;
   devicePublicKey: Uint8Array;
+  deviceBoxKey: Uint8Array;
   /** Signs `type`/`body` with --key, sends it, and returns the device's verified, signed result. */
   send<T extends CommandType>(type: T, body: CommandBodies[T]): Promise<CommandResultMessage<T>>;
 }
@@ -109,7 +114,13 @@ interface Connection {
 /** Connects with the connection options, runs `use`, disconnects; the key is wiped at the end. */
 async function withConnection<R>(args: ParsedArgs, io: CliIo, use: (c: Connection) => Promise<R>): Promise<R> {
   const key = readOperatorKeyFile(resolve(io.cwd, requireValue(args, "key")));
-  const devicePublicKey = parsePublicKeyArg(requireValue(args, "device-key"), (p) => readFileSync(resolve(io.cwd, p), "utf8"));
+  const identity = parseDeviceIdentityArg(requireValue(args, "device-key"), (p) => readFileSync(resolve(io.cwd, p), "utf8"));
+  const devicePublicKey = identity.signingPublicKey;
+  const boxArg = args.values["device-box-key"];
+  const deviceBoxKey = boxArg !== undefined ? publicKeyBytes(boxArg, "--device-box-key") : identity.boxPublicKey;
+  if (!deviceBoxKey) {
+    throw new UsageError("commands are sealed to the gate's box key: pass --device-key @FILE with the output of `facegate audit device-key --json` on the terminal, or --device-box-key KEY");
+  }
   const site = requireValue(args, "site");
   const gate = requireValue(args, "gate");
   const ttlMs = intValue(args, "ttl", 5 * 60_000);
@@ -121,11 +132,12 @@ async function withConnection<R>(args: ParsedArgs, io: CliIo, use: (c: Connectio
     return await use({
       client,
       devicePublicKey,
+      deviceBoxKey,
       async send(type, body) {
         // --id names the first command only: every command needs its own id.
         const id = first && args.values["id"] ? { id: args.values["id"] } : {};
         first = false;
-        const command = await buildCommand({ site, gate, type, body, key, ttlMs, ...id });
+        const command = await buildCommand({ site, gate, type, body, key, sealTo: deviceBoxKey, ttlMs, ...id });
         return client.send(command, { devicePublicKey, timeoutMs });
       },
     });
@@ -225,8 +237,9 @@ async function auditExport(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function watch(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["broker", "site", "gate", "category", "client-id", "count", "timeout", "prefix", "mqtt-version"], usage: usageOf("watch") });
+  const args = parseArgs(argv, { values: ["broker", "site", "gate", "device-key", "device-keys", "category", "client-id", "count", "timeout", "prefix", "mqtt-version"], usage: usageOf("watch") });
   positionals(args, []);
+  const deviceKeys = pinnedDeviceKeys(args, io);
   const categories = args.values["category"]?.split(",").map((c) => c.trim());
   if (categories?.some((c) => !(EVENT_CATEGORIES as readonly string[]).includes(c))) throw new UsageError(`--category must be among ${EVENT_CATEGORIES.join(", ")}`);
   const count = args.values["count"] ? intValue(args, "count", 1) : Infinity;
@@ -243,6 +256,7 @@ async function watch(argv: string[], io: CliIo): Promise<number> {
   const w = await client.watch({
     site: args.values["site"] ?? "+",
     gate: args.values["gate"] ?? "+",
+    deviceKeys,
     ...(categories ? { categories: categories as EventCategory[] } : {}),
     onEvent: (e) => {
       io.out(JSON.stringify(e));
@@ -254,6 +268,29 @@ async function watch(argv: string[], io: CliIo): Promise<number> {
   if (timer) clearTimeout(timer);
   await w.stop();
   await client.stop();
-  if (!args.flags.has("json")) io.err(`${seen} events, ${w.duplicates} duplicates dropped`);
+  if (!args.flags.has("json")) io.err(`${seen} events, ${w.duplicates} duplicates dropped, ${w.rejected} not signed by the gate's key dropped`);
   return EXIT.ok;
+}
+
+/** The device keys `watch` believes: one gate's (--site, --gate, --device-key) or a file of them (--device-keys). */
+function pinnedDeviceKeys(args: ParsedArgs, io: CliIo): DeviceKeyLookup {
+  const one = args.values["device-key"];
+  const many = args.values["device-keys"];
+  if (one !== undefined && many !== undefined) throw new UsageError("give --device-key (one gate) or --device-keys (many), not both");
+  if (one !== undefined) {
+    const site = requireValue(args, "site");
+    const gate = requireValue(args, "gate");
+    const key = parseDeviceIdentityArg(one, (p) => readFileSync(resolve(io.cwd, p), "utf8")).signingPublicKey;
+    return (s, g) => (s === site && g === gate ? key : undefined);
+  }
+  if (many === undefined) throw new UsageError("watch believes only events signed by a pinned device key: give --site, --gate and --device-key, or --device-keys FILE");
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(resolve(io.cwd, many), "utf8"));
+  } catch (err) {
+    throw new UsageError(`--device-keys ${many}: cannot read a JSON object (${(err as Error).message})`);
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new UsageError(`--device-keys ${many}: must be a JSON object {"<site>/<gate>": "<key>"}`);
+  const keys = new Map(Object.entries(doc as Record<string, unknown>).map(([address, key]) => [address, publicKeyBytes(String(key), `--device-keys ${many}: ${address}`)] as const));
+  return (s, g) => keys.get(`${s}/${g}`);
 }

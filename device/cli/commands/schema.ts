@@ -1,6 +1,6 @@
 /**
  * `facegate schema contract|config|scenario|all [--out DIR] [--json]`: the published JSON
- * Schemas, generated from the schemas the code checks with: the MQTT contract v1 (every
+ * Schemas, generated from the schemas the code checks with: the MQTT contract v2 (every
  * payload and command body, and an AsyncAPI document), the device configuration and the
  * scenario format. Without --out, one schema is printed on stdout (`contract` prints the
  * AsyncAPI document, which holds every payload); with --out, files are written under DIR in
@@ -17,7 +17,7 @@ export const summary = "print or write the published JSON Schemas (contract | co
 
 export const usage = [
   "usage: facegate schema contract|config|scenario|all [--out DIR] [--json]",
-  "  contract: the MQTT contract v1 (the AsyncAPI document; with --out, every payload and body too)",
+  "  contract: the MQTT contract v2 (the AsyncAPI document; with --out, every payload and body too)",
   "  config: the device configuration; scenario: the scenario format; all: everything, needs --out",
 ].join("\n");
 

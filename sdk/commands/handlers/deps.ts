@@ -17,7 +17,7 @@ import { FaceOnlyError } from "../../errors.js";
 import { CommandError } from "../../protocol/command-error.js";
 import type { Logger } from "../../log/logger.js";
 import type { SecureStore } from "../../privacy/secure-store.js";
-import type { NoticeMessage } from "../../protocol/index.js";
+import type { NoticeFields } from "../../protocol/index.js";
 import type { CommandProcessor } from "../processor.js";
 
 /** The parts of sdk/access's AccessStore the handlers use (people, credentials, policies). */
@@ -61,7 +61,7 @@ export interface DeviceHandlerDeps {
   gateId: string;
   siteId: string;
   /** Hands a newly published notice to the DeviceLink, which keeps it retained (L3). */
-  publishNotice?: (notice: NoticeMessage) => void | Promise<void>;
+  publishNotice?: (notice: NoticeFields) => void | Promise<void>;
   /** Without it, `enroll.at_gate` is not registered (command_unsupported). */
   requestAtGateEnrollment?: RequestAtGateEnrollment;
   logger: Logger;

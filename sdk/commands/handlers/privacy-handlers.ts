@@ -11,10 +11,10 @@
  */
 import { FACE_PURPOSE, type Guardian } from "../../consent/consent-policy.js";
 import type { ConsentRecord } from "../../consent/consent-registry.js";
-import type { ProcessingNotice } from "../../consent/notice.js";
 import { ConsentError, NotFoundError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
-import type { CommandBodies, NoticeMessage } from "../../protocol/index.js";
+import type { CommandBodies } from "../../protocol/index.js";
+import { noticeFields } from "../../consent/notice.js";
 import type { CommandContext } from "../processor.js";
 import type { DeviceHandlerDeps, HandlerRegistry } from "./deps.js";
 import type { PersonFlags } from "./person-flags.js";
@@ -34,7 +34,7 @@ export function registerPrivacyHandlers(processor: HandlerRegistry, deps: Device
       if (deps.publishNotice) {
         // The notice is committed; a link that is down republishes it on connect (L3).
         try {
-          await deps.publishNotice(noticeMessage(deps, notice));
+          await deps.publishNotice(noticeFields(notice));
         } catch (err) {
           log.warn("notice stored but not handed to the link", { version: notice.version, error: err as Error });
         }
@@ -85,17 +85,6 @@ function withoutLanguage(n: CommandBodies["notice.publish"]["notice"]): Omit<Com
   return rest;
 }
 
-function noticeMessage(deps: DeviceHandlerDeps, n: ProcessingNotice): NoticeMessage {
-  return {
-    v: 1,
-    site: deps.siteId,
-    gate: deps.gateId,
-    version: String(n.version),
-    hash: n.hash,
-    publishedAt: n.publishedAt,
-    notice: { purpose: n.purpose, method: n.method, scope: n.scope, retention: n.retention, contact: n.contact, rights: n.rights, language: n.language },
-  };
-}
 
 function recordConsent(deps: DeviceHandlerDeps, flags: PersonFlags, body: CommandBodies["consent.record"], ctx: CommandContext): { consentId: string; subjectRef: string; expiresAt: number } {
   const { store, access } = deps;

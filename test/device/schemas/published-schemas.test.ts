@@ -9,6 +9,7 @@ import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { allPublishedSchemas } from "../../../device/schemas/published-schemas.js";
 import { generateEd25519KeyPair } from "../../../sdk/crypto/keys.js";
+import { loadSodium } from "../../../sdk/crypto/sodium.js";
 import { buildCommand } from "../../../sdk/operator/command-builder.js";
 import { ManualClock } from "../../../sdk/time/clock.js";
 import { repoRoot } from "../../support/faces.js";
@@ -48,18 +49,21 @@ describe("published schemas", () => {
     const envelope = ajv.compile(published("sdk/protocol/schemas/command-envelope.schema.json"));
     const body = ajv.compile(published("sdk/protocol/schemas/bodies/person.upsert.schema.json"));
     const key = await generateEd25519KeyPair();
-    const cmd = await buildCommand({ site: "estate-7", gate: "north", type: "person.upsert", body: { personRef: "p-1", cards: ["C0FFEE01"] }, key, clock: new ManualClock() });
+    const personBody = { personRef: "p-1", cards: ["C0FFEE01"] };
+    const gateBox = (await loadSodium()).crypto_box_keypair();
+    const cmd = await buildCommand({ site: "estate-7", gate: "north", type: "person.upsert", body: personBody, key, sealTo: gateBox.publicKey, clock: new ManualClock() });
     expect(envelope(cmd), JSON.stringify(envelope.errors)).toBe(true);
-    expect(body(cmd.body), JSON.stringify(body.errors)).toBe(true);
+    expect(body(personBody), JSON.stringify(body.errors)).toBe(true);
     expect(envelope({ ...cmd, extra: 1 })).toBe(false);
-    expect(body({ ...cmd.body, pin: "12ab" })).toBe(false);
+    expect(envelope({ ...cmd, v: 1 }), "contract v1 (bodies in clear) is not v2").toBe(false);
+    expect(body({ ...personBody, pin: "12ab" })).toBe(false);
   });
 
   it("describe every topic of the contract in the AsyncAPI document", () => {
     const doc = published("sdk/protocol/schemas/asyncapi.json") as { asyncapi: string; channels: Record<string, unknown> };
     expect(doc.asyncapi).toBe("2.6.0");
     expect(Object.keys(doc.channels).sort()).toEqual(
-      ["{prefix}/v1/{site}/{gate}/commands/request", "{prefix}/v1/{site}/{gate}/commands/result/{commandId}", "{prefix}/v1/{site}/{gate}/events/{category}", "{prefix}/v1/{site}/{gate}/notice", "{prefix}/v1/{site}/{gate}/state"].sort(),
+      ["{prefix}/v2/{site}/{gate}/commands/request", "{prefix}/v2/{site}/{gate}/commands/result/{commandId}", "{prefix}/v2/{site}/{gate}/events/{category}", "{prefix}/v2/{site}/{gate}/notice", "{prefix}/v2/{site}/{gate}/state"].sort(),
     );
   });
 });

@@ -59,6 +59,26 @@ describe("audit log", () => {
     f.store.close();
   });
 
+  it("L8 a log whose times run back 400 days does not verify, naming the entry; a 30 s clock correction does", async () => {
+    const f = await openFixture({ config: { auditCheckpointEvery: 5 } });
+    const append = (n: number) => f.store.audit.append({ type: "command.executed", actor: "op-1", subject: `s${n}`, details: { n } });
+    append(1);
+    f.clock.advance(60_000);
+    append(2);
+    f.clock.set(f.clock.now() - 30_000); // NTP steps the clock back half a minute
+    append(3);
+    const corrected = await verifyAuditExport(JSON.parse(JSON.stringify(f.store.audit.export())), f.store.publicKeys.signingPublicKey);
+    expect(corrected.ok).toBe(true);
+    f.clock.set(f.clock.now() - 400 * 86_400_000);
+    append(4);
+    const doc = f.store.audit.export();
+    const jumped = doc.entries.at(-1)!.seq;
+    const r = await verifyAuditExport(JSON.parse(JSON.stringify(doc)), f.store.publicKeys.signingPublicKey);
+    expect(r.ok).toBe(false);
+    expect(r.firstBroken).toEqual({ seq: jumped, reason: `is dated 400 days before entry ${jumped - 1}: the device clock was set back, and times from here on prove nothing` });
+    f.store.close();
+  });
+
   it("L8 an edited entry with the chain rehashed after it is caught by the signed checkpoint", async () => {
     const f = await withEntries(12, 5);
     const doc = structuredClone(f.store.audit.export()) as AuditExport;

@@ -10,12 +10,12 @@ import type { CommandEnvelope, CommandResultMessage } from "../../../sdk/protoco
 
 const NOW = Date.UTC(2026, 2, 1, 9);
 const RULES = { identity: { site: "estate-7", gate: "north" }, limits: DEFAULT_COMMAND_LIMITS };
-const ENV: CommandEnvelope = { v: 1, id: "cmd-1", site: "estate-7", gate: "north", type: "gate.status", body: {}, issuedAt: NOW - 1_000, expiresAt: NOW + 60_000, keyId: "k-office", signature: "c2ln" };
+const ENV: CommandEnvelope = { v: 2, id: "cmd-1", site: "estate-7", gate: "north", type: "gate.status", sealed: "c2VhbGVk", issuedAt: NOW - 1_000, expiresAt: NOW + 60_000, keyId: "k-office", signature: "c2ln" };
 const ADMIN = { role: "admin" as const, label: "estate office", removedAt: null };
 
 /** An authentic, addressed, fresh gate.status from an admin key, never seen before. */
 function facts(change: Partial<AdmissionFacts> = {}, env: Partial<CommandEnvelope> = {}): AdmissionFacts {
-  return { size: 300, envelope: { ok: true, envelope: { ...ENV, ...env } as CommandEnvelope }, key: ADMIN, signatureValid: true, contentHash: "h-1", stored: null, now: NOW, handler: {}, ...change };
+  return { size: 300, envelope: { ok: true, envelope: { ...ENV, ...env } as CommandEnvelope }, key: ADMIN, signatureValid: true, contentHash: "h-1", stored: null, now: NOW, opened: { ok: true, body: {} }, handler: {}, ...change };
 }
 const code = (f: AdmissionFacts) => {
   const a = admit(f, RULES);
@@ -42,8 +42,10 @@ describe("command admission", () => {
     ["expired", {}, { expiresAt: NOW }, "command_expired", "command has expired"],
     ["valid longer than 24 h", {}, { issuedAt: NOW - 1, expiresAt: NOW + 24 * 3_600_000 }, "command_ttl_too_long", "command validity must be positive and at most 86400000 ms"],
     ["of an unknown type", {}, { type: "door.open" as never }, "command_unknown_type", "unknown command type 'door.open'"],
-    ["from a role that may not issue it", { key: { ...ADMIN, role: "auditor" } }, { type: "policy.set" as never, body: { version: "1", policy: { mode: "card" } } as never }, "command_forbidden", "role auditor may not issue policy.set"],
-    ["with a body field the contract does not know", {}, { body: { colour: "red" } as never }, "command_unknown_field", "body.colour: unknown field"],
+    ["from a role that may not issue it", { key: { ...ADMIN, role: "auditor" }, opened: { ok: true, body: { version: "1", policy: { mode: "card" } } } }, { type: "policy.set" as never }, "command_forbidden", "role auditor may not issue policy.set"],
+    ["whose sealed body does not open with this gate's key", { opened: { ok: false, code: "command_unsealable", message: "command body is not sealed to this gate's box key (or was altered)" } }, {}, "command_unsealable", "command body is not sealed to this gate's box key (or was altered)"],
+    ["whose opened body is no JSON object", { opened: { ok: false, code: "command_malformed", message: "command body: must be a JSON object" } }, {}, "command_malformed", "command body: must be a JSON object"],
+    ["with a body field the contract does not know", { opened: { ok: true, body: { colour: "red" } } }, {}, "command_unknown_field", "body.colour: unknown field"],
     ["without a handler on this device", { handler: null }, {}, "command_unsupported", "this device has no handler for gate.status yet"],
   ])("refuses a command %s", (_name, change, env, expectedCode, message) => {
     const a = admit(facts(change, env), RULES);
@@ -55,7 +57,8 @@ describe("command admission", () => {
     expect(code(misaddressedForgery)).toBe("command_misaddressed");
     expect(code(facts({ signatureValid: false, key: { ...ADMIN, removedAt: 1 } }))).toBe("command_bad_signature");
     expect(code(facts({ key: { ...ADMIN, removedAt: 1 } }, { expiresAt: NOW }))).toBe("command_key_revoked");
-    expect(code(facts({ handler: null }, { body: { colour: "red" } as never }))).toBe("command_unknown_field");
+    expect(code(facts({ handler: null, opened: { ok: true, body: { colour: "red" } } }))).toBe("command_unknown_field");
+    expect(code(facts({ opened: { ok: false, code: "command_unsealable", message: "" } }, { type: "door.open" as never }))).toBe("command_unknown_type");
     expect(code(facts({ stored: { contentHash: "h-other", keyId: "k-office", result: null } }, { expiresAt: NOW }))).toBe("command_replayed");
   });
 

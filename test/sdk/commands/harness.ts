@@ -40,9 +40,20 @@ export interface Harness {
   admin: Ed25519KeyPair;
   operator: Ed25519KeyPair;
   auditor: Ed25519KeyPair;
+  /** The gate's box public key: what operators seal command bodies to. */
+  boxPublicKey: Uint8Array;
+  /** The gate's box key as the processor's port. */
+  boxKey: { publicKey: Uint8Array; openSealed(ciphertext: Uint8Array): Uint8Array };
 }
 
-export async function makeHarness(opts: { path?: string; clock?: ManualClock; keys?: Pick<Harness, "deviceKey" | "admin" | "operator" | "auditor"> } = {}): Promise<Harness> {
+/** A gate box key pair of the test's (the device's own comes from its key hierarchy), as the processor's port. */
+export async function gateBoxKey(): Promise<{ publicKey: Uint8Array; openSealed(ciphertext: Uint8Array): Uint8Array }> {
+  const sodium = await loadSodium();
+  const pair = sodium.crypto_box_keypair();
+  return { publicKey: pair.publicKey, openSealed: (c) => sodium.crypto_box_seal_open(c, pair.publicKey, pair.privateKey) };
+}
+
+export async function makeHarness(opts: { path?: string; clock?: ManualClock; keys?: Pick<Harness, "deviceKey" | "admin" | "operator" | "auditor">; boxKey?: Harness["boxKey"] & { publicKey: Uint8Array } } = {}): Promise<Harness> {
   const db = openDatabase({ path: opts.path ?? ":memory:", migrations: [auditMigrations, outboxMigrations, commandsMigrations] });
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 2, 1, 9));
   const keys = opts.keys ?? {
@@ -59,7 +70,8 @@ export async function makeHarness(opts: { path?: string; clock?: ManualClock; ke
     { publicKey: toBase64(keys.operator.publicKey), role: "operator", label: "front desk" },
     { publicKey: toBase64(keys.auditor.publicKey), role: "auditor", label: "external auditor" },
   ]);
-  const processor = await CommandProcessor.create({ db, clock, audit, signer, registry, identity, limits: { maxBytes: 64 * 1024 } });
+  const boxKey = opts.boxKey ?? (await gateBoxKey());
+  const processor = await CommandProcessor.create({ db, clock, audit, signer, boxKey, registry, identity, limits: { maxBytes: 64 * 1024 } });
   registerBuiltinHandlers({ processor, registry, audit, clock, identity, software: "test" });
-  return { db, clock, audit, registry, processor, signer, ...keys };
+  return { db, clock, audit, registry, processor, signer, ...keys, boxPublicKey: boxKey.publicKey, boxKey };
 }

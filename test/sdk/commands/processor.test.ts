@@ -6,6 +6,7 @@ import { type Ed25519KeyPair, generateEd25519KeyPair } from "../../../sdk/crypto
 import { loadSodium, type Sodium } from "../../../sdk/crypto/sodium.js";
 import { NotFoundError } from "../../../sdk/errors.js";
 import { buildCommand } from "../../../sdk/operator/command-builder.js";
+import { sealBody } from "../../../sdk/crypto/sealed-body.js";
 import { type Harness, identity, makeHarness } from "./harness.js";
 
 let h: Harness;
@@ -17,7 +18,10 @@ beforeEach(async () => {
 });
 
 const cmd = <T extends CommandType>(type: T, body: CommandBodies[T], key: Ed25519KeyPair = h.admin, extra: Partial<CommandEnvelope> = {}) =>
-  buildCommand({ ...identity, type, body, key, clock: h.clock }).then((c) => ({ ...c, ...extra }) as CommandEnvelope<T>);
+  buildCommand({ ...identity, type, body, key, sealTo: h.boxPublicKey, clock: h.clock }).then((c) => ({ ...c, ...extra }) as CommandEnvelope<T>);
+
+/** The envelope with another body sealed in (its signature no longer covers it until re-signed). */
+const reseal = <T extends CommandType>(c: CommandEnvelope<T>, body: unknown, to: Uint8Array = h.boxPublicKey): CommandEnvelope<T> => ({ ...c, sealed: sealBody(sodium, body as never, to) });
 
 const send = async (c: unknown): Promise<CommandResultMessage> => {
   const r = await h.processor.process(typeof c === "string" ? c : JSON.stringify(c));
@@ -36,9 +40,9 @@ describe("CommandProcessor", () => {
   it("runs a valid command and audits it with the key that signed it (L12)", async () => {
     const c = await cmd("gate.status", {});
     const r = await send(c);
-    expect(r).toMatchObject({ v: 1, commandId: c.id, status: "ok", site: "estate-7", gate: "north", deviceKeyId: h.signer.keyId });
+    expect(r).toMatchObject({ v: 2, commandId: c.id, status: "ok", site: "estate-7", gate: "north", deviceKeyId: h.signer.keyId });
     expect(r.requestHash).toBe(sha256Hex(canonicalJson(c)));
-    expect(r.result).toMatchObject({ site: "estate-7", gate: "north", contractVersion: 1, operatorKeys: { active: 3, admins: 1 } });
+    expect(r.result).toMatchObject({ site: "estate-7", gate: "north", contractVersion: 2, operatorKeys: { active: 3, admins: 1 } });
     expect(h.audit.ofType("command.accepted")).toEqual([
       expect.objectContaining({ actor: h.admin.keyId, subject: c.id, details: expect.objectContaining({ commandType: "gate.status", role: "admin", keyLabel: "estate office" }) }),
     ]);
@@ -62,21 +66,24 @@ describe("CommandProcessor", () => {
     const cases: Array<[string, unknown]> = [
       ["command_unknown_key", await cmd("gate.status", {}, stranger)],
       ["command_bad_signature", { ...(await cmd("gate.status", {}, stranger)), keyId: h.admin.keyId }],
-      ["command_bad_signature", { ...good, body: { x: 1 } }],
+      ["command_bad_signature", reseal(good, { x: 1 })],
       ["command_unsigned", (({ signature: _s, ...rest }) => rest)(await cmd("gate.status", {}))],
       ["command_unsigned", { ...(await cmd("gate.status", {})), signature: "" }],
       ["command_expired", resign({ ...(await cmd("gate.status", {})), issuedAt: h.clock.now() - 120_000, expiresAt: h.clock.now() - 1 })],
       ["command_not_yet_valid", resign({ ...(await cmd("gate.status", {})), issuedAt: h.clock.now() + 3_600_000, expiresAt: h.clock.now() + 3_700_000 })],
       ["command_ttl_too_long", resign({ ...(await cmd("gate.status", {})), expiresAt: h.clock.now() + 30 * 24 * 3_600_000 })],
-      ["command_oversized", JSON.stringify({ ...good, body: { pad: "x".repeat(70 * 1024) } })],
+      ["command_oversized", JSON.stringify({ ...good, sealed: "A".repeat(70 * 1024) })],
       ["command_malformed", "{not json"],
       ["command_malformed", "[1,2,3]"],
-      ["command_malformed", { ...good, v: 2 }],
+      ["command_malformed", { ...good, v: 1 }],
+      ["command_unknown_field", (({ sealed: _s, ...rest }) => ({ ...rest, body: {} }))(good)],
       ["command_misaddressed", resign({ ...(await cmd("gate.status", {})), gate: "south" })],
       ["command_unknown_field", { ...good, priority: "high" }],
       ["command_unknown_type", resign({ ...(await cmd("gate.status", {})), type: "door.open" as CommandType })],
-      ["command_invalid_body", resign({ ...(await cmd("audit.export", { offset: 0, limit: 1 })), body: { offset: -1, limit: 1 } as never })],
-      ["command_unknown_field", resign({ ...(await cmd("gate.status", {})), body: { verbose: true } as never })],
+      ["command_invalid_body", resign(reseal(await cmd("audit.export", { offset: 0, limit: 1 }), { offset: -1, limit: 1 }))],
+      ["command_unknown_field", resign(reseal(await cmd("gate.status", {}), { verbose: true }))],
+      ["command_unsealable", resign(reseal(await cmd("gate.status", {}), {}, sodium.crypto_box_keypair().publicKey))],
+      ["command_malformed", resign({ ...(await cmd("gate.status", {})), sealed: toBase64(sodium.crypto_box_seal(new TextEncoder().encode("[1,2]"), h.boxPublicKey)) })],
     ];
     for (const [code, c] of cases) {
       const r = await send(c);
@@ -175,7 +182,7 @@ describe("CommandProcessor", () => {
     await started; // the command is recorded as pending, its handler still running
     // A second processor on the same database plays the restarted device.
     const { CommandProcessor } = await import("../../../sdk/commands/processor.js");
-    const again = await CommandProcessor.create({ db: h.db, clock: h.clock, audit: h.audit, signer: h.signer, registry: h.registry, identity });
+    const again = await CommandProcessor.create({ db: h.db, clock: h.clock, audit: h.audit, signer: h.signer, boxKey: h.boxKey, registry: h.registry, identity });
     expect(again.recoverInterrupted()).toBe(1);
     const r = await again.process(JSON.stringify(c));
     expect(r.error?.code).toBe("command_interrupted");

@@ -30,14 +30,14 @@ beforeAll(async () => {
   broker = await startTestBroker();
   h = await makeHarness();
   h.clock.set(Date.now());
-  link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: h.clock, commands: h.processor, clientId: `dev-${prefix}` });
+  link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: h.clock, signer: h.signer, commands: h.processor, clientId: `dev-${prefix}` });
   link.start();
   await link.connection.waitConnected(5000);
   // The device subscribes to its command topic just after it connects: ask until it answers.
   const op = new OperatorClient({ url: broker.url, prefix, protocolVersion: broker.protocolVersion });
   await op.start();
   try {
-    await untilAnswered(async () => op.send(await buildCommand({ ...identity, type: "gate.status", body: {}, key: h.admin }), { devicePublicKey: h.deviceKey.publicKey, timeoutMs: 500 }));
+    await untilAnswered(async () => op.send(await buildCommand({ ...identity, type: "gate.status", body: {}, key: h.admin, sealTo: h.boxPublicKey }), { devicePublicKey: h.deviceKey.publicKey, timeoutMs: 500 }));
   } finally {
     await op.stop();
   }
@@ -56,7 +56,7 @@ describe("facegate operator", () => {
     expect(readOperatorKeyFile(join(dir, "ops.key")).keyId).toBe(info.keyId);
 
     writeFileSync(join(dir, "admin.key"), JSON.stringify({ v: 1, kind: "facegate-operator-key", keyId: h.admin.keyId, publicKey: toBase64(h.admin.publicKey), secretKey: toBase64(h.admin.secretKey) }), { mode: 0o600 });
-    const conn = ["--site", identity.site, "--gate", identity.gate, "--broker", broker.url, "--device-key", toBase64(h.deviceKey.publicKey), "--prefix", prefix, "--mqtt-version", String(broker.protocolVersion), "--timeout", "5000"];
+    const conn = ["--site", identity.site, "--gate", identity.gate, "--broker", broker.url, "--device-key", toBase64(h.deviceKey.publicKey), "--device-box-key", toBase64(h.boxPublicKey), "--prefix", prefix, "--mqtt-version", String(broker.protocolVersion), "--timeout", "5000"];
     const add = io();
     const body = JSON.stringify({ publicKey: info.publicKey, role: "operator", label: "night shift" });
     expect(await main(["operator", "send", "--type", "operator.key_add", "--body", body, "--key", "admin.key", ...conn, "--json"], add), add.stderr.join("\n")).toBe(0);
@@ -90,7 +90,29 @@ describe("facegate operator", () => {
     const bad = io();
     expect(await main(["operator", "verify-audit", "altered.json", "--device-key", toBase64(h.deviceKey.publicKey)], bad)).toBe(5);
     expect(bad.stderr.join("\n")).toMatch(/does NOT verify/);
+  });
 
+  it("takes the gate's identity file (audit device-key --json) for both keys, and refuses to send without the box key", async () => {
+    writeFileSync(join(dir, "gate.json"), JSON.stringify({ keyId: h.deviceKey.keyId, signingPublicKey: toBase64(h.deviceKey.publicKey), boxPublicKey: toBase64(h.boxPublicKey) }));
+    writeFileSync(join(dir, "admin.key"), JSON.stringify({ v: 1, kind: "facegate-operator-key", keyId: h.admin.keyId, publicKey: toBase64(h.admin.publicKey), secretKey: toBase64(h.admin.secretKey) }), { mode: 0o600 });
+    const conn = ["--key", "admin.key", "--site", identity.site, "--gate", identity.gate, "--broker", broker.url, "--prefix", prefix, "--mqtt-version", String(broker.protocolVersion), "--timeout", "5000"];
+    const st = io();
+    expect(await main(["operator", "status", ...conn, "--device-key", "@gate.json"], st), st.stderr.join("\n")).toBe(0);
+    expect(st.stdout.join("\n")).toMatch(/^ok /);
+    const noBox = io();
+    expect(await main(["operator", "status", ...conn, "--device-key", toBase64(h.deviceKey.publicKey)], noBox)).toBe(2);
+    expect(noBox.stderr.join("\n")).toMatch(/sealed to the gate's box key/);
+    // The offline verifiers read the same identity file.
+    const ex = io();
+    expect(await main(["operator", "audit-export", "--out", "audit2.json", ...conn, "--device-key", "@gate.json"], ex), ex.stderr.join("\n")).toBe(0);
+    const check = io();
+    expect(await main(["operator", "verify-audit", "audit2.json", "--device-key", "@gate.json"], check), check.stderr.join("\n")).toBe(0);
+  });
+
+  it("watch believes only events signed by a pinned key, and says so when none is given", async () => {
+    const e = io();
+    expect(await main(["operator", "watch", "--broker", broker.url, "--site", identity.site], e)).toBe(2);
+    expect(e.stderr.join("\n")).toMatch(/pinned device key/);
   });
 
   it("gives clear usage errors", async () => {

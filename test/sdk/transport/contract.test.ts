@@ -5,13 +5,13 @@ describe("topic contract v1", () => {
   const t = gateTopics({ prefix: "acme/estates", site: "estate-7", gate: "north_2" });
 
   it("builds versioned topics under the prefix, with site and gate as opaque ids", () => {
-    expect(t.state).toBe("acme/estates/v1/estate-7/north_2/state");
-    expect(t.notice).toBe("acme/estates/v1/estate-7/north_2/notice");
-    expect(t.event("privacy")).toBe("acme/estates/v1/estate-7/north_2/events/privacy");
-    expect(t.commandRequest).toBe("acme/estates/v1/estate-7/north_2/commands/request");
-    expect(t.commandResult("c-1")).toBe("acme/estates/v1/estate-7/north_2/commands/result/c-1");
-    expect(t.commandResult(null)).toBe("acme/estates/v1/estate-7/north_2/commands/result/unknown");
-    expect(gateTopics({ site: "s", gate: "g" }).state).toBe("facegate/v1/s/g/state");
+    expect(t.state).toBe("acme/estates/v2/estate-7/north_2/state");
+    expect(t.notice).toBe("acme/estates/v2/estate-7/north_2/notice");
+    expect(t.event("privacy")).toBe("acme/estates/v2/estate-7/north_2/events/privacy");
+    expect(t.commandRequest).toBe("acme/estates/v2/estate-7/north_2/commands/request");
+    expect(t.commandResult("c-1")).toBe("acme/estates/v2/estate-7/north_2/commands/result/c-1");
+    expect(t.commandResult(null)).toBe("acme/estates/v2/estate-7/north_2/commands/result/unknown");
+    expect(gateTopics({ site: "s", gate: "g" }).state).toBe("facegate/v2/s/g/state");
   });
 
   it("refuses identifiers that are not opaque ids: no names, spaces, wildcards or separators in topics", () => {
@@ -28,7 +28,7 @@ describe("topic contract v1", () => {
     for (const c of EVENT_CATEGORIES) expect(parseTopic("acme/estates", t.event(c))).toMatchObject({ kind: "event", category: c });
     expect(parseTopic("acme/estates", t.commandResult("c-1"))).toMatchObject({ kind: "commandResult", commandId: "c-1" });
     expect(parseTopic("acme/estates", t.commandRequest)).toMatchObject({ kind: "commandRequest" });
-    expect(parseTopic("acme/estates", "acme/estates/v2/s/g/state")).toBeUndefined();
+    expect(parseTopic("acme/estates", "acme/estates/v1/s/g/state")).toBeUndefined();
     expect(parseTopic("acme/estates", `${t.base}/events/gossip`)).toBeUndefined();
   });
 

@@ -7,6 +7,8 @@
  * Runs against every restartable broker available: aedes in-process (MQTT 3.1.1, always)
  * and a private Mosquitto process (MQTT 5, where the binary exists).
  */
+import { generateEd25519KeyPair } from "../../../sdk/crypto/keys.js";
+import { toBase64 } from "../../../sdk/protocol/index.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -60,7 +62,9 @@ describe.each(kinds)("event delivery through a %s broker restart and a device ki
   it("delivers all 1,000 events at least once, each exactly once after dropping duplicates by id", async () => {
     broker = await startRestartableBroker(kind);
     const tag = Math.random().toString(36).slice(2, 8);
+    const deviceKey = await generateEd25519KeyPair();
     const envs = {
+      BURST_DEVICE_KEY: toBase64(deviceKey.secretKey),
       BURST_DB: join(mkdtempSync(join(tmpdir(), "fg-burst-")), "device.db"),
       BURST_URL: broker.url,
       BURST_MQTT_VERSION: String(broker.protocolVersion),
@@ -74,7 +78,7 @@ describe.each(kinds)("event delivery through a %s broker restart and a device ki
     const consumer = new OperatorClient({ url: broker.url, prefix: envs.BURST_PREFIX, clientId: `consumer-${tag}`, protocolVersion: broker.protocolVersion, backoff: { initialMs: 100, maxMs: 500 } });
     await consumer.start();
     const unique = new Set<string>();
-    const watch = await consumer.watch({ site: "estate-7", gate: "north", onEvent: (e: EventMessage) => unique.add(e.id) });
+    const watch = await consumer.watch({ site: "estate-7", gate: "north", deviceKeys: deviceKey.publicKey, onEvent: (e: EventMessage) => unique.add(e.id) });
 
     let produced = 0;
     let drained = false;

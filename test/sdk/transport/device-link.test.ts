@@ -6,14 +6,20 @@ import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../../sdk/store/database.js";
 import { systemClock } from "../../../sdk/time/clock.js";
-import { type GateStateMessage, type NoticeMessage, gateTopics } from "../../../sdk/protocol/index.js";
+import { type GateStateMessage, type NoticeFields, gateTopics } from "../../../sdk/protocol/index.js";
+import type { Signer } from "../../../sdk/crypto/keys.js";
+import { loadSodium } from "../../../sdk/crypto/sodium.js";
+import { verifyDeviceMessage } from "../../../sdk/crypto/signatures.js";
+import { testDeviceSigner } from "../../support/device-signer.js";
 import { DeviceLink } from "../../../sdk/transport/device-link.js";
 import { Outbox, outboxMigrations } from "../../../sdk/transport/outbox.js";
 import { clearRetained, startTestBroker, type TestBroker } from "../../support/broker.js";
 
 let broker: TestBroker;
+let signer: Signer;
 const leftRetained: string[] = [];
 beforeAll(async () => {
+  signer = await testDeviceSigner();
   broker = await startTestBroker();
 });
 afterAll(async () => {
@@ -55,16 +61,19 @@ describe("DeviceLink", () => {
     const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
     const topics = gateTopics({ prefix, ...identity });
     leftRetained.push(topics.state);
-    const make = () => new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, deviceKeyId: "k".repeat(32), clientId: `dev-${prefix}` });
+    const make = () => new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, signer, clientId: `dev-${prefix}` });
     const link = make();
     link.start();
     await link.connection.waitConnected(5000);
     await until(async () => ((await retained(topics.state)) as GateStateMessage).online === true);
-    expect(await retained(topics.state)).toMatchObject({ v: 1, online: true, reason: "connected", site: "estate-7", gate: "north", deviceKeyId: "k".repeat(32) });
+    const sodium = await loadSodium();
+    expect(await retained(topics.state)).toMatchObject({ v: 2, online: true, reason: "connected", site: "estate-7", gate: "north", deviceKeyId: signer.keyId });
+    expect(verifyDeviceMessage(sodium, "state", await retained(topics.state), signer.publicKey)).toBe(true);
 
     await link.connection.stop({ graceful: false }); // as a crash: socket dropped, no DISCONNECT
     await until(async () => ((await retained(topics.state)) as GateStateMessage).online === false);
     expect(await retained(topics.state)).toMatchObject({ online: false, reason: "connection_lost" });
+    expect(verifyDeviceMessage(sodium, "state", await retained(topics.state), signer.publicKey), "the last will was signed at connect").toBe(true);
 
     const again = make();
     again.start();
@@ -72,6 +81,7 @@ describe("DeviceLink", () => {
     await until(async () => ((await retained(topics.state)) as GateStateMessage).online === true);
     await again.stop();
     expect(await retained(topics.state)).toMatchObject({ online: false, reason: "shutdown" });
+    expect(verifyDeviceMessage(sodium, "state", await retained(topics.state), signer.publicKey)).toBe(true);
   });
 
   it("keeps the current processing notice retained (L3) and publishes events on their category topics", async () => {
@@ -79,10 +89,8 @@ describe("DeviceLink", () => {
     const topics = gateTopics({ prefix, ...identity });
     leftRetained.push(topics.state, topics.notice);
     const db = openDatabase({ path: ":memory:", migrations: [outboxMigrations] });
-    const outbox = new Outbox({ db, identity, clock: systemClock });
-    const notice: NoticeMessage = {
-      v: 1,
-      ...identity,
+    const outbox = new Outbox({ db, identity, clock: systemClock, signer });
+    const notice: NoticeFields = {
       version: "2026-01",
       hash: "a".repeat(64),
       publishedAt: 1,
@@ -92,7 +100,7 @@ describe("DeviceLink", () => {
     const seen: Array<{ topic: string; body: { id?: string } }> = [];
     sub.on("message", (topic, p) => seen.push({ topic, body: JSON.parse(p.toString()) }));
     await sub.subscribeAsync(topics.events, { qos: 1 });
-    const link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, outbox, notice: () => notice });
+    const link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, signer, outbox, notice: () => notice });
     link.start();
     outbox.record({ id: "e-alarm", type: "alarm.door_forced", category: "alarm", at: 1, data: {}, auditRelevant: true });
     outbox.record({ id: "e-privacy", type: "privacy.deletion", category: "privacy", at: 2, data: { subjectRef: "s-1" }, auditRelevant: true });
@@ -102,7 +110,9 @@ describe("DeviceLink", () => {
       [topics.event("alarm"), "e-alarm"],
       [topics.event("privacy"), "e-privacy"],
     ]);
-    expect(await retained(topics.notice)).toEqual(notice);
+    expect(await retained(topics.notice)).toMatchObject({ v: 2, ...identity, ...notice, deviceKeyId: signer.keyId });
+    expect(verifyDeviceMessage(await loadSodium(), "notice", await retained(topics.notice), signer.publicKey)).toBe(true);
+    for (const { topic, body } of seen) expect(verifyDeviceMessage(await loadSodium(), "event", body, signer.publicKey), topic).toBe(true);
     expect(outbox.count()).toBe(0);
     await link.stop();
     await sub.endAsync();
@@ -112,8 +122,8 @@ describe("DeviceLink", () => {
     const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
     leftRetained.push(gateTopics({ prefix, ...identity }).state);
     const db = openDatabase({ path: ":memory:", migrations: [outboxMigrations] });
-    const outbox = new Outbox({ db, identity, clock: systemClock });
-    const link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, outbox });
+    const outbox = new Outbox({ db, identity, clock: systemClock, signer });
+    const link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, signer, outbox });
     link.start();
     await until(() => link.connected);
     for (let i = 0; i < 400; i++) outbox.record({ id: `e-${i}`, type: "access.granted", category: "access", at: i, data: { personRef: "p-1" } });

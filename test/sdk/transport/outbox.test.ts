@@ -3,12 +3,16 @@ import type { FacegateEvent } from "../../../sdk/events/event.js";
 import { openDatabase } from "../../../sdk/store/database.js";
 import { ManualClock } from "../../../sdk/time/clock.js";
 import { DROP_NOTICE_TYPE, Outbox, outboxMigrations } from "../../../sdk/transport/outbox.js";
+import { testDeviceSigner } from "../../support/device-signer.js";
+import { loadSodium } from "../../../sdk/crypto/sodium.js";
+import { verifyDeviceMessage } from "../../../sdk/crypto/signatures.js";
 
 const identity = { site: "estate-7", gate: "north" };
+const signer = await testDeviceSigner();
 
 function setup(maxRows?: number) {
   const db = openDatabase({ path: ":memory:", migrations: [outboxMigrations] });
-  const outbox = new Outbox({ db, identity, clock: new ManualClock(), ...(maxRows ? { maxRows } : {}) });
+  const outbox = new Outbox({ db, identity, clock: new ManualClock(), signer, ...(maxRows ? { maxRows } : {}) });
   return { db, outbox };
 }
 
@@ -33,13 +37,15 @@ describe("Outbox", () => {
     expect(outbox.stats()).toEqual({ pending: 1, dropped: 0 });
   });
 
-  it("stores the wire message of the contract and ignores a repeated event id", () => {
+  it("stores the signed wire message of the contract and ignores a repeated event id", async () => {
     const { outbox } = setup();
     outbox.record(ev("e1"));
     outbox.record(ev("e1"));
     const rows = outbox.pendingAfter(0, 10);
     expect(rows).toHaveLength(1);
-    expect(JSON.parse(rows[0]!.payload)).toEqual({ v: 1, id: "e1", type: "access.granted", category: "access", at: 1, site: "estate-7", gate: "north", data: { personRef: "p-1" }, auditRelevant: false });
+    const message = JSON.parse(rows[0]!.payload);
+    expect(message).toEqual({ v: 2, id: "e1", type: "access.granted", category: "access", at: 1, site: "estate-7", gate: "north", data: { personRef: "p-1" }, auditRelevant: false, deviceKeyId: signer.keyId, signature: expect.any(String) });
+    expect(verifyDeviceMessage(await loadSodium(), "event", message, signer.publicKey), "signed by the device key as stored").toBe(true);
   });
 
   it("refuses events that carry biometric or binary data (L4)", () => {

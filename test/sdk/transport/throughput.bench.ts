@@ -18,18 +18,20 @@ import { systemClock } from "../../../sdk/time/clock.js";
 import { DeviceLink } from "../../../sdk/transport/device-link.js";
 import { Outbox, outboxMigrations } from "../../../sdk/transport/outbox.js";
 import { startTestBroker } from "../../support/broker.js";
+import { testDeviceSigner } from "../../support/device-signer.js";
 
 const { values } = parseArgs({ options: { url: { type: "string" }, "mqtt-version": { type: "string" }, events: { type: "string" }, window: { type: "string" } } });
 const n = Number(values.events ?? 10_000);
 const broker = values.url ? { url: values.url, protocolVersion: Number(values["mqtt-version"] ?? 5) as 4 | 5, stop: async () => {} } : await startTestBroker();
 const identity = { site: "bench", gate: `g${process.pid}` };
+const signer = await testDeviceSigner();
 
 async function run(mode: "drain" | "live"): Promise<number> {
   const db = openDatabase({ path: join(mkdtempSync(join(tmpdir(), "fg-bench-")), "d.db"), migrations: [outboxMigrations] });
-  const outbox = new Outbox({ db, identity, clock: systemClock });
+  const outbox = new Outbox({ db, identity, clock: systemClock, signer });
   const event = (i: number) => ({ id: `${mode}-${i}`, type: "access.granted", category: "access" as const, at: Date.now(), data: { personRef: `p-${i % 500}`, method: "card", door: "main" } });
   if (mode === "drain") db.transaction(() => Array.from({ length: n }, (_, i) => outbox.record(event(i))))();
-  const link = new DeviceLink({ url: broker.url, identity, protocolVersion: broker.protocolVersion, clock: systemClock, outbox, clientId: `bench-${mode}-${process.pid}`, publishWindow: Number(values.window ?? 128) });
+  const link = new DeviceLink({ url: broker.url, identity, protocolVersion: broker.protocolVersion, clock: systemClock, signer, outbox, clientId: `bench-${mode}-${process.pid}`, publishWindow: Number(values.window ?? 128) });
   link.start();
   await link.connection.waitConnected(5000);
   const t0 = performance.now();

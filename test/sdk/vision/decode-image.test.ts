@@ -98,6 +98,28 @@ describe("decodeImage", () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024); // 20000^2 RGB would be 1.2 GB
   });
 
+  it("refuses a real 1 x 1,000,000 PNG (under the pixel limit) in milliseconds, before the detector's resampler sees it", async () => {
+    const strip = await sharp({ create: { width: 1, height: 1_000_000, channels: 3, background: "#000" } }).png({ compressionLevel: 9 }).toBuffer();
+    expect(strip.length).toBeLessThan(100_000);
+    const before = process.memoryUsage().rss;
+    const started = performance.now();
+    const err = await decodeImage(strip).catch((e: unknown) => e);
+    expect((err as ImageError).code).toBe("image_bad_shape");
+    expect((err as ImageError).message).toBe("image of 1x1000000 is more elongated than 4:1");
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it("refuses images more elongated than 4:1 in files and camera frames alike", async () => {
+    expect(await codeOf(decodeImage(pngHeader(4001, 1000)))).toBe("image_bad_shape");
+    expect(await codeOf(decodeImage({ width: 1, height: 200_000, data: new Uint8Array(600_000) }))).toBe("image_bad_shape");
+    expect(await codeOf(decodeImage({ width: 5, height: 1, data: new Uint8Array(15) }))).toBe("image_bad_shape");
+    // 4:1 exactly, and a tall phone portrait, are fine.
+    const wide = await sharp({ create: { width: 400, height: 100, channels: 3, background: "#123456" } }).png().toBuffer();
+    expect((await decodeImage(wide)).width).toBe(400);
+    expect((await decodeImage({ width: 9, height: 16, data: new Uint8Array(9 * 16 * 3) })).height).toBe(16);
+  });
+
   it("honours a lower pixel limit", async () => {
     const png = await sharp({ create: { width: 100, height: 100, channels: 3, background: "#000" } }).png().toBuffer();
     expect(await codeOf(decodeImage(png, { maxPixels: 5000 }))).toBe("image_too_large");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cropAffine, expandedCrop, sampleAffine } from "../../../sdk/vision/image-ops.js";
+import { cropAffine, expandedCrop, MAX_GRID, sampleAffine } from "../../../sdk/vision/image-ops.js";
 import { nonMaxSuppression } from "../../../sdk/vision/nms.js";
 import { assessFace, frameQuality, MIN_FACE_SIZE, selectPrimary } from "../../../sdk/vision/quality.js";
 import { cosineSimilarity } from "../../../sdk/vision/similarity.js";
@@ -45,6 +45,18 @@ describe("sampling into tensors", () => {
     const out = new Float32Array(2 * 1 * 3);
     sampleAffine(img, cropAffine({ x: 0, y: 0, width: 4, height: 2 }, 2, 1), out, { width: 2, height: 1, channels: "rgb", offset: 0, scale: 0.5, border: "replicate" });
     expect(out[0]).toBeCloseTo(((0 + 10 + 100 + 50) / 4) * 0.5, 5);
+  });
+
+  it("a 1,000x shrink of a fine pattern averages it out from a bounded sample (MAX_GRID per axis), not every source row", () => {
+    // 2 x 40,000 pixels of alternating black and white rows, shrunk to 2 x 40: every output
+    // pixel is grey, from at most 2 * MAX_GRID source rows per output row.
+    const W = 2, H = 40_000;
+    const data = new Uint8Array(W * H * 3);
+    for (let y = 0; y < H; y += 2) data.fill(255, y * W * 3, (y + 1) * W * 3);
+    const out = new Float32Array(2 * 40 * 3);
+    sampleAffine({ width: W, height: H, data }, cropAffine({ x: 0, y: 0, width: W, height: H }, 2, 40), out, { width: 2, height: 40, channels: "rgb", offset: 0, scale: 1, border: "replicate" });
+    expect(MAX_GRID).toBe(8);
+    for (const v of out) expect(Math.abs(v - 127.5)).toBeLessThan(40);
   });
 
   it("a crop that would leave the image is shifted inside, not cut", () => {

@@ -129,6 +129,10 @@ describe.skipIf(!facesAvailable)("enroll.photo (real face pipeline, L1 L4 L6)", 
     expect((await h.send("enroll.photo", { subjectRef: "amy", sealedPhoto: await sealFor(h, garbage) })).error?.code).toBe("image_unsupported");
     expect((await h.send("enroll.photo", { subjectRef: "amy", sealedPhoto: await sealFor(h, truncated) })).error?.code).toBe("image_corrupt");
     expect((await h.send("enroll.photo", { subjectRef: "amy", sealedPhoto: wrongBox })).error?.code).toBe("integrity_sealed_box");
+    // A 1 x 1,000,000 strip (a few KB, under the pixel limit) is refused before any resampling.
+    const strip = await sharp({ create: { width: 1, height: 1_000_000, channels: 3, background: "#000" } }).png({ compressionLevel: 9 }).toBuffer();
+    const stripAnswer = await h.send("enroll.photo", { subjectRef: "amy", sealedPhoto: await sealFor(h, strip) });
+    expect(stripAnswer.error).toEqual({ code: "image_bad_shape", message: "image of 1x1000000 is more elongated than 4:1" });
     expect(h.store.vault.counts("amy").templates).toBe(0);
     // Whatever failed, what was opened was wiped.
     for (const input of spy.inputs) expect(input.every((b) => b === 0)).toBe(true);

@@ -10,7 +10,7 @@ import { type AccessStore, accessMigrations, createAccessStore, minimalPinHashin
 import { registerBuiltinHandlers } from "../../../../sdk/commands/builtin-handlers.js";
 import { type DeviceHandlerDeps, type PhotoAnalyzer, deviceHandlerMigrations, registerDeviceHandlers } from "../../../../sdk/commands/handlers/index.js";
 import { type Ed25519KeyPair, generateEd25519KeyPair } from "../../../../sdk/crypto/keys.js";
-import { type CommandBodies, type CommandResultMessage, type CommandType, type NoticeMessage, toBase64 } from "../../../../sdk/protocol/index.js";
+import { type CommandBodies, type CommandResultMessage, type CommandType, type NoticeFields, toBase64 } from "../../../../sdk/protocol/index.js";
 import { commandsMigrations } from "../../../../sdk/commands/migrations.js";
 import { OperatorRegistry } from "../../../../sdk/commands/operator-registry.js";
 import { CommandProcessor } from "../../../../sdk/commands/processor.js";
@@ -47,7 +47,7 @@ export interface HandlerHarness {
   /** Hash of notice version 1, published at set-up. */
   noticeHash: string;
   /** What the handlers handed to the DeviceLink. */
-  published: NoticeMessage[];
+  published: NoticeFields[];
   /** At-gate enrollment invitations the gate received. */
   invitations: Array<{ personRef: string; validForMs: number }>;
   send<T extends CommandType>(type: T, body: CommandBodies[T], options?: { key?: Ed25519KeyPair; id?: string }): Promise<CommandResultMessage<T>>;
@@ -90,10 +90,10 @@ export async function makeHandlerHarness(options: HarnessOptions = {}): Promise<
     { publicKey: toBase64(operator.publicKey), role: "operator", label: "front desk" },
   ]);
   const identity = { site: SITE, gate: GATE };
-  const processor = await CommandProcessor.create({ db: store.db, clock, audit: store.audit, signer: store.signer, registry, identity, logger });
+  const processor = await CommandProcessor.create({ db: store.db, clock, audit: store.audit, signer: store.signer, boxKey: store.keys, registry, identity, logger });
   registerBuiltinHandlers({ processor, registry, audit: store.audit, clock, identity });
 
-  const published: NoticeMessage[] = [];
+  const published: NoticeFields[] = [];
   const invitations: HandlerHarness["invitations"] = [];
   const deps: DeviceHandlerDeps = {
     store,
@@ -133,7 +133,7 @@ export async function makeHandlerHarness(options: HarnessOptions = {}): Promise<
     invitations,
     async send(type, body, o = {}) {
       const key = o.key ?? (type === "notice.publish" || type === "policy.set" ? admin : operator);
-      const env = await buildCommand({ site: SITE, gate: GATE, type, body, key: { keyId: key.keyId, secretKey: key.secretKey }, clock, ...(o.id ? { id: o.id } : {}) });
+      const env = await buildCommand({ site: SITE, gate: GATE, type, body, key: { keyId: key.keyId, secretKey: key.secretKey }, sealTo: store.publicKeys.boxPublicKey, clock, ...(o.id ? { id: o.id } : {}) });
       return (await processor.process(Buffer.from(JSON.stringify(env), "utf8"))) as CommandResultMessage<typeof type>;
     },
     everythingRecorded() {

@@ -28,7 +28,7 @@ describe("notice.publish (L3)", () => {
     expect(r.result).toEqual({ version: "2", hash: current.hash });
     expect(current.version).toBe(2);
     expect(h.published).toHaveLength(1);
-    expect(h.published[0]).toMatchObject({ v: 1, site: "site-1", gate: "gate-a", version: "2", hash: current.hash, notice: { language: "zh-CN", purpose: current.purpose } });
+    expect(h.published[0]).toMatchObject({ version: "2", hash: current.hash, notice: { language: "zh-CN", purpose: current.purpose } });
     const audit = h.store.audit.entries().filter((e) => e.type === "notice.published").at(-1)!;
     expect(audit.actor).toBe(h.admin.keyId);
 
@@ -173,15 +173,20 @@ describe("consent.withdraw and subject.delete (L7)", () => {
 
   it("re-sending the identical subject.delete returns the stored result, not a second deletion", async () => {
     await enrolledResident("p-1");
-    const a = await h.send("subject.delete", { subjectRef: "p-1", reason: "resident_request" }, { id: "del-1" });
+    const request = Buffer.from(JSON.stringify(await rebuild("del-1")), "utf8");
+    const a = await h.processor.process(request);
+    expect(a.status).toBe("ok");
     const receipts = h.store.deletion.receipts("p-1").length;
-    const again = await h.processor.process(Buffer.from(JSON.stringify(await rebuild("del-1")), "utf8"));
+    const again = await h.processor.process(request);
     expect(again).toEqual(a);
+    expect(h.store.deletion.receipts("p-1")).toHaveLength(receipts);
+    // Built again, the command seals its body anew: other signed content under the same id is a replay, not a re-send.
+    expect((await h.processor.process(Buffer.from(JSON.stringify(await rebuild("del-1")), "utf8"))).error?.code).toBe("command_replayed");
     expect(h.store.deletion.receipts("p-1")).toHaveLength(receipts);
 
     async function rebuild(id: string) {
       const { buildCommand } = await import("../../../../sdk/operator/command-builder.js");
-      return buildCommand({ site: "site-1", gate: "gate-a", type: "subject.delete", body: { subjectRef: "p-1", reason: "resident_request" }, key: { keyId: h.operator.keyId, secretKey: h.operator.secretKey }, clock: h.clock, id });
+      return buildCommand({ site: "site-1", gate: "gate-a", type: "subject.delete", body: { subjectRef: "p-1", reason: "resident_request" }, key: { keyId: h.operator.keyId, secretKey: h.operator.secretKey }, sealTo: h.store.publicKeys.boxPublicKey, clock: h.clock, id });
     }
   });
 });
