@@ -32,6 +32,8 @@ import type { Timers } from "../../sdk/time/timers.js";
 import { systemTimers } from "./system-timers.js";
 import { Outbox, outboxMigrations } from "../../sdk/transport/outbox.js";
 import { DeviceLink } from "../../sdk/transport/device-link.js";
+import { loadBrokerCredentials } from "../../sdk/transport/broker-credentials.js";
+import { deviceClientId } from "../../sdk/transport/client-id.js";
 import type { NoticeMessage } from "../../sdk/protocol/index.js";
 import { createFacePipeline, type FacePipeline } from "../../sdk/vision/index.js";
 import { defaultModelsDir } from "../../models/manifest.js";
@@ -120,6 +122,8 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     }
   };
   try {
+    // Broker files first: a readable client key or password file stops the start before anything opens.
+    const brokerCredentials = config.mqtt ? loadBrokerCredentials(config.mqtt) : undefined;
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const keyProvider = options.keyProvider ?? new FileKeyProvider({ path: config.keyFile });
     if (!options.keyProvider) mkdirSync(dirname(config.keyFile), { recursive: true, mode: 0o700 });
@@ -230,6 +234,9 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
         url: config.mqtt.url,
         identity,
         prefix: config.mqtt.prefix,
+        // Stable across restarts (the session keeps queued commands) and secret (client-id.ts).
+        clientId: deviceClientId((purpose, input) => store.keys.keyedIdentifier(purpose, input), { prefix: config.mqtt.prefix, ...identity }),
+        ...(brokerCredentials ? { credentials: brokerCredentials } : {}),
         protocolVersion: config.mqtt.protocolVersion,
         clock,
         logger: logger.child("mqtt"),

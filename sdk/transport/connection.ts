@@ -13,6 +13,8 @@ import { EventEmitter } from "node:events";
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import { TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
+import type { BrokerCredentials } from "./broker-credentials.js";
+import { describeConnectError } from "./connect-error.js";
 
 export interface BackoffOptions {
   initialMs: number;
@@ -20,6 +22,19 @@ export interface BackoffOptions {
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 30_000 };
+
+function credentialOptions(c: BrokerCredentials | undefined): Partial<IClientOptions> {
+  if (!c) return {};
+  return {
+    ...(c.ca ? { ca: c.ca } : {}),
+    ...(c.cert ? { cert: c.cert } : {}),
+    ...(c.key ? { key: c.key } : {}),
+    ...(c.username !== undefined ? { username: c.username } : {}),
+    ...(c.password ? { password: c.password } : {}),
+    // Never accept a broker certificate that does not chain to the CA (or the system's CAs).
+    rejectUnauthorized: true,
+  };
+}
 
 /** Delay before attempt `attempt` (0-based): exponential, capped, with half-range jitter. */
 export function backoffDelay(attempt: number, b: BackoffOptions, random: () => number = Math.random): number {
@@ -47,6 +62,8 @@ export interface MqttConnectionOptions {
   connectTimeoutMs?: number;
   username?: string;
   password?: string;
+  /** TLS trust, client certificate and broker login, read by loadBrokerCredentials. */
+  credentials?: BrokerCredentials;
   backoff?: BackoffOptions;
   logger?: Logger;
   /**
@@ -66,6 +83,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private lastFailure: string | undefined;
   private readonly logger: Logger;
 
   constructor(private readonly options: MqttConnectionOptions) {
@@ -75,6 +93,11 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
 
   get connected(): boolean {
     return this.client?.connected === true;
+  }
+
+  /** Why the last attempt failed (a TLS, authentication or network reason), until the next connect. */
+  get lastError(): string | undefined {
+    return this.lastFailure;
   }
 
   get protocolVersion(): 4 | 5 {
@@ -97,6 +120,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       resubscribe: false,
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
+      ...credentialOptions(o.credentials),
       ...(v5 ? { properties: { sessionExpiryInterval: o.sessionExpirySeconds ?? 7 * 24 * 3600 } } : {}),
       ...(o.will ? { will: { topic: o.will.topic, payload: o.will.payload(), qos: 1, retain: o.will.retain } } : {}),
     };
@@ -118,6 +142,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     }
     client.on("connect", (connack) => {
       this.attempt = 0;
+      this.lastFailure = undefined;
       this.logger.info("connected", { sessionPresent: connack.sessionPresent });
       this.emit("connect", connack.sessionPresent);
     });
@@ -125,7 +150,12 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       this.emit("close");
       this.scheduleReconnect();
     });
-    client.on("error", (err) => this.logger.warn("connection error", { error: err }));
+    client.on("error", (err) => {
+      const failure = describeConnectError(err);
+      // Logged once per distinct reason, not on every reconnection attempt.
+      if (failure !== this.lastFailure) this.logger.warn("connection error", { reason: failure });
+      this.lastFailure = failure;
+    });
   }
 
   private scheduleReconnect(): void {
@@ -198,7 +228,8 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
         this.off("connect", ok);
-        reject(new TransportError("mqtt_connect_timeout", `no connection to ${this.options.url} within ${timeoutMs} ms`));
+        const why = this.lastFailure ? `: ${this.lastFailure}` : "";
+        reject(new TransportError("mqtt_connect_timeout", `no connection to ${this.options.url} within ${timeoutMs} ms${why}`, this.lastFailure ? { reason: this.lastFailure } : {}));
       }, timeoutMs);
       const ok = (): void => {
         clearTimeout(t);
