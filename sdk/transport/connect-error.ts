@@ -10,7 +10,30 @@ const UNTRUSTED = new Set(["SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_
 /** MQTT 3.1.1 CONNACK return codes and MQTT 5 reason codes that mean "not you". */
 const REFUSED_LOGIN = new Set([4, 5, 0x86, 0x87, 0x8c]);
 
+export interface ConnectFailure {
+  reason: string;
+  /** Trying again will not help (trust, certificate or login): fix the configuration. */
+  permanent: boolean;
+}
+
 export function describeConnectError(err: unknown): string {
+  return classifyConnectError(err).reason;
+}
+
+export function classifyConnectError(err: unknown): ConnectFailure {
+  const reason = describe(err);
+  const permanent = !/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)\b/.test(reason) && !/TLS failed/.test(reason) && reason !== fallback(err);
+  return { reason, permanent };
+}
+
+function fallback(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown };
+  const message = typeof e?.message === "string" ? e.message : String(err);
+  const code = e?.code;
+  return `${typeof code === "string" && !message.includes(code) ? `${code}: ` : ""}${message}`;
+}
+
+function describe(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
   const code = e?.code;
   const message = typeof e?.message === "string" ? e.message : String(err);
@@ -31,6 +54,5 @@ export function describeConnectError(err: unknown): string {
   if (message.includes("wrong version number") || code === "EPROTO") {
     return `TLS failed (${message}): the port may not speak TLS (mqtts:// needs the broker's TLS listener, usually 8883)`;
   }
-  const prefix = typeof code === "string" && !message.includes(code) ? `${code}: ` : "";
-  return `${prefix}${message}`;
+  return fallback(err);
 }

@@ -14,7 +14,7 @@ import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 
 import { TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import type { BrokerCredentials } from "./broker-credentials.js";
-import { describeConnectError } from "./connect-error.js";
+import { type ConnectFailure, classifyConnectError } from "./connect-error.js";
 
 export interface BackoffOptions {
   initialMs: number;
@@ -76,6 +76,7 @@ export interface MqttConnectionOptions {
 interface ConnectionEvents {
   connect: [sessionPresent: boolean];
   close: [];
+  failure: [failure: ConnectFailure];
 }
 
 export class MqttConnection extends EventEmitter<ConnectionEvents> {
@@ -151,10 +152,11 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       this.scheduleReconnect();
     });
     client.on("error", (err) => {
-      const failure = describeConnectError(err);
+      const failure = classifyConnectError(err);
       // Logged once per distinct reason, not on every reconnection attempt.
-      if (failure !== this.lastFailure) this.logger.warn("connection error", { reason: failure });
-      this.lastFailure = failure;
+      if (failure.reason !== this.lastFailure) this.logger.warn("connection error", { reason: failure.reason });
+      this.lastFailure = failure.reason;
+      this.emit("failure", failure);
     });
   }
 
@@ -222,20 +224,35 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     return () => client.off("message", l);
   }
 
-  /** Resolves on the next connect (or at once if connected); rejects after `timeoutMs`. */
+  /**
+   * Resolves on the next connect (or at once if connected); rejects after `timeoutMs`, or
+   * at once when the broker or TLS refuses us for a reason retrying cannot fix (an
+   * untrusted broker certificate, a refused client certificate or login). The connection
+   * itself keeps trying in the background until stopped.
+   */
   waitConnected(timeoutMs: number): Promise<void> {
     if (this.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
+      const refused = (f: ConnectFailure): void => {
+        if (!f.permanent) return;
+        clearTimeout(t);
+        this.off("connect", ok);
+        this.off("failure", refused);
+        reject(new TransportError("mqtt_connect_refused", `cannot connect to ${this.options.url}: ${f.reason}`, { reason: f.reason }));
+      };
       const t = setTimeout(() => {
         this.off("connect", ok);
+        this.off("failure", refused);
         const why = this.lastFailure ? `: ${this.lastFailure}` : "";
         reject(new TransportError("mqtt_connect_timeout", `no connection to ${this.options.url} within ${timeoutMs} ms${why}`, this.lastFailure ? { reason: this.lastFailure } : {}));
       }, timeoutMs);
       const ok = (): void => {
         clearTimeout(t);
+        this.off("failure", refused);
         resolve();
       };
       this.once("connect", ok);
+      this.on("failure", refused);
     });
   }
 
