@@ -12,12 +12,17 @@
  *   gate cannot publish on another gate's topics;
  * - without the CA, or without a client certificate, connecting fails with a clear error.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../../device/cli/main.js";
+import type { CliIo } from "../../../device/cli/cli-io.js";
+import { parseDeviceConfig } from "../../../device/config/device-config.js";
+import { brokerCheck } from "../../../device/doctor/broker-check.js";
 import { type SimulatedGate, buildSimulatedGate } from "../../../device/scenario/simulated-gate.js";
+import { writeOperatorKeyFile } from "../../../sdk/operator/key-file.js";
 import { generateEd25519KeyPair, type Ed25519KeyPair } from "../../../sdk/crypto/keys.js";
 import { verifyResultSignature } from "../../../sdk/crypto/signatures.js";
 import { loadSodium } from "../../../sdk/crypto/sodium.js";
@@ -199,5 +204,55 @@ describe.skipIf(!tlsMosquittoAvailable)("a broker configured by facegate broker-
     const wrongCa = new OperatorClient({ url: broker.url, prefix: PREFIX, credentials: loadBrokerCredentials({ caFile: broker.pki.otherCaFile, certFile: f.certFile, keyFile: f.keyFile }) });
     await expect(wrongCa.start(3_000)).rejects.toThrow(/TLS certificate is not trusted/);
     await wrongCa.stop();
+  }, 30_000);
+
+  it("doctor reaches the broker with the gate's files, and names a client key others can read", async () => {
+    const f = broker.files(CN.lobby);
+    const config = (keyFile: string) =>
+      parseDeviceConfig(
+        {
+          version: 1,
+          site: { id: SITE, processorId: "acme-property" },
+          gateId: "lobby",
+          gates: [{ gateId: "lobby", mode: "card_and_pin" }],
+          dataDir: dataDir,
+          mqtt: { url: broker.url, prefix: PREFIX, caFile: f.caFile, certFile: f.certFile, keyFile },
+          operators: [{ publicKey: toBase64(admin.publicKey), role: "admin", label: "estate office" }],
+        },
+        dataDir,
+      );
+    expect(await brokerCheck(config(f.keyFile), 5_000).run()).toMatchObject({ status: "ok", detail: expect.stringMatching(/^connected to mqtts:/) });
+    const open = join(dataDir, "open.key");
+    copyFileSync(f.keyFile, open);
+    chmodSync(open, 0o644);
+    expect(await brokerCheck(config(open), 5_000).run()).toEqual({ status: "fail", detail: `mqtt.keyFile: ${open} has mode 0644; it must be private to this user (chmod 600)`, fix: `chmod 600 ${open}` });
+  }, 30_000);
+
+  it("facegate operator status reaches the gate with --ca --tls-cert --tls-key; a password in --broker is refused", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "fg-broker-cli-"));
+    const io = (): CliIo & { stdout: string[]; stderr: string[] } => {
+      const stdout: string[] = [];
+      const stderr: string[] = [];
+      return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), env: {}, cwd };
+    };
+    try {
+      sim!.clock.set(Date.now()); // the CLI signs on the system clock
+      writeOperatorKeyFile(join(cwd, "admin.key"), admin);
+      const f = broker.files(CN.office);
+      const conn = ["--key", "admin.key", "--site", SITE, "--gate", "lobby", "--device-key", toBase64(devicePublicKey), "--prefix", PREFIX, "--timeout", "10000"];
+      const tls = ["--ca", f.caFile, "--tls-cert", f.certFile, "--tls-key", f.keyFile];
+      const ok = io();
+      expect(await main(["operator", "status", "--broker", broker.url, ...conn, ...tls, "--json"], ok), ok.stderr.join("\n")).toBe(0);
+      expect(JSON.parse(ok.stdout.join(""))).toMatchObject({ status: "ok", commandId: expect.any(String) });
+      const inUrl = io();
+      expect(await main(["operator", "status", "--broker", broker.url.replace("mqtts://", "mqtts://office:s3cret@"), ...conn, ...tls], inUrl)).toBe(2);
+      expect(inUrl.stderr.join("\n")).toMatch(/--broker: must not hold a user name or password \(use --username and --password-file/);
+      expect(inUrl.stderr.join("\n")).not.toContain("s3cret");
+      const noCa = io();
+      expect(await main(["operator", "status", "--broker", broker.url, ...conn, "--tls-cert", f.certFile, "--tls-key", f.keyFile], noCa)).toBe(1);
+      expect(noCa.stderr.join("\n")).toMatch(/TLS certificate is not trusted .*--ca/);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   }, 30_000);
 });
