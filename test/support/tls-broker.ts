@@ -6,7 +6,7 @@
  * Needs the mosquitto binary: with CI=true a missing one fails the run; elsewhere the
  * suites using this are skipped with a visible message (`tlsMosquittoAvailable`).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
@@ -35,13 +35,30 @@ export interface TlsBroker {
   stop(): Promise<void>;
 }
 
-export async function startTlsMosquitto(o: { site: string; gates: string[]; operators: string[]; prefix: string }): Promise<TlsBroker> {
+export interface TlsBrokerOptions {
+  site: string;
+  gates: string[];
+  operators: string[];
+  prefix: string;
+  /** Default "certificate". With "password", `passwords` fills the password file (mosquitto_passwd). */
+  auth?: "certificate" | "password";
+  passwords?: Record<string, string>;
+}
+
+export async function startTlsMosquitto(options: TlsBrokerOptions): Promise<TlsBroker> {
+  const { auth = "certificate", passwords = {}, ...o } = options;
   const pki = makeTestPki();
   const port = await freePort();
   const aclFile = join(pki.dir, "acl");
+  const passwordFile = join(pki.dir, "passwd");
+  if (auth === "password") {
+    writeFileSync(passwordFile, "");
+    for (const [user, password] of Object.entries(passwords)) execFileSync("mosquitto_passwd", ["-b", passwordFile, user, password], { stdio: "ignore" });
+  }
   const generated = mosquittoConfig({
     ...o,
-    auth: "certificate",
+    auth,
+    ...(auth === "password" ? { passwordFile } : {}),
     port,
     bind: "127.0.0.1",
     tls: { caFile: pki.caFile, ...pki.server },
