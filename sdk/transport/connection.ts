@@ -96,11 +96,6 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     return this.client?.connected === true;
   }
 
-  /** Why the last attempt failed (a TLS, authentication or network reason), until the next connect. */
-  get lastError(): string | undefined {
-    return this.lastFailure;
-  }
-
   get protocolVersion(): 4 | 5 {
     return this.options.protocolVersion ?? 5;
   }
