@@ -165,6 +165,7 @@ export type TransportErrorCode =
   | "command_timeout"
   | "event_invalid"
   | "event_too_large"
+  | "mqtt_connect_refused"
   | "mqtt_connect_timeout"
   | "mqtt_not_started"
   | "mqtt_offline"

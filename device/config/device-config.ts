@@ -12,6 +12,7 @@ import type { ProcessingNoticeContent } from "../../sdk/consent/notice.js";
 import { type GatePolicy, gatePolicyError, parseGatePolicies } from "../../sdk/policy/gate-policy.js";
 import type { LogLevel } from "../../sdk/log/logger.js";
 import { compileChecker } from "../../sdk/schema/schema-check.js";
+import { type BrokerAuthFiles, brokerAuthProblems } from "../../sdk/transport/broker-credentials.js";
 import { CONFIG_VERSION, DeviceConfigFileSchema } from "./config-schema.js";
 
 export { CONFIG_VERSION };
@@ -35,7 +36,8 @@ export interface DeviceConfig {
   models: { dir?: string; enabled: boolean };
   drivers: "simulated";
   consent: { maxDays: number; maxMinorDays: number };
-  mqtt?: { url: string; prefix: string; protocolVersion: 4 | 5 };
+  /** Broker files are absolute paths; read (and their permissions checked) when the link starts. */
+  mqtt?: { url: string; prefix: string; protocolVersion: 4 | 5 } & BrokerAuthFiles;
   operators: OperatorKeyEntry[];
   /** Published at first start if the device has no notice yet (L3). */
   notice?: ProcessingNoticeContent;
@@ -51,6 +53,7 @@ const checkFile = compileChecker(DeviceConfigFileSchema, {
       if (!c.gates.some((g) => g.gateId === c.gateId)) fail("gateId", `no policy for gate "${c.gateId}" in gates`);
       const maxDays = c.consent?.maxDays ?? 365;
       if (c.consent?.maxMinorDays !== undefined && c.consent.maxMinorDays > maxDays) fail("consent.maxMinorDays", `must be at most ${maxDays}`);
+      if (c.mqtt) for (const p of brokerAuthProblems(c.mqtt.url, c.mqtt)) fail(p.name, p.problem);
       if (c.mqtt && !(c.operators ?? []).some((o) => o.role === "admin")) fail("operators", "at least one operator key with role admin is required when mqtt is configured (L12)");
     },
   ],
@@ -75,7 +78,18 @@ export function parseDeviceConfig(raw: unknown, baseDir: string): DeviceConfig {
     models: { dir: c.models?.dir === undefined ? undefined : path(c.models.dir), enabled: c.models?.enabled ?? true },
     drivers: c.drivers ?? "simulated",
     consent: { maxDays, maxMinorDays: c.consent?.maxMinorDays ?? Math.min(180, maxDays) },
-    mqtt: c.mqtt ? { url: c.mqtt.url, prefix: c.mqtt.prefix ?? "facegate", protocolVersion: c.mqtt.protocolVersion ?? 5 } : undefined,
+    mqtt: c.mqtt
+      ? {
+          url: c.mqtt.url,
+          prefix: c.mqtt.prefix ?? "facegate",
+          protocolVersion: c.mqtt.protocolVersion ?? 5,
+          ...(c.mqtt.caFile !== undefined ? { caFile: path(c.mqtt.caFile) } : {}),
+          ...(c.mqtt.certFile !== undefined ? { certFile: path(c.mqtt.certFile) } : {}),
+          ...(c.mqtt.keyFile !== undefined ? { keyFile: path(c.mqtt.keyFile) } : {}),
+          ...(c.mqtt.username !== undefined ? { username: c.mqtt.username } : {}),
+          ...(c.mqtt.passwordFile !== undefined ? { passwordFile: path(c.mqtt.passwordFile) } : {}),
+        }
+      : undefined,
     operators: (c.operators ?? []).map((o) => ({ label: o.label, role: o.role, publicKey: o.publicKey })),
     notice: c.notice ? { ...c.notice } : undefined,
     log: { level: c.log?.level ?? "info" },

@@ -34,6 +34,8 @@ import { Outbox, outboxMigrations } from "../../sdk/transport/outbox.js";
 import { DeviceLink } from "../../sdk/transport/device-link.js";
 import type { NoticeFields } from "../../sdk/protocol/index.js";
 import { noticeFields } from "../../sdk/consent/notice.js";
+import { loadBrokerCredentials } from "../../sdk/transport/broker-credentials.js";
+import { deviceClientId } from "../../sdk/transport/client-id.js";
 import { createFacePipeline, type FacePipeline } from "../../sdk/vision/index.js";
 import { defaultModelsDir } from "../../models/manifest.js";
 import type { DeviceConfig } from "../config/device-config.js";
@@ -112,6 +114,8 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     }
   };
   try {
+    // Broker files first: a readable client key or password file stops the start before anything opens.
+    const brokerCredentials = config.mqtt ? loadBrokerCredentials(config.mqtt) : undefined;
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const keyProvider = options.keyProvider ?? new FileKeyProvider({ path: config.keyFile });
     if (!options.keyProvider) mkdirSync(dirname(config.keyFile), { recursive: true, mode: 0o700 });
@@ -222,6 +226,9 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
         url: config.mqtt.url,
         identity,
         prefix: config.mqtt.prefix,
+        // Stable across restarts (the session keeps queued commands) and secret (client-id.ts).
+        clientId: deviceClientId((purpose, input) => store.keys.keyedIdentifier(purpose, input), { prefix: config.mqtt.prefix, ...identity }),
+        ...(brokerCredentials ? { credentials: brokerCredentials } : {}),
         protocolVersion: config.mqtt.protocolVersion,
         clock,
         logger: logger.child("mqtt"),

@@ -4,7 +4,9 @@
  *   master key (KeyProvider, outside the database)
  *     ├─ key-encryption key (KEK)      crypto_kdf id 1   wraps every subject data key
  *     ├─ Ed25519 signing key pair      crypto_kdf id 2   receipts, audit checkpoints, results
- *     └─ X25519 box key pair           crypto_kdf id 3   opens sealed boxes sent to the device
+ *     ├─ X25519 box key pair           crypto_kdf id 3   opens sealed boxes sent to the device
+ *     └─ identifier key                crypto_kdf id 1, context "fgidents": keyed hashes for
+ *                                      names that must be stable yet secret (the MQTT client id)
  *
  * Subject data keys are random (never derived): destroying the wrapped copy destroys
  * the key for good, which is what makes crypto-shredding work (L7). The master key is
@@ -18,6 +20,8 @@ import { type Sodium, loadSodium } from "./sodium.js";
 
 const KDF_CONTEXT = "fgdevkey"; // crypto_kdf contexts are exactly 8 bytes
 const KDF_ID = { kek: 1, signing: 2, box: 3 } as const;
+/** Its own context, so no other child of the master key can ever collide with it. */
+const IDENT_CONTEXT = "fgidents";
 /** Bumped when the KEK changes (key rotation); part of every wrapped key's binding. */
 export const KEK_VERSION = 1;
 
@@ -55,11 +59,13 @@ export class KeyHierarchy {
   private readonly kek: Uint8Array;
   private readonly signing: KeyPair;
   private readonly box: KeyPair;
+  private readonly identKey: Uint8Array;
   private closed = false;
 
-  constructor(options: { sodium: Sodium; kek: Uint8Array; signing: KeyPair; box: KeyPair }) {
+  constructor(options: { sodium: Sodium; kek: Uint8Array; signing: KeyPair; box: KeyPair; identKey: Uint8Array }) {
     this.sodium = options.sodium;
     this.kek = options.kek;
+    this.identKey = options.identKey;
     this.signing = options.signing;
     this.box = options.box;
     this.publicKeys = { keyId: keyIdFor(options.signing.publicKey), signingPublicKey: options.signing.publicKey, boxPublicKey: options.box.publicKey };
@@ -82,9 +88,10 @@ export class KeyHierarchy {
       const boxSeed = sodium.crypto_kdf_derive_from_key(sodium.crypto_box_SEEDBYTES, KDF_ID.box, KDF_CONTEXT, master);
       const signing = sodium.crypto_sign_seed_keypair(signSeed);
       const box = sodium.crypto_box_seed_keypair(boxSeed);
+      const identKey = sodium.crypto_kdf_derive_from_key(32, 1, IDENT_CONTEXT, master);
       sodium.memzero(signSeed);
       sodium.memzero(boxSeed);
-      return new KeyHierarchy({ sodium, kek, signing, box });
+      return new KeyHierarchy({ sodium, kek, signing, box, identKey });
     } finally {
       sodium.memzero(master);
     }
@@ -124,6 +131,14 @@ export class KeyHierarchy {
     }
   }
 
+  /**
+   * A keyed hash (BLAKE2b, 16 bytes) of `purpose` and `input` under the identifier key:
+   * the same on every start of this device, unpredictable to anyone without its master key.
+   */
+  keyedIdentifier(purpose: string, input: string): Uint8Array {
+    return this.sodium.crypto_generichash(16, canonicalJson(["facegate-identifier", 1, purpose, input]), this.live().identKey);
+  }
+
   /** The libsodium instance (already loaded), for modules that seal with data keys. */
   get crypto(): Sodium {
     return this.sodium;
@@ -136,6 +151,7 @@ export class KeyHierarchy {
     this.sodium.memzero(this.kek);
     this.sodium.memzero(this.signing.privateKey);
     this.sodium.memzero(this.box.privateKey);
+    this.sodium.memzero(this.identKey);
   }
 
   private live(): this {

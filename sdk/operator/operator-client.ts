@@ -16,6 +16,7 @@ import { type DeviceMessageKind, verifyDeviceMessage, verifyResultSignature } fr
 import { loadSodium } from "../crypto/sodium.js";
 import { TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
+import type { BrokerCredentials } from "../transport/broker-credentials.js";
 import { MqttConnection, type BackoffOptions } from "../transport/connection.js";
 import { encodePayload } from "../transport/encode-payload.js";
 import { DuplicateFilter } from "./duplicate-filter.js";
@@ -29,6 +30,8 @@ export interface OperatorClientOptions {
   backoff?: BackoffOptions;
   username?: string;
   password?: string;
+  /** TLS trust (CA), client certificate and broker login, read by loadBrokerCredentials. */
+  credentials?: BrokerCredentials;
   logger?: Logger;
 }
 
@@ -84,6 +87,7 @@ export class OperatorClient {
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
       logger: options.logger ?? silentLogger,
     });
     this.connection.on("connect", () => {

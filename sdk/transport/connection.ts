@@ -13,6 +13,8 @@ import { EventEmitter } from "node:events";
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import { TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
+import type { BrokerCredentials } from "./broker-credentials.js";
+import { type ConnectFailure, classifyConnectError } from "./connect-error.js";
 
 export interface BackoffOptions {
   initialMs: number;
@@ -20,6 +22,19 @@ export interface BackoffOptions {
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 30_000 };
+
+function credentialOptions(c: BrokerCredentials | undefined): Partial<IClientOptions> {
+  if (!c) return {};
+  return {
+    ...(c.ca ? { ca: c.ca } : {}),
+    ...(c.cert ? { cert: c.cert } : {}),
+    ...(c.key ? { key: c.key } : {}),
+    ...(c.username !== undefined ? { username: c.username } : {}),
+    ...(c.password ? { password: c.password } : {}),
+    // Never accept a broker certificate that does not chain to the CA (or the system's CAs).
+    rejectUnauthorized: true,
+  };
+}
 
 /** Delay before attempt `attempt` (0-based): exponential, capped, with half-range jitter. */
 export function backoffDelay(attempt: number, b: BackoffOptions, random: () => number = Math.random): number {
@@ -47,6 +62,8 @@ export interface MqttConnectionOptions {
   connectTimeoutMs?: number;
   username?: string;
   password?: string;
+  /** TLS trust, client certificate and broker login, read by loadBrokerCredentials. */
+  credentials?: BrokerCredentials;
   backoff?: BackoffOptions;
   logger?: Logger;
   /**
@@ -59,6 +76,7 @@ export interface MqttConnectionOptions {
 interface ConnectionEvents {
   connect: [sessionPresent: boolean];
   close: [];
+  failure: [failure: ConnectFailure];
 }
 
 export class MqttConnection extends EventEmitter<ConnectionEvents> {
@@ -66,6 +84,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private lastFailure: string | undefined;
   private readonly logger: Logger;
 
   constructor(private readonly options: MqttConnectionOptions) {
@@ -97,6 +116,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       resubscribe: false,
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
+      ...credentialOptions(o.credentials),
       ...(v5 ? { properties: { sessionExpiryInterval: o.sessionExpirySeconds ?? 7 * 24 * 3600 } } : {}),
       ...(o.will ? { will: { topic: o.will.topic, payload: o.will.payload(), qos: 1, retain: o.will.retain } } : {}),
     };
@@ -118,6 +138,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     }
     client.on("connect", (connack) => {
       this.attempt = 0;
+      this.lastFailure = undefined;
       this.logger.info("connected", { sessionPresent: connack.sessionPresent });
       this.emit("connect", connack.sessionPresent);
     });
@@ -125,7 +146,13 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       this.emit("close");
       this.scheduleReconnect();
     });
-    client.on("error", (err) => this.logger.warn("connection error", { error: err }));
+    client.on("error", (err) => {
+      const failure = classifyConnectError(err);
+      // Logged once per distinct reason, not on every reconnection attempt.
+      if (failure.reason !== this.lastFailure) this.logger.warn("connection error", { reason: failure.reason });
+      this.lastFailure = failure.reason;
+      this.emit("failure", failure);
+    });
   }
 
   private scheduleReconnect(): void {
@@ -192,19 +219,35 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     return () => client.off("message", l);
   }
 
-  /** Resolves on the next connect (or at once if connected); rejects after `timeoutMs`. */
+  /**
+   * Resolves on the next connect (or at once if connected); rejects after `timeoutMs`, or
+   * at once when the broker or TLS refuses us for a reason retrying cannot fix (an
+   * untrusted broker certificate, a refused client certificate or login). The connection
+   * itself keeps trying in the background until stopped.
+   */
   waitConnected(timeoutMs: number): Promise<void> {
     if (this.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
+      const refused = (f: ConnectFailure): void => {
+        if (!f.permanent) return;
+        clearTimeout(t);
+        this.off("connect", ok);
+        this.off("failure", refused);
+        reject(new TransportError("mqtt_connect_refused", `cannot connect to ${this.options.url}: ${f.reason}`, { reason: f.reason }));
+      };
       const t = setTimeout(() => {
         this.off("connect", ok);
-        reject(new TransportError("mqtt_connect_timeout", `no connection to ${this.options.url} within ${timeoutMs} ms`));
+        this.off("failure", refused);
+        const why = this.lastFailure ? `: ${this.lastFailure}` : "";
+        reject(new TransportError("mqtt_connect_timeout", `no connection to ${this.options.url} within ${timeoutMs} ms${why}`, this.lastFailure ? { reason: this.lastFailure } : {}));
       }, timeoutMs);
       const ok = (): void => {
         clearTimeout(t);
+        this.off("failure", refused);
         resolve();
       };
       this.once("connect", ok);
+      this.on("failure", refused);
     });
   }
 

@@ -14,6 +14,7 @@
  */
 import { silentLogger, type Logger } from "../log/logger.js";
 import type { Clock } from "../time/clock.js";
+import type { BrokerCredentials } from "./broker-credentials.js";
 import { MqttConnection, type BackoffOptions } from "./connection.js";
 import type { Signer } from "../crypto/keys.js";
 import { signDeviceMessage } from "../crypto/signatures.js";
@@ -31,13 +32,18 @@ export interface DeviceLinkOptions {
   url: string;
   identity: GateAddress;
   prefix?: string;
-  /** Default `fg-<site>-<gate>`: stable, so the broker keeps the session. */
-  clientId?: string;
+  /**
+   * Stable (the broker keeps the session and its queued commands across restarts) and
+   * secret (whoever connects with it takes the session): use deviceClientId (client-id.ts).
+   */
+  clientId: string;
   protocolVersion?: 4 | 5;
   sessionExpirySeconds?: number;
   backoff?: BackoffOptions;
   username?: string;
   password?: string;
+  /** TLS trust, client certificate and broker login (loadBrokerCredentials). */
+  credentials?: BrokerCredentials;
   clock: Clock;
   logger?: Logger;
   /** The device key: signs the state (the last will included, at connect) and the notice. */
@@ -65,13 +71,14 @@ export class DeviceLink {
     this.sessionStart = options.clock.now();
     this.connection = new MqttConnection({
       url: options.url,
-      clientId: options.clientId ?? `fg-${options.identity.site}-${options.identity.gate}`,
+      clientId: options.clientId,
       protocolVersion: options.protocolVersion ?? 5,
       clean: false,
       ...(options.sessionExpirySeconds !== undefined ? { sessionExpirySeconds: options.sessionExpirySeconds } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
       logger: options.logger ?? silentLogger,
       will: {
         topic: this.topics.state,

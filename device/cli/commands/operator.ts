@@ -12,7 +12,9 @@
  *   verify-audit FILE --device-key KEY      offline check of an audit export (= facegate audit verify)
  *
  * Connection options for send/delete/status/audit-export: --key FILE --site S --gate G
- * --broker URL --device-key KEY|@FILE [--timeout ms] [--ttl ms] [--prefix P] [--mqtt-version 4|5].
+ * --broker URL --device-key KEY|@FILE [--timeout ms] [--ttl ms] [--prefix P] [--mqtt-version 4|5];
+ * every subcommand that connects also takes the broker options --ca, --tls-cert, --tls-key,
+ * --username and --password-file (files checked like the device's, never a password in the URL).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -22,6 +24,7 @@ import { downloadAuditLog } from "../../../sdk/operator/audit-download.js";
 import { buildCommand } from "../../../sdk/operator/command-builder.js";
 import { generateOperatorKey, parseDeviceIdentityArg, publicKeyBytes, readOperatorKeyFile, writeOperatorKeyFile } from "../../../sdk/operator/key-file.js";
 import { type DeviceKeyLookup, OperatorClient } from "../../../sdk/operator/operator-client.js";
+import { type BrokerAuthFiles, type BrokerAuthNames, type BrokerCredentials, brokerAuthProblems, loadBrokerCredentials } from "../../../sdk/transport/broker-credentials.js";
 import { type ParsedArgs, intValue, parseArgs, positionals, requireValue } from "../args.js";
 import { type CliIo, EXIT, UsageError } from "../cli-io.js";
 import { commandUsage, dispatch, type Subcommand } from "../usage.js";
@@ -30,14 +33,24 @@ import { verifyReceiptFile } from "./receipt.js";
 
 export const summary = "operator side: keygen, send signed commands, delete, status, audit-export, watch";
 
-const CONNECTION = ["key", "site", "gate", "broker", "device-key", "device-box-key", "timeout", "ttl", "prefix", "mqtt-version", "id"] as const;
+/** How to reach and log in to the broker (every subcommand that connects). */
+const BROKER = ["ca", "tls-cert", "tls-key", "username", "password-file"] as const;
+const BROKER_NAMES: BrokerAuthNames = { url: "--broker", caFile: "--ca", certFile: "--tls-cert", keyFile: "--tls-key", username: "--username", passwordFile: "--password-file" };
+const BROKER_USAGE = [
+  "  broker: [--ca FILE] [--tls-cert FILE --tls-key FILE] [--username U --password-file FILE]",
+  "  --ca: PEM CA of the broker's certificate (mqtts://); --tls-cert/--tls-key: the operator's",
+  "  client certificate (key mode 0600); --password-file: password on its first line (mode 0600).",
+  "  Never put a password in the URL.",
+].join("\n");
+const CONNECTION = ["key", "site", "gate", "broker", "device-key", "device-box-key", "timeout", "ttl", "prefix", "mqtt-version", "id", ...BROKER] as const;
 const CONNECTION_USAGE = [
   "  connection: --key FILE --site S --gate G --broker URL --device-key @FILE|KEY [--device-box-key KEY]",
-  "              [--timeout ms] [--ttl ms] [--prefix P] [--mqtt-version 4|5] [--id ID]",
+  "              [--timeout ms] [--ttl ms] [--prefix P] [--mqtt-version 4|5] [--id ID] <broker>",
   "  --key is the operator's key file (keygen); --device-key @FILE the gate's identity, as",
   "  `facegate audit device-key --json` prints it on the terminal (its signing key verifies the",
   "  gate's answers, its box key seals each command's body to the gate); a bare signing key",
   "  needs --device-box-key too. --id names the command (default: random).",
+  BROKER_USAGE,
 ].join("\n");
 
 const USAGES = {
@@ -55,10 +68,12 @@ const USAGES = {
     CONNECTION_USAGE,
   ],
   watch: [
-    "usage: facegate operator watch --broker URL (--site S --gate G --device-key @FILE|KEY | --device-keys FILE) [--category C,...] [--client-id ID] [--count N] [--timeout ms] [--prefix P] [--mqtt-version 4|5]",
+    "usage: facegate operator watch --broker URL (--site S --gate G --device-key @FILE|KEY | --device-keys FILE) [--category C,...] [--client-id ID] [--count N] [--timeout ms] [--prefix P] [--mqtt-version 4|5] <broker>",
     `  Prints events as JSON lines, duplicates dropped by id. Categories: ${EVENT_CATEGORIES.join(", ")}.`,
     "  Only events signed by the gate's pinned device key are printed: --device-key for one gate, or",
     '  --device-keys FILE, a JSON object {"<site>/<gate>": "<signing public key, base64>", ...}, for many.',
+    "  --client-id keeps a persistent session: anyone who knows it can take that session, so make it secret.",
+    BROKER_USAGE,
   ],
   "verify-receipt": ["usage: facegate operator verify-receipt FILE --device-key KEY [--json]", "  The offline check of a deletion receipt (= facegate receipt verify)."],
   "verify-audit": ["usage: facegate operator verify-audit FILE --device-key KEY [--json]", "  The offline check of an audit export (= facegate audit verify)."],
@@ -103,6 +118,22 @@ function protocolVersion(args: ParsedArgs): 4 | 5 {
   return Number(v) as 4 | 5;
 }
 
+/** The broker URL and login from --broker and the broker options; files are read (and checked) here. */
+function brokerConnection(args: ParsedArgs, io: CliIo): { url: string; credentials: BrokerCredentials } {
+  const url = requireValue(args, "broker");
+  const file = (name: string): string | undefined => (args.values[name] !== undefined ? resolve(io.cwd, args.values[name]) : undefined);
+  const auth: BrokerAuthFiles = {
+    ...(file("ca") ? { caFile: file("ca") } : {}),
+    ...(file("tls-cert") ? { certFile: file("tls-cert") } : {}),
+    ...(file("tls-key") ? { keyFile: file("tls-key") } : {}),
+    ...(args.values["username"] !== undefined ? { username: args.values["username"] } : {}),
+    ...(file("password-file") ? { passwordFile: file("password-file") } : {}),
+  };
+  const problem = brokerAuthProblems(url, auth, BROKER_NAMES)[0];
+  if (problem) throw new UsageError(`${problem.name}: ${problem.problem}`);
+  return { url, credentials: loadBrokerCredentials(auth, BROKER_NAMES) };
+}
+
 interface Connection {
   client: OperatorClient;
   devicePublicKey: Uint8Array;
@@ -125,7 +156,8 @@ async function withConnection<R>(args: ParsedArgs, io: CliIo, use: (c: Connectio
   const gate = requireValue(args, "gate");
   const ttlMs = intValue(args, "ttl", 5 * 60_000);
   const timeoutMs = intValue(args, "timeout", 10_000);
-  const client = new OperatorClient({ url: requireValue(args, "broker"), prefix: args.values["prefix"] ?? DEFAULT_TOPIC_PREFIX, protocolVersion: protocolVersion(args) });
+  const broker = brokerConnection(args, io);
+  const client = new OperatorClient({ ...broker, prefix: args.values["prefix"] ?? DEFAULT_TOPIC_PREFIX, protocolVersion: protocolVersion(args) });
   try {
     await client.start(timeoutMs);
     let first = true;
@@ -237,14 +269,14 @@ async function auditExport(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function watch(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["broker", "site", "gate", "device-key", "device-keys", "category", "client-id", "count", "timeout", "prefix", "mqtt-version"], usage: usageOf("watch") });
+  const args = parseArgs(argv, { values: ["broker", "site", "gate", "device-key", "device-keys", "category", "client-id", "count", "timeout", "prefix", "mqtt-version", ...BROKER], usage: usageOf("watch") });
   positionals(args, []);
   const deviceKeys = pinnedDeviceKeys(args, io);
   const categories = args.values["category"]?.split(",").map((c) => c.trim());
   if (categories?.some((c) => !(EVENT_CATEGORIES as readonly string[]).includes(c))) throw new UsageError(`--category must be among ${EVENT_CATEGORIES.join(", ")}`);
   const count = args.values["count"] ? intValue(args, "count", 1) : Infinity;
   const client = new OperatorClient({
-    url: requireValue(args, "broker"),
+    ...brokerConnection(args, io),
     prefix: args.values["prefix"] ?? DEFAULT_TOPIC_PREFIX,
     protocolVersion: protocolVersion(args),
     ...(args.values["client-id"] ? { clientId: args.values["client-id"] } : {}),

@@ -46,6 +46,29 @@ describe("device configuration", () => {
     expect(error({ ...base(), operators: [{ label: "x", role: "root", publicKey: ADMIN }] })).toMatch(/^operators\[0\]\.role: must be one of admin/);
   });
 
+  it("broker TLS files and login: resolved against the file's folder; no password in the URL, no TLS files without TLS", () => {
+    const operators = [{ label: "office", role: "admin", publicKey: ADMIN }];
+    const mqtt = (m: Record<string, unknown>) => ({ ...base(), operators, mqtt: { url: "mqtts://broker.example:8883", ...m } });
+    const c = parseDeviceConfig(mqtt({ caFile: "tls/ca.crt", certFile: "/etc/tls/gate.crt", keyFile: "tls/gate.key", username: "gate.estate-01.lobby", passwordFile: "broker.pass" }), "/etc/facegate");
+    expect(c.mqtt).toEqual({
+      url: "mqtts://broker.example:8883",
+      prefix: "facegate",
+      protocolVersion: 5,
+      caFile: "/etc/facegate/tls/ca.crt",
+      certFile: "/etc/tls/gate.crt",
+      keyFile: "/etc/facegate/tls/gate.key",
+      username: "gate.estate-01.lobby",
+      passwordFile: "/etc/facegate/broker.pass",
+    });
+    expect(error(mqtt({ url: "mqtts://gate:secret@broker.example:8883" }))).toMatch(/^mqtt\.url: must not hold a user name or password \(use mqtt\.username and mqtt\.passwordFile/);
+    expect(error(mqtt({ url: "mqtts://gate:secret@broker.example:8883" }))).not.toContain("secret");
+    expect(error(mqtt({ certFile: "gate.crt" }))).toMatch(/^mqtt\.keyFile: mqtt\.certFile and mqtt\.keyFile go together/);
+    expect(error(mqtt({ url: "mqtt://broker.example", caFile: "ca.crt" }))).toMatch(/^mqtt\.caFile: needs an mqtts:\/\/ or wss:\/\/ URL/);
+    expect(error(mqtt({ url: "mqtt://broker.example", username: "u", passwordFile: "p" }))).toMatch(/^mqtt\.passwordFile: a password over mqtt:\/\/ or ws:\/\/ travels in clear/);
+    expect(error(mqtt({ passwordFile: "p" }))).toMatch(/^mqtt\.passwordFile: needs mqtt\.username/);
+    expect(error(mqtt({ password: "x" }))).toMatch(/^mqtt\.password: unknown key/);
+  });
+
   it("L2: a gate policy that makes face the only way in is refused at load", () => {
     expect(error({ ...base(), gates: [{ gateId: "lobby", mode: "face_only" }] })).toMatch(/gates\[0\]\.mode: .*only way in.*L2/);
   });

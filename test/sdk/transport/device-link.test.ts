@@ -100,7 +100,7 @@ describe("DeviceLink", () => {
     const seen: Array<{ topic: string; body: { id?: string } }> = [];
     sub.on("message", (topic, p) => seen.push({ topic, body: JSON.parse(p.toString()) }));
     await sub.subscribeAsync(topics.events, { qos: 1 });
-    const link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, signer, outbox, notice: () => notice });
+    const link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, signer, outbox, notice: () => notice, clientId: `dev-${prefix}` });
     link.start();
     outbox.record({ id: "e-alarm", type: "alarm.door_forced", category: "alarm", at: 1, data: {}, auditRelevant: true });
     outbox.record({ id: "e-privacy", type: "privacy.deletion", category: "privacy", at: 2, data: { subjectRef: "s-1" }, auditRelevant: true });
@@ -123,7 +123,7 @@ describe("DeviceLink", () => {
     leftRetained.push(gateTopics({ prefix, ...identity }).state);
     const db = openDatabase({ path: ":memory:", migrations: [outboxMigrations] });
     const outbox = new Outbox({ db, identity, clock: systemClock, signer });
-    const link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, signer, outbox });
+    const link = new DeviceLink({ url: broker.url, identity, prefix, protocolVersion: broker.protocolVersion, clock: systemClock, signer, outbox, clientId: `dev-${prefix}` });
     link.start();
     await until(() => link.connected);
     for (let i = 0; i < 400; i++) outbox.record({ id: `e-${i}`, type: "access.granted", category: "access", at: i, data: { personRef: "p-1" } });

@@ -1,0 +1,128 @@
+/**
+ * A Mosquitto 2 configuration and ACL file for one site (`facegate broker-config`): the
+ * broker a property company runs treats every client as a stranger until it proves
+ * otherwise, and then lets it touch only its own topics.
+ *
+ * - One TLS listener (TLS 1.2+), no anonymous clients.
+ * - auth "certificate": `require_certificate` and `use_identity_as_username`: a client
+ *   is the common name (CN) of a certificate signed by the site's CA.
+ *   auth "password": `password_file` (made with mosquitto_passwd), TLS for the server only.
+ * - ACL per user, from the topic rules of contract v1 (sdk/protocol/topics.ts):
+ *     gate `gate.<site>.<gate>`       writes its state, notice, events and command results,
+ *                                     reads its own command topic; nothing else;
+ *     operator `operator.<site>.<n>`  reads everything of its site, writes command requests.
+ *   A subscription to `#` by anyone else matches none of it, so it receives nothing.
+ * - `set_tcp_nodelay true` (the door's commands are small and latency-bound).
+ *
+ * Session takeover: a broker gives a persistent session to whoever presents its client id;
+ * the device's id is secret (sdk/transport/client-id.ts) and the ACL is checked for every
+ * message delivered, so a login without rights to a topic receives none of its messages.
+ */
+import { CONTRACT_VERSION, DEFAULT_TOPIC_PREFIX, assertOpaqueId, assertPrefix, gateTopics } from "../../sdk/protocol/index.js";
+import { ConfigError } from "../../sdk/errors.js";
+
+export type BrokerAuthMode = "certificate" | "password";
+
+export interface MosquittoConfigOptions {
+  site: string;
+  gates: readonly string[];
+  /** Operator names (opaque ids): each becomes the user `operator.<site>.<name>`. */
+  operators: readonly string[];
+  prefix?: string;
+  auth: BrokerAuthMode;
+  port?: number;
+  /** Address to listen on; default all. */
+  bind?: string;
+  /** Broker-side TLS files, as paths the broker reads. */
+  tls: { caFile: string; certFile: string; keyFile: string };
+  /** Where the ACL file will be (the config names it). */
+  aclFile: string;
+  /** For auth "password": where mosquitto_passwd writes the password file. */
+  passwordFile?: string;
+  /** Persistence folder (sessions and queued commands survive a broker restart); default none. */
+  persistenceDir?: string;
+  /** `user` for a broker started as root; default not set. */
+  user?: string;
+  /** Default "stderr". */
+  logDest?: string;
+}
+
+export interface BrokerUser {
+  username: string;
+  role: "gate" | "operator";
+  /** What the ACL lets it do, one line each. */
+  rights: string[];
+}
+
+export interface MosquittoConfig {
+  conf: string;
+  acl: string;
+  users: BrokerUser[];
+}
+
+export const gateUsername = (site: string, gate: string): string => `gate.${site}.${gate}`;
+export const operatorUsername = (site: string, name: string): string => `operator.${site}.${name}`;
+
+/** The users of a site and their topic rights (what the ACL file says). */
+export function siteUsers(o: { site: string; gates: readonly string[]; operators: readonly string[]; prefix?: string }): BrokerUser[] {
+  const prefix = o.prefix ?? DEFAULT_TOPIC_PREFIX;
+  assertPrefix(prefix);
+  assertOpaqueId("site", o.site);
+  if (o.gates.length === 0) throw new ConfigError("gates: at least one gate is needed");
+  if (new Set(o.gates).size !== o.gates.length) throw new ConfigError("gates: a gate is named twice");
+  if (new Set(o.operators).size !== o.operators.length) throw new ConfigError("operators: an operator is named twice");
+  const users: BrokerUser[] = [];
+  for (const gate of o.gates) {
+    const t = gateTopics({ prefix, site: o.site, gate });
+    users.push({
+      username: gateUsername(o.site, gate),
+      role: "gate",
+      rights: [`write ${t.state}`, `write ${t.notice}`, `write ${t.events}`, `write ${t.commandResults}`, `read ${t.commandRequest}`],
+    });
+  }
+  for (const name of o.operators) {
+    assertOpaqueId("operator", name);
+    const site = `${prefix}/v${CONTRACT_VERSION}/${o.site}`;
+    users.push({ username: operatorUsername(o.site, name), role: "operator", rights: [`read ${site}/#`, `write ${site}/+/commands/request`] });
+  }
+  return users;
+}
+
+export function mosquittoConfig(o: MosquittoConfigOptions): MosquittoConfig {
+  const users = siteUsers(o);
+  if (o.auth === "password" && !o.passwordFile) throw new ConfigError("passwordFile: needed for auth password");
+  const port = o.port ?? 8883;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError("port: must be 1-65535");
+  for (const [k, v] of Object.entries({ ...o.tls, aclFile: o.aclFile, ...(o.passwordFile ? { passwordFile: o.passwordFile } : {}), ...(o.persistenceDir ? { persistenceDir: o.persistenceDir } : {}) })) {
+    if (/[\r\n]/.test(v) || v.trim() === "") throw new ConfigError(`${k}: must be a path on one line`);
+  }
+  const conf = [
+    `# facegate broker for site ${o.site} (generated by facegate broker-config; regenerate rather than edit)`,
+    "per_listener_settings false",
+    "allow_anonymous false",
+    "set_tcp_nodelay true",
+    ...(o.user ? [`user ${o.user}`] : []),
+    ...(o.persistenceDir ? ["persistence true", `persistence_location ${o.persistenceDir.endsWith("/") ? o.persistenceDir : `${o.persistenceDir}/`}`] : ["persistence false"]),
+    // Commands wait for a gate that is away; bounded so a flood cannot fill the broker.
+    "max_queued_messages 10000",
+    `log_dest ${o.logDest ?? "stderr"}`,
+    "",
+    `listener ${port}${o.bind ? ` ${o.bind}` : ""}`,
+    "protocol mqtt",
+    `cafile ${o.tls.caFile}`,
+    `certfile ${o.tls.certFile}`,
+    `keyfile ${o.tls.keyFile}`,
+    "tls_version tlsv1.2",
+    ...(o.auth === "certificate"
+      ? ["# every client presents a certificate signed by cafile; its CN is its user name", "require_certificate true", "use_identity_as_username true"]
+      : ["require_certificate false", `password_file ${o.passwordFile}`]),
+    `acl_file ${o.aclFile}`,
+    "",
+  ].join("\n");
+  const acl = [
+    `# facegate ACL for site ${o.site}: each gate its own topics, each operator its site. Anyone else: nothing.`,
+    "",
+    ...users.flatMap((u) => [`# ${u.role}`, `user ${u.username}`, ...u.rights.map((r) => `topic ${r}`), ""]),
+  ].join("\n");
+  return { conf, acl, users };
+}
