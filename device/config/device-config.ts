@@ -13,6 +13,7 @@ import { type GatePolicy, gatePolicyError, parseGatePolicies } from "../../sdk/p
 import type { LogLevel } from "../../sdk/log/logger.js";
 import { compileChecker } from "../../sdk/schema/schema-check.js";
 import { CONFIG_VERSION, DeviceConfigFileSchema } from "./config-schema.js";
+import { type DriversConfig, parseDriversConfig } from "./drivers-config.js";
 
 export { CONFIG_VERSION };
 
@@ -33,7 +34,8 @@ export interface DeviceConfig {
   dataDir: string;
   keyFile: string;
   models: { dir?: string; enabled: boolean };
-  drivers: "simulated";
+  /** "simulated" for every device, or a driver per device (drivers-config.ts). */
+  drivers: "simulated" | DriversConfig;
   consent: { maxDays: number; maxMinorDays: number };
   mqtt?: { url: string; prefix: string; protocolVersion: 4 | 5 };
   operators: OperatorKeyEntry[];
@@ -73,7 +75,7 @@ export function parseDeviceConfig(raw: unknown, baseDir: string): DeviceConfig {
     dataDir,
     keyFile: c.keyFile !== undefined ? path(c.keyFile) : resolve(dataDir, "keys", "device.key"),
     models: { dir: c.models?.dir === undefined ? undefined : path(c.models.dir), enabled: c.models?.enabled ?? true },
-    drivers: c.drivers ?? "simulated",
+    drivers: parseDriversConfig(c.drivers, { dataDir, baseDir }),
     consent: { maxDays, maxMinorDays: c.consent?.maxMinorDays ?? Math.min(180, maxDays) },
     mqtt: c.mqtt ? { url: c.mqtt.url, prefix: c.mqtt.prefix ?? "facegate", protocolVersion: c.mqtt.protocolVersion ?? 5 } : undefined,
     operators: (c.operators ?? []).map((o) => ({ label: o.label, role: o.role, publicKey: o.publicKey })),
