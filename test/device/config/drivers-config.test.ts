@@ -98,3 +98,13 @@ describe("drivers in the device configuration", () => {
     expect(camera).not.toContain("Secret-pw");
   });
 });
+
+describe("the hardware example configuration", () => {
+  it("device/config/example-hardware.json reads: OSDP reader, GPIO door I/O, ffmpeg camera", async () => {
+    const { loadDeviceConfig } = await import("../../../device/config/device-config.js");
+    const c = loadDeviceConfig(new URL("../../../device/config/example-hardware.json", import.meta.url).pathname);
+    if (c.drivers === "simulated") throw new Error("expected drivers per device");
+    expect([c.drivers.cardReader.kind, c.drivers.keypad.kind, c.drivers.display.kind, c.drivers.relay.kind, c.drivers.doorSensor.kind, c.drivers.exitButton.kind, c.drivers.camera.kind]).toEqual(["osdp", "osdp", "osdp", "gpio", "gpio", "gpio", "ffmpeg"]);
+    expect(c.drivers.osdp?.secureChannel).toBe("required");
+  });
+});
