@@ -17,8 +17,8 @@ export interface InputProbe<F> {
   listen(fixture: F, listener: () => void): Unsubscribe;
   /** Gives one stimulus (a card presented, a key pressed); the suite calls settle() after. */
   stimulate(fixture: F): void | Promise<void>;
-  /** The device reports, once back, where its input went meanwhile (a door sensor): no "held input" check. */
-  reportsOnReturn?: boolean;
+  /** Why this kind has no "held input" check (a door sensor reports, once back, where the door went). */
+  noHeldInputCheck?: string;
 }
 
 function recorder(device: HardwareDevice): { seen: DeviceStatus[]; off: Unsubscribe } {
@@ -118,7 +118,7 @@ export function deviceObligations<F extends DeviceFixture<HardwareDevice>>(kind:
         expect(got, `${input.what}s delivered once reconnected`).toBe(1);
       },
     },
-    ...(input.reportsOnReturn
+    ...(input.noHeldInputCheck !== undefined
       ? []
       : [
           {
