@@ -179,7 +179,7 @@ export class OsdpDisplay extends OsdpDevice implements Display {
     this.pageTimer = this.pages.timers.setTimer(() => {
       this.pageTimer = null;
       if (generation !== this.generation) return;
-      this.showPage(pages[next]!).then(
+      this.showPage(pages[next]!, generation).then(
         () => {
           if (generation === this.generation) this.turnPages(pages, (next + 1) % pages.length, generation);
         },
@@ -195,8 +195,12 @@ export class OsdpDisplay extends OsdpDevice implements Display {
     this.pageTimer = null;
   }
 
-  private showPage(rows: string[]): Promise<void> {
-    return this.run(rows.map((text, i) => ({ code: CMD.TEXT, data: encodeText({ reader: 0, command: 1, row: i + 1, column: 1, text }) })));
+  /** Sends a page row by row; a page turn stops between rows once another message is shown. */
+  private async showPage(rows: string[], generation?: number): Promise<void> {
+    for (const [i, text] of rows.entries()) {
+      if (generation !== undefined && generation !== this.generation) return;
+      await this.run([{ code: CMD.TEXT, data: encodeText({ reader: 0, command: 1, row: i + 1, column: 1, text }) }]);
+    }
   }
 }
 
