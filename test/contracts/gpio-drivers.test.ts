@@ -13,9 +13,8 @@
  * status the fixture expects, then for what was given since to be delivered (a bound
  * of 5 s), or, while disconnected, 300 ms for it to be certainly dropped.
  */
-import type { DeviceStatus } from "../../sdk/hal/device.js";
+import type { DeviceStatus, HardwareDevice } from "../../sdk/hal/device.js";
 import type { DoorState } from "../../sdk/hal/door-sensor.js";
-import type { HardwareDevice } from "../../sdk/hal/device.js";
 import type { KeypadKey } from "../../sdk/hal/keypad.js";
 import { MemoryLogSink, createLogger, silentLogger } from "../../sdk/log/logger.js";
 import { cardReaderContract, doorRelayContract, doorSensorContract, exitButtonContract, keypadContract } from "../../sdk/testing/hal/index.js";

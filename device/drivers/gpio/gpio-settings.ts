@@ -1,6 +1,7 @@
 /**
- * Settings of the GPIO drivers, as the device configuration carries them under the GPIO
- * driver (the lead wires `parseGpioSettings` into device/config), e.g.
+ * Settings of the GPIO drivers. The device configuration carries them per device
+ * (`drivers.relay`, `drivers.doorSensor`, `drivers.exitButton` with `"kind": "gpio"`, and
+ * `drivers.wiegand`; device/config/drivers-config.ts checks them all at once here), e.g.
  *
  *     {
  *       "relay":      { "chip": "gpiochip0", "line": 17, "active": "high", "maxUnlockMs": 30000 },
