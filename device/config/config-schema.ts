@@ -41,7 +41,12 @@ export const DeviceConfigFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    drivers: Type.Optional(Type.Unsafe<"simulated">({ type: "string", enum: ["simulated"], description: "The hardware drivers." })),
+    drivers: Type.Optional(
+      Type.Unsafe<unknown>({
+        description:
+          'The hardware drivers: "simulated" (default), or an object with a driver per device (cardReader, keypad: "simulated", {"kind":"osdp","address":N} or {"kind":"wiegand"}; indicator, display: "simulated" or osdp; relay, doorSensor, exitButton: "simulated" or {"kind":"gpio","chip","line","active",...}; camera: "simulated" or {"kind":"ffmpeg","source",...}) and the shared parts osdp (the RS-485 bus: port, readers, keyFile, secureChannel) and wiegand (chip, d0, d1). Checked by device/config/drivers-config.ts, whose errors name the field.',
+      }),
+    ),
     consent: Type.Optional(
       Type.Object(
         {

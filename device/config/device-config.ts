@@ -14,6 +14,7 @@ import type { LogLevel } from "../../sdk/log/logger.js";
 import { compileChecker } from "../../sdk/schema/schema-check.js";
 import { type BrokerAuthFiles, brokerAuthProblems } from "../../sdk/transport/broker-credentials.js";
 import { CONFIG_VERSION, DeviceConfigFileSchema } from "./config-schema.js";
+import { type DriversConfig, parseDriversConfig } from "./drivers-config.js";
 
 export { CONFIG_VERSION };
 
@@ -34,7 +35,8 @@ export interface DeviceConfig {
   dataDir: string;
   keyFile: string;
   models: { dir?: string; enabled: boolean };
-  drivers: "simulated";
+  /** "simulated" for every device, or a driver per device (drivers-config.ts). */
+  drivers: "simulated" | DriversConfig;
   consent: { maxDays: number; maxMinorDays: number };
   /** Broker files are absolute paths; read (and their permissions checked) when the link starts. */
   mqtt?: { url: string; prefix: string; protocolVersion: 4 | 5 } & BrokerAuthFiles;
@@ -76,7 +78,7 @@ export function parseDeviceConfig(raw: unknown, baseDir: string): DeviceConfig {
     dataDir,
     keyFile: c.keyFile !== undefined ? path(c.keyFile) : resolve(dataDir, "keys", "device.key"),
     models: { dir: c.models?.dir === undefined ? undefined : path(c.models.dir), enabled: c.models?.enabled ?? true },
-    drivers: c.drivers ?? "simulated",
+    drivers: parseDriversConfig(c.drivers, { dataDir, baseDir }),
     consent: { maxDays, maxMinorDays: c.consent?.maxMinorDays ?? Math.min(180, maxDays) },
     mqtt: c.mqtt
       ? {

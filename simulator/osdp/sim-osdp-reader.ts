@@ -13,6 +13,7 @@
  * Observations: `scbk` (its current key), `secure`, `leds`, `buzzes`, `text`, `received`.
  */
 import { randomBytes } from "node:crypto";
+import { type Clock, systemClock } from "../../sdk/time/clock.js";
 import { BROADCAST_ADDRESS, CAP, CMD, NAK, REPLY, SCS } from "../../sdk/osdp/codes.js";
 import { crc16 } from "../../sdk/osdp/check.js";
 import { type OsdpFrame, encodeFrame } from "../../sdk/osdp/frame.js";
@@ -58,7 +59,11 @@ export interface SimOsdpReaderOptions {
   /** Knows only the 8-bit checksum: refuses CRC frames with NAK 1 (default false). */
   checksumOnly?: boolean;
   random?: (bytes: number) => Uint8Array;
+  /** The reader's own clock, for its LED timer (default: the system clock). */
+  clock?: Clock;
 }
+
+type LedState = { onTime: number; offTime: number; onColor: number; offColor: number };
 
 const DEFAULT_IDENTITY: ReaderIdentity = { vendorCode: "5A0F01", model: 3, version: 1, serialNumber: 0x1234abcd, firmware: "2.4.7" };
 const NO_DATA = new Uint8Array(0);
@@ -98,6 +103,9 @@ export class SimOsdpReader {
   private statusChanged = false;
   private readonly cards: Array<{ bits: string; format: number }> = [];
   private keys = "";
+  private readonly clock: Clock;
+  private permanentLed: LedState | null = null;
+  private temporaryLed: { state: LedState; until: number } | null = null;
 
   constructor(options: SimOsdpReaderOptions) {
     this.options = options;
@@ -105,6 +113,16 @@ export class SimOsdpReader {
     this.identity = { ...DEFAULT_IDENTITY, ...options.identity };
     this.scbk = options.scbk ? Uint8Array.from(options.scbk) : null;
     this.random = options.random ?? ((n) => new Uint8Array(randomBytes(n)));
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /**
+   * What the LED shows now: a temporary state until its timer (units of 100 ms, counted
+   * on the reader's clock) runs out, then the permanent one; null while never set.
+   */
+  ledState(): LedState | null {
+    if (this.temporaryLed && this.clock.now() < this.temporaryLed.until) return this.temporaryLed.state;
+    return this.permanentLed;
   }
 
   get secure(): boolean {
@@ -212,7 +230,12 @@ export class SimOsdpReader {
         return { code: REPLY.LSTATR, data: encodeLstatr(this.status) };
       case CMD.LED:
         if (clearOnlyIdentity) return nak(NAK.ENCRYPTION_REQUIRED);
-        this.leds.push(decodeLed(data));
+        const led = decodeLed(data);
+        this.leds.push(led);
+        // Control code 2 sets a temporary state, 1 cancels it; 0 leaves it as it is.
+        if (led.temporary) this.temporaryLed = { state: { ...led.temporary }, until: this.clock.now() + led.temporary.timer * 100 };
+        else if (data[2] === 1) this.temporaryLed = null;
+        if (led.permanent) this.permanentLed = { ...led.permanent };
         return { code: REPLY.ACK };
       case CMD.BUZ:
         if (clearOnlyIdentity) return nak(NAK.ENCRYPTION_REQUIRED);

@@ -5,6 +5,10 @@
  * while the connection stays open (a hung camera), `garbage()` sends bytes that are no
  * video, `stop()` takes the camera off the network, `start()` brings it back on the
  * same port.
+ *
+ * With `onDemand`, the camera sends a frame only when told (`sendFrame()`: the latest
+ * part ffmpeg produced, as it produced it): the contract suites count frames. (A
+ * reading ffmpeg spends the first frame or two on probing the stream.)
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -18,6 +22,8 @@ export interface MjpegServerOptions {
   password?: string;
   /** Extra ffmpeg video filters for the producer (e.g. to size the frame). */
   filter?: string;
+  /** Send frames only on `sendFrame()`. */
+  onDemand?: boolean;
 }
 
 export class MjpegServer {
@@ -31,6 +37,8 @@ export class MjpegServer {
   port = 0;
   /** Bytes of video sent to clients. */
   sent = 0;
+  private pending: Buffer = Buffer.alloc(0);
+  private lastPart: Buffer | null = null;
 
   constructor(private readonly o: MjpegServerOptions) {}
 
@@ -48,6 +56,10 @@ export class MjpegServer {
     );
     this.producer = producer;
     producer.stdout!.on("data", (chunk: Buffer) => {
+      if (this.o.onDemand) {
+        this.collect(chunk);
+        return;
+      }
       if (this.mode !== "live") {
         for (const c of this.clients.values()) c.synced = false;
         return;
@@ -62,6 +74,31 @@ export class MjpegServer {
     this.server = server;
     await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
     this.port = (server.address() as AddressInfo).port;
+    if (this.o.onDemand) await waitUntil(() => this.lastPart !== null, 10_000, "ffmpeg's first frame");
+  }
+
+  /** Keeps the latest complete part of ffmpeg's multipart output. */
+  private collect(chunk: Buffer): void {
+    let buf = Buffer.concat([this.pending, chunk]);
+    let start = buf.indexOf("--ffmpeg");
+    if (start === -1) {
+      this.pending = buf.length > 1 << 20 ? Buffer.alloc(0) : buf;
+      return;
+    }
+    let next: number;
+    while ((next = buf.indexOf("--ffmpeg", start + 8)) !== -1) {
+      this.lastPart = Buffer.from(buf.subarray(start, next));
+      start = next;
+    }
+    buf = Buffer.from(buf.subarray(start));
+    this.pending = buf;
+  }
+
+  /** onDemand: sends one frame to every client; false when there is none to send to. */
+  sendFrame(): boolean {
+    if (!this.lastPart || this.clients.size === 0) return false;
+    for (const c of this.clients.keys()) c.write(this.lastPart);
+    return true;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -75,6 +112,7 @@ export class MjpegServer {
     res.writeHead(200, { "Content-Type": "multipart/x-mixed-replace;boundary=ffmpeg", "Cache-Control": "no-cache" });
     this.clients.set(res, { synced: false });
     res.on("close", () => this.clients.delete(res));
+
   }
 
   private broadcast(chunk: Buffer): void {

@@ -36,7 +36,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   process.once("SIGTERM", requestStop);
   process.once("SIGINT", requestStop);
   const logger = createLogger({ sink: jsonLineSink((l) => io.err(l)), level: config.log.level, now: () => systemClock.now() });
-  const drivers = createDeviceDrivers(config, systemClock);
+  const drivers = await createDeviceDrivers(config, systemClock, { logger });
   const runtime = await startGateRuntime({
     config,
     hardware: drivers.hardware,

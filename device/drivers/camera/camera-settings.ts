@@ -1,6 +1,6 @@
 /**
- * Settings of an ffmpeg camera, as the device configuration carries them under the
- * camera driver (the lead wires `parseCameraSettings` into device/config), e.g.
+ * Settings of an ffmpeg camera, as the device configuration carries them under
+ * `drivers.camera` with `"kind": "ffmpeg"` (device/config/drivers-config.ts), e.g.
  *
  *     { "source": "rtsp://user:pass@10.0.0.5/stream1", "fps": 5 }
  *     { "source": "/dev/video0", "fps": 5, "width": 640, "height": 480, "inputFormat": "mjpeg" }

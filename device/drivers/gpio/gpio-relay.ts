@@ -23,6 +23,12 @@
  * unlock level is on the wire. At start the line is driven to the locked level; if that
  * fails (no chip, line held by someone else: a guard left by a crashed facegate keeps it
  * until its own unlock ends) the relay is "disconnected" and retries with a backoff.
+ * While locked and idle, the relay reads the chip (gpioinfo) every `watchMs`: a chip
+ * that went away (a USB expander pulled, a driver unloaded) makes it "disconnected"
+ * without waiting for the next unlock to fail.
+ *
+ * Two sets of timers: `timers` for the door's time (the unlock's end), which the gate
+ * owns, and `ioTimers` for the tools (time-outs, retries, the watch); default: `timers`.
  */
 import type { ChildProcess } from "node:child_process";
 import { HardwareError } from "../../../sdk/errors.js";
@@ -57,9 +63,13 @@ export interface GpioRelayOptions {
   maxUnlockMs: number;
   spawn: SpawnFn;
   timers: DriverTimers;
+  /** For tool time-outs, retries and the watch; default: `timers`. */
+  ioTimers?: DriverTimers;
   clock: Clock;
   logger: Logger;
   backoff?: Backoff;
+  /** How often an idle relay checks that its chip is still there; default 2000 ms, 0: never. */
+  watchMs?: number;
   /** How long the unlock may take to show on the line (gpioinfo) before unlock fails. */
   confirmTimeoutMs?: number;
 }
@@ -78,12 +88,14 @@ export class GpioRelay extends DeviceBase implements DoorRelay {
   private until = 0;
   private relockTimer: unknown = null;
   private retryTimer: unknown = null;
+  private watchTimer: unknown = null;
   private retryDelay: number;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly log: Logger;
   private readonly on: string;
   private readonly off: string;
+  private readonly io: DriverTimers;
 
   constructor(private readonly o: GpioRelayOptions) {
     super(o.id, "disconnected");
@@ -92,6 +104,16 @@ export class GpioRelay extends DeviceBase implements DoorRelay {
     this.log = o.logger.child("relay");
     this.on = o.active === "high" ? "1" : "0";
     this.off = o.active === "high" ? "0" : "1";
+    this.io = o.ioTimers ?? o.timers;
+  }
+
+  /** Resolves once every operation queued so far (unlock, lock, re-lock, retry, watch) has finished. */
+  async idle(): Promise<void> {
+    let queue: Promise<unknown>;
+    do {
+      queue = this.queue;
+      await queue;
+    } while (queue !== this.queue);
   }
 
   /** Drives the locked level; connected once that worked. */
@@ -130,7 +152,8 @@ export class GpioRelay extends DeviceBase implements DoorRelay {
   /** Locks (if it can) and stops retrying. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.retryTimer !== null) this.o.timers.clearTimer(this.retryTimer);
+    if (this.retryTimer !== null) this.io.clearTimer(this.retryTimer);
+    this.stopWatch();
     await this.serial(async () => {
       if (this.connected) await this.relock().catch((err: unknown) => this.log.error("could not lock on close", { error: err as Error }));
       this.setStatus("disconnected");
@@ -144,10 +167,11 @@ export class GpioRelay extends DeviceBase implements DoorRelay {
   }
 
   private async claim(): Promise<void> {
-    const r = await runTool(this.o.spawn, this.o.timers, "gpioset", [this.o.chip, `${this.o.line}=${this.off}`]);
+    const r = await runTool(this.o.spawn, this.io, "gpioset", [this.o.chip, `${this.o.line}=${this.off}`]);
     if (r.code === 0) {
       this.retryDelay = this.o.backoff?.initialMs ?? 500;
       this.setStatus("connected");
+      this.watch();
       return;
     }
     this.log.warn("cannot drive the relay line; retrying", { chip: this.o.chip, line: this.o.line, problem: r.failure ?? firstLine(r.stderr) });
@@ -157,13 +181,42 @@ export class GpioRelay extends DeviceBase implements DoorRelay {
   /** The relay is unusable: disconnected, and `claim` is retried with a backoff. */
   private lost(): void {
     this.setStatus("disconnected");
+    this.stopWatch();
     if (this.closed || this.retryTimer !== null) return;
     const delay = this.retryDelay;
     this.retryDelay = Math.min(this.o.backoff?.maxMs ?? 30_000, delay * 2);
-    this.retryTimer = this.o.timers.setTimer(() => {
+    this.retryTimer = this.io.setTimer(() => {
       this.retryTimer = null;
       void this.serial(() => this.claim());
     }, delay);
+  }
+
+  /** Checks the chip every `watchMs` while connected. */
+  private watch(): void {
+    const ms = this.o.watchMs ?? 2_000;
+    if (ms <= 0 || this.closed || this.watchTimer !== null) return;
+    this.watchTimer = this.io.setTimer(() => {
+      this.watchTimer = null;
+      void this.serial(async () => {
+        if (this.closed || !this.connected) return;
+        // While unlocked the guard holds the line; its failure is seen when it exits.
+        if (!this.guard) {
+          const r = await readChipInfo(this.o.spawn, this.io, this.o.chip);
+          const line = r.ok ? r.info.lines.get(this.o.line) : undefined;
+          if (!line) {
+            this.log.warn("the relay's chip or line is gone; retrying", { chip: this.o.chip, line: this.o.line, problem: r.ok ? "no such line" : r.problem });
+            this.lost();
+            return;
+          }
+        }
+        this.watch();
+      });
+    }, ms);
+  }
+
+  private stopWatch(): void {
+    if (this.watchTimer !== null) this.io.clearTimer(this.watchTimer);
+    this.watchTimer = null;
   }
 
   private armRelock(ms: number): void {
@@ -182,7 +235,7 @@ export class GpioRelay extends DeviceBase implements DoorRelay {
       await this.endGuard("SIGTERM"); // the guard drives the locked level as it leaves
       return;
     }
-    const r = await runTool(this.o.spawn, this.o.timers, "gpioset", [this.o.chip, `${this.o.line}=${this.off}`]);
+    const r = await runTool(this.o.spawn, this.io, "gpioset", [this.o.chip, `${this.o.line}=${this.off}`]);
     if (r.code !== 0) {
       this.lost();
       throw new HardwareError("hardware_failed", `relay ${this.id}: cannot drive the locked level`, { device: this.id });
@@ -238,16 +291,16 @@ export class GpioRelay extends DeviceBase implements DoorRelay {
    */
   private async confirmHeld(guard: Guard): Promise<boolean> {
     let late = false;
-    const timer = this.o.timers.setTimer(() => (late = true), this.o.confirmTimeoutMs ?? 5_000);
+    const timer = this.io.setTimer(() => (late = true), this.o.confirmTimeoutMs ?? 5_000);
     try {
       while (!late && this.guard === guard) {
-        const r = await readChipInfo(this.o.spawn, this.o.timers, this.o.chip);
+        const r = await readChipInfo(this.o.spawn, this.io, this.o.chip);
         const line = r.ok ? r.info.lines.get(this.o.line) : undefined;
         if (this.guard === guard && line?.consumer === "gpioset" && line.direction === "output") return true;
       }
       return false;
     } finally {
-      this.o.timers.clearTimer(timer);
+      this.io.clearTimer(timer);
     }
   }
 }

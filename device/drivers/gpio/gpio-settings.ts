@@ -1,6 +1,7 @@
 /**
- * Settings of the GPIO drivers, as the device configuration carries them under the GPIO
- * driver (the lead wires `parseGpioSettings` into device/config), e.g.
+ * Settings of the GPIO drivers. The device configuration carries them per device
+ * (`drivers.relay`, `drivers.doorSensor`, `drivers.exitButton` with `"kind": "gpio"`, and
+ * `drivers.wiegand`; device/config/drivers-config.ts checks them all at once here), e.g.
  *
  *     {
  *       "relay":      { "chip": "gpiochip0", "line": 17, "active": "high", "maxUnlockMs": 30000 },
@@ -12,9 +13,8 @@
  *
  * `active` is the level that means unlocked / open / pressed / tampered: the installer
  * states it, nothing is guessed about a door's wiring. Every mistake is a ConfigError
- * reading `path: problem`. Each part is optional; the lead decides which of them a gate
- * must have (card reader, keypad and relay are required by GateHardware, and may come
- * from another driver, e.g. OSDP).
+ * reading `path: problem`. Each part is optional: a device without one is simulated or
+ * comes from another driver (e.g. the card reader and keypad from OSDP).
  */
 import { ConfigError } from "../../../sdk/errors.js";
 import type { GpioBias } from "./line-monitor.js";

@@ -48,8 +48,12 @@ export interface OsdpDrivers {
 export interface OsdpDriverOptions {
   clock: Clock;
   logger: Logger;
-  /** Default: the process timers. */
+  /** For the bus (reply timeouts, polls, retries); default: the process timers. */
   timers?: Timers;
+  /** The gate's timers, for what the gate's time governs: the display's page turns. Default: `timers`. */
+  gateTimers?: Timers;
+  /** How long the reader's display shows each page of a long message; default 4000 ms. */
+  displayPageMs?: number;
   /** Default: node:crypto. Used for RND.A and new reader keys. */
   random?: (bytes: number) => Uint8Array;
   /** Default: the key file of the settings. */
@@ -99,7 +103,7 @@ export function createOsdpDrivers(settings: OsdpSettings, options: OsdpDriverOpt
       cardReader: new OsdpCardReader(id("card-reader"), session),
       keypad: new OsdpKeypad(id("keypad"), session),
       indicator: new OsdpIndicator(id("indicator"), session),
-      ...(r.display ? { display: new OsdpDisplay(id("display"), session) } : {}),
+      ...(r.display ? { display: new OsdpDisplay(id("display"), session, { timers: options.gateTimers ?? timers, pageMs: options.displayPageMs ?? 4000 }) } : {}),
       state: () => session.snapshot(),
     };
   });

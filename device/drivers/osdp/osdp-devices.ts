@@ -15,6 +15,7 @@ import type { KeyPress, Keypad } from "../../../sdk/hal/keypad.js";
 import { Listeners } from "../../../sdk/hal/listeners.js";
 import { CMD } from "../../../sdk/osdp/codes.js";
 import { type LedCommand, LED_COLOR, encodeBuz, encodeLed, encodeText } from "../../../sdk/osdp/messages.js";
+import type { Timers } from "../../../sdk/time/timers.js";
 import type { CardEvent, CommandResult, ReaderSession } from "./reader-session.js";
 
 abstract class OsdpDevice {
@@ -106,6 +107,14 @@ const PATTERNS: Record<IndicatorSignal, { led: Flash | "idle" | { alarm: true };
 export class OsdpIndicator extends OsdpDevice implements Indicator {
   readonly kind = "indicator" as const;
 
+  constructor(id: string, reader: ReaderSession) {
+    super(id, reader);
+    // A reader that comes (back) online shows whatever it shows by itself: set idle.
+    reader.status.add((connected) => {
+      if (connected) this.signal("idle").catch(() => {});
+    });
+  }
+
   async signal(kind: IndicatorSignal): Promise<void> {
     if (!this.reader.connected) throw disconnectedError(this);
     const features = this.reader.snapshot().features;
@@ -128,20 +137,99 @@ function ledFor(led: Flash | "idle" | { alarm: true }): LedCommand {
 }
 
 /**
- * The reader's own small text display (osdp_TEXT, 1-4 rows of 16 characters): the first
- * rows of the canonical text rendering, each row replaced in full. Too small for a whole
- * notice (L3) or receipt (L11): those need the terminal's main display; this one suits a
- * prompt or a result.
+ * The reader's own small text display (osdp_TEXT, 1-4 rows of 16 characters). The
+ * canonical text rendering is wrapped into rows at word boundaries, and shown a page
+ * (as many rows as the display has) at a time: a message longer than one page turns its
+ * pages by itself every `pageMs` of the gate's timers, round and round, until the next
+ * message replaces it, so a whole notice (L3) or receipt (L11) is shown, page by page.
+ *
+ * Row convention, so a reader of the pages (and the contract suite) can join them
+ * again: a row that ends a word is at most `columns - 1` characters long (padded with
+ * spaces); a row filled to the last column is a word cut in two, continued on the next
+ * row (a receipt id, a time). Characters the reader cannot show are sent as "?".
  */
 export class OsdpDisplay extends OsdpDevice implements Display {
   readonly kind = "display" as const;
+  private generation = 0;
+  private pageTimer: unknown = null;
+
+  constructor(
+    id: string,
+    reader: ReaderSession,
+    private readonly pages: { timers: Timers; pageMs: number },
+  ) {
+    super(id, reader);
+    reader.status.add((connected) => {
+      if (!connected) this.stopPaging();
+    });
+  }
 
   async show(message: DisplayMessage): Promise<void> {
+    this.stopPaging();
+    const generation = ++this.generation;
     if (!this.reader.connected) throw disconnectedError(this);
     const size = this.reader.snapshot().features?.text;
     if (!size) throw new HardwareError("hardware_unsupported", `display ${this.id}: the reader has no text display`, { device: this.id });
-    const lines = renderDisplayText(message).split("\n");
-    const rows = Array.from({ length: size.rows }, (_, i) => (lines[i] ?? "").slice(0, size.columns).padEnd(size.columns, " "));
-    await this.run(rows.map((text, i) => ({ code: CMD.TEXT, data: encodeText({ reader: 0, command: 1, row: i + 1, column: 1, text }) })));
+    const pages = displayPages(renderDisplayText(message), size);
+    await this.showPage(pages[0]!);
+    if (pages.length > 1 && generation === this.generation) this.turnPages(pages, 1, generation);
   }
+
+  private turnPages(pages: string[][], next: number, generation: number): void {
+    this.pageTimer = this.pages.timers.setTimer(() => {
+      this.pageTimer = null;
+      if (generation !== this.generation) return;
+      this.showPage(pages[next]!, generation).then(
+        () => {
+          if (generation === this.generation) this.turnPages(pages, (next + 1) % pages.length, generation);
+        },
+        // Disconnected or refused: the pages stop; the next show() reports what is wrong.
+        () => {},
+      );
+    }, this.pages.pageMs);
+  }
+
+  private stopPaging(): void {
+    this.generation++;
+    if (this.pageTimer !== null) this.pages.timers.clearTimer(this.pageTimer);
+    this.pageTimer = null;
+  }
+
+  /** Sends a page row by row; a page turn stops between rows once another message is shown. */
+  private async showPage(rows: string[], generation?: number): Promise<void> {
+    for (const [i, text] of rows.entries()) {
+      if (generation !== undefined && generation !== this.generation) return;
+      await this.run([{ code: CMD.TEXT, data: encodeText({ reader: 0, command: 1, row: i + 1, column: 1, text }) }]);
+    }
+  }
+}
+
+/** The text in pages of `rows` rows of exactly `columns` characters (the row convention of OsdpDisplay). */
+export function displayPages(text: string, size: { rows: number; columns: number }): string[][] {
+  const width = Math.max(2, size.columns);
+  const rows: string[] = [];
+  for (const line of text.split("\n")) {
+    let row = "";
+    for (const word of line.split(/\s+/).filter(Boolean)) {
+      const candidate = row ? `${row} ${word}` : word;
+      if (candidate.length <= width - 1) {
+        row = candidate;
+        continue;
+      }
+      if (row) rows.push(row);
+      // A word too long for a row: full rows, then its end starts the next one.
+      let rest = word;
+      while (rest.length > width - 1) {
+        rows.push(rest.slice(0, width));
+        rest = rest.slice(width);
+      }
+      row = rest;
+    }
+    rows.push(row);
+  }
+  const pages: string[][] = [];
+  for (let i = 0; i < rows.length; i += size.rows) {
+    pages.push(Array.from({ length: size.rows }, (_, r) => (rows[i + r] ?? "").padEnd(width, " ")));
+  }
+  return pages.length > 0 ? pages : [Array.from({ length: size.rows }, () => "".padEnd(width, " "))];
 }

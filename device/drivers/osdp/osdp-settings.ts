@@ -1,6 +1,6 @@
 /**
  * Settings of one OSDP bus (one RS-485 port and the readers on it), as the device
- * configuration will carry them under `drivers` (the lead wires this into the schema):
+ * configuration carries them under `drivers.osdp` (device/config/drivers-config.ts):
  *
  *   { "port": "/dev/ttyUSB0", "baudRate": 115200, "secureChannel": "required",
  *     "keyFile": "osdp-keys.json", "readers": [{ "address": 0, "display": true }] }

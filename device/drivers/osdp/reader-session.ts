@@ -60,6 +60,8 @@ export type CommandResult = { ok: true } | { ok: false; reason: "disconnected" |
 
 const NO_DATA = new Uint8Array(0);
 const BUSY_RETRIES = 5;
+/** At most this many held reports are polled out at connect (a stuck reader cannot hold the start up). */
+const HELD_INPUT_POLLS = 16;
 
 export class ReaderSession {
   readonly cards = new Listeners<CardEvent>();
@@ -201,6 +203,7 @@ export class ReaderSession {
       }
       const status = decodeLstatr(await this.expect(CMD.LSTAT, NO_DATA, REPLY.LSTATR));
       this.onStatusReport(status.tamper, status.powerFailure);
+      await this.discardHeldInput();
     } catch (caught) {
       const err = asStartFailure(caught);
       this.dropSession();
@@ -220,6 +223,28 @@ export class ReaderSession {
     this.emit({ type: "online", secure: this.state.secure });
     this.status.emit(true);
     return true;
+  }
+
+  /**
+   * A reader keeps the cards and keys read while the panel could not hear it (offline,
+   * outside the Secure Channel, before start) and reports them at the next polls.
+   * Delivered now, they would open the door long after the person left (and the
+   * contract says: no input while disconnected), so they are polled out and dropped
+   * before the reader counts as connected. Only counts are logged.
+   */
+  private async discardHeldInput(): Promise<void> {
+    let cards = 0;
+    let keyReports = 0;
+    for (let i = 0; i < HELD_INPUT_POLLS; i++) {
+      const out = await this.send(CMD.POLL, NO_DATA);
+      if (out.kind === "timeout") throw new StartFailure("offline", NO_REPLY);
+      if (out.kind === "insecure") throw new StartFailure("insecure", out.reason);
+      if (out.code === REPLY.RAW) cards++;
+      else if (out.code === REPLY.KEYPAD) keyReports++;
+      else if (out.code === REPLY.LSTATR) this.onPollReply(out);
+      else break;
+    }
+    if (cards + keyReports > 0) this.log.info("input read while the reader was not connected dropped", { address: this.o.address, cards, keyReports });
   }
 
   /** Sends a start-sequence command and returns the data of the expected reply. */

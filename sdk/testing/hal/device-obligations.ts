@@ -1,7 +1,9 @@
 /**
  * The obligations every hardware contract shares (sdk/hal/device.ts), written once and
  * included by each kind's suite: status and its reports, throwing listeners,
- * unsubscribing, and, for input devices, no input while disconnected.
+ * unsubscribing, and, for input devices, no input while disconnected, nor later: an
+ * input given while disconnected is not delivered once the device is back (a card
+ * shown to a reader that was offline must not open the door minutes later).
  */
 import { expect } from "vitest";
 import type { DeviceStatus, HardwareDevice, HardwareKind, Unsubscribe } from "../../hal/device.js";
@@ -15,6 +17,8 @@ export interface InputProbe<F> {
   listen(fixture: F, listener: () => void): Unsubscribe;
   /** Gives one stimulus (a card presented, a key pressed); the suite calls settle() after. */
   stimulate(fixture: F): void | Promise<void>;
+  /** Why this kind has no "held input" check (a door sensor reports, once back, where the door went). */
+  noHeldInputCheck?: string;
 }
 
 function recorder(device: HardwareDevice): { seen: DeviceStatus[]; off: Unsubscribe } {
@@ -114,6 +118,24 @@ export function deviceObligations<F extends DeviceFixture<HardwareDevice>>(kind:
         expect(got, `${input.what}s delivered once reconnected`).toBe(1);
       },
     },
+    ...(input.noHeldInputCheck !== undefined
+      ? []
+      : [
+          {
+            name: `a ${input.what} given while disconnected is not delivered once back`,
+            async check(f: F) {
+              let got = 0;
+              input.listen(f, () => got++);
+              await f.disconnect();
+              await f.settle();
+              await input.stimulate(f);
+              await f.settle();
+              await f.reconnect();
+              await f.settle();
+              expect(got, `${input.what}s given while disconnected, delivered once back`).toBe(0);
+            },
+          },
+        ]),
     {
       name: `a ${input.what} listener that throws stops neither the other listeners nor the device`,
       async check(f) {

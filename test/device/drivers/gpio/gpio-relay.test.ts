@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GpioRelay } from "../../../../device/drivers/gpio/gpio-relay.js";
+import { processTimers } from "../../../../device/drivers/process/child-process.js";
 import { HardwareError } from "../../../../sdk/errors.js";
 import { silentLogger } from "../../../../sdk/log/logger.js";
 import { ManualClock } from "../../../../sdk/time/clock.js";
@@ -164,5 +165,24 @@ describe("GPIO door relay when facegate dies", () => {
     process.kill(-child.pid!, "SIGTERM");
     await waitUntil(() => chip.value(LINE) === 0, 5_000, "re-lock on SIGTERM");
     expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+  });
+
+  it("notices a chip that goes away while the relay is idle, and drives the locked level once it is back", async () => {
+    const chip = new FakeGpioChip();
+    chips.push(chip);
+    const clock = new ManualClock();
+    const relay = new GpioRelay({ id: "lobby.relay", chip: "gpiochip0", line: LINE, active: "high", maxUnlockMs: 30_000, spawn: chip.spawn, timers: new ManualTimers(clock), ioTimers: processTimers, clock, logger: silentLogger, backoff: { initialMs: 100, maxMs: 200 }, watchMs: 100 });
+    const seen: string[] = [];
+    relay.onStatus((s) => seen.push(s));
+    await relay.start();
+    chip.unplug();
+    // No unlock asked for: the watch alone sees it.
+    await waitUntil(() => relay.status === "disconnected", 10_000, "disconnected while idle");
+    chip.setLevel(LINE, 1); // the expander came back with the line high
+    chip.plugIn();
+    await waitUntil(() => relay.status === "connected", 10_000, "back");
+    await waitUntil(() => chip.value(LINE) === 0, 10_000, "locked level driven again");
+    expect(seen).toEqual(["connected", "disconnected", "connected"]);
+    await relay.close();
   });
 });

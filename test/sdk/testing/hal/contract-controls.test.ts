@@ -48,6 +48,7 @@ function sharedControls(kind: string, input?: string): Record<string, readonly s
   return {
     ...shared,
     [`while disconnected, delivers no ${input}; once back, delivers again`]: ["input_while_disconnected"],
+    ...(kind === "door_sensor" || kind === "camera" ? {} : { [`a ${input} given while disconnected is not delivered once back`]: ["holds_input_until_reconnect"] }),
     [`a ${input} listener that throws stops neither the other listeners nor the device`]: ["throwing_listener_stops_the_rest"],
     [`unsubscribing a ${input} listener stops only that listener, and is harmless twice`]: ["unsubscribe_removes_all"],
   };

@@ -82,15 +82,21 @@ abstract class FaultyDevice {
     if (this.current === "connected" && !this.faults.has("repeats_status")) return;
     this.current = "connected";
     this.statusHub.emit("connected");
+    for (const again of this.held.splice(0)) again();
   }
 
   get connected(): boolean {
     return this.current === "connected";
   }
 
-  /** Whether an input reaches the listeners now. */
-  protected delivers(): boolean {
-    return this.connected || this.faults.has("input_while_disconnected");
+  /** Inputs kept while disconnected and delivered once back (fault holds_input_until_reconnect). */
+  private readonly held: Array<() => void> = [];
+
+  /** Whether an input reaches the listeners now; `again` gives it once more, for a device that holds it. */
+  protected delivers(again?: () => void): boolean {
+    if (this.connected || this.faults.has("input_while_disconnected")) return true;
+    if (again && this.faults.has("holds_input_until_reconnect")) this.held.push(again);
+    return false;
   }
 
   protected stamp(): number {
@@ -110,7 +116,7 @@ export class FaultyCardReader extends FaultyDevice implements CardReader {
   }
   present(cardNumber: string): void {
     if (this.faults.has("logs_secrets")) this.logs.push(JSON.stringify({ msg: "card read", card: cardNumber }));
-    if (!this.delivers()) return;
+    if (!this.delivers(() => this.present(cardNumber))) return;
     const read = { cardNumber: this.faults.has("formats_the_number") ? `card ${cardNumber}` : cardNumber, at: this.stamp() };
     this.hub.emit(read);
     if (this.faults.has("reports_twice")) this.hub.emit(read);
@@ -129,7 +135,7 @@ export class FaultyKeypad extends FaultyDevice implements Keypad {
   }
   press(key: KeypadKey): void {
     if (this.faults.has("logs_secrets")) this.logs.push(`key ${key}`);
-    if (!this.delivers()) return;
+    if (!this.delivers(() => this.press(key))) return;
     if (this.faults.has("swallows_star") && key === "*") return;
     const press = { key, at: this.stamp() };
     if (!this.faults.has("buffers_until_hash")) return this.hub.emit(press);
@@ -223,7 +229,7 @@ export class FaultyExitButton extends FaultyDevice implements ExitButton {
     return this.hub.add(listener);
   }
   push(): void {
-    if (!this.delivers()) return;
+    if (!this.delivers(() => this.push())) return;
     this.hub.emit({ at: this.stamp() });
     if (this.faults.has("reports_twice")) this.hub.emit({ at: this.stamp() });
   }
@@ -237,7 +243,7 @@ export class FaultyCamera extends FaultyDevice implements Camera {
     return this.hub.add(({ frame, info }) => listener(frame, info));
   }
   capture(): void {
-    if (!this.delivers()) return;
+    if (!this.delivers(() => this.capture())) return;
     this.captured++;
     const frame: CameraFrame = this.faults.has("not_an_image")
       ? new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
