@@ -164,7 +164,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
 
     const sodium = await loadSodium();
     const cardKey = loadOrCreateCardKey(store.db, store.keys, clock.now());
-    const access = await createAccessStore({ db: store.db, cardKey, clock, recorder, pinHashing: options.pinHashing ?? interactivePinHashing() });
+    const access = await createAccessStore({ db: store.db, cardKey, clock, recorder, pinHashing: options.pinHashing ?? interactivePinHashing(), galleryTemplates: () => index.size });
     sodium.memzero(cardKey);
     cleanups.push(() => access.close());
     if (access.policies().length === 0) access.loadPolicies(config.gates);

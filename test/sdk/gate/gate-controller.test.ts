@@ -4,6 +4,7 @@
  * failure modes (an analyzer that throws or hangs) and what reaches each port can be
  * controlled exactly. The whole gate with the real components is tested by the scenarios.
  */
+import { DEFAULT_TRACK_SETTINGS } from "../../../sdk/vision/face-track.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CameraFrame } from "../../../sdk/hal/camera.js";
 import { type PortHarness as SimulatedGate, buildPortHarness, harnessClock } from "../../support/port-harness.js";
@@ -99,10 +100,16 @@ describe("gate orchestrator: faces (stand-in analyzer, matcher and desk)", () =>
     expect(sim.hardware.display.current?.text).toBe("Not recognised. Use your card or PIN.");
   });
 
-  it("an enrolled, consenting face opens; all embeddings are wiped afterwards", async () => {
+  it("an enrolled, consenting face opens once the frames of its track agree; all embeddings are wiped afterwards", async () => {
     const { sim, analyzer, desk } = await setup();
     desk.giveConsent("p-res-1", { noticeVersion: "v1", noticeHash: desk.currentNotice().hash, method: "electronic", collectedBy: "test", gateId: "lobby", at: sim.clock.now() });
     desk.enrollFromEmbedding("p-res-1", unitVector(1), "lobby");
+    // One frame is not enough: DEFAULT_TRACK_SETTINGS.framesRequired consecutive frames must agree.
+    for (let i = 1; i < DEFAULT_TRACK_SETTINGS.framesRequired; i++) {
+      sim.hardware.camera.presentFrame(FRAME);
+      await sim.gate.idle();
+      expect(sim.hardware.pulses.length).toBe(0);
+    }
     sim.hardware.camera.presentFrame(FRAME);
     await sim.gate.idle();
     expect(sim.events.events.at(-1)).toMatchObject({ type: "access.granted", data: { method: "face", reason: "ok", personRef: "p-res-1" } });
