@@ -245,7 +245,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
         clock,
         identity,
         outboxStats: () => outbox.stats(),
-        gateState: () => ({ face: faceUnavailable ? "unavailable" : "available", templates: index.size }),
+        gateState: () => ({ face: faceUnavailable ? "unavailable" : "available", templates: index.size, faceAlone: gate.faceAloneStatus() }),
       });
       registerDeviceHandlers(processor, {
         store,
