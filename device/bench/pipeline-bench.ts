@@ -1,5 +1,5 @@
 /**
- * `facegate bench pipeline [--images DIR] [--iterations N] [--threads N] [--models DIR] [--json]`
+ * `facegate bench pipeline [--images DIR] [--iterations N] [--threads N] [--models DIR] [--no-mirror] [--json]`
  *
  * Latency of the door path (SPEC section 5: one 640x480 JPEG with one face, p95 <= 60 ms):
  * decode, detect, landmarks, align, liveness, embed and total, for the face at the door
@@ -24,13 +24,14 @@ const WARMUP = 5;
 const STAGES = ["decode", "detect", "landmarks", "align", "liveness", "embed", "total"] as const;
 
 export const usage = [
-  "usage: facegate bench pipeline [--images DIR] [--iterations N] [--threads N] [--models DIR] [--json]",
+  "usage: facegate bench pipeline [--images DIR] [--iterations N] [--threads N] [--models DIR] [--no-mirror] [--json]",
   "  Latency of each stage of the door path on 640x480 frames made from the photos in DIR",
   "  (default FACEGATE_FACES, else ../shared/faces): p50/p95/p99. Defaults: 200 iterations, 2 threads.",
+  "  --no-mirror: embed without the mirror image (the mirror embedding runs the embedder twice).",
 ].join("\n");
 
 export async function runBench(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["images", "iterations", "threads", "models"], usage });
+  const args = parseArgs(argv, { values: ["images", "iterations", "threads", "models"], flags: ["no-mirror"], usage });
   const iterations = intValue(args, "iterations", 200);
   const threads = intValue(args, "threads", 2);
   const imagesDir = resolve(io.cwd, args.values["images"] ?? io.env["FACEGATE_FACES"] ?? join("..", "shared", "faces"));
@@ -40,7 +41,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   if (sources.length === 0) throw new UsageError(`no JPEG/PNG images found under ${imagesDir} (use --images DIR or FACEGATE_FACES)`);
   const frames = await Promise.all(sources.map(makeFrame));
 
-  const pipeline = await createFacePipeline({ models: verifiedModels(modelsDir), intraOpNumThreads: threads });
+  const pipeline = await createFacePipeline({ models: verifiedModels(modelsDir), intraOpNumThreads: threads, mirrorEmbedding: !args.flags.has("no-mirror") });
   const samples: Record<(typeof STAGES)[number], number[]> = { decode: [], detect: [], landmarks: [], align: [], liveness: [], embed: [], total: [] };
   let noFace = 0;
   try {

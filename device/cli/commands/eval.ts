@@ -1,18 +1,21 @@
 /**
  * `facegate eval`: accuracy of the face pipeline on labelled images (SPEC section 4).
  *
- *   facegate eval --pairs CSV --images DIR [--threshold T] [--models DIR] [--no-mirror] [--json]
+ *   facegate eval --pairs CSV --images DIR [--threshold T] [--frames N] [--models DIR] [--no-mirror] [--json]
  *     verification over labelled pairs: accuracy, FMR and FNMR at the threshold
  *     (default DEFAULT_MATCH_THRESHOLD), FNMR at FMR 1e-3 and 1e-4 and at zero false
  *     matches, the impostor tail (top scores, quantiles, the fitted tail model of
  *     sdk/vision/impostor-model.ts), the FPIR expected at 100, 1,000 and 10,000 residents,
  *     failures to enroll, best accuracy and its threshold.
- *   facegate eval --gallery DIR [--probes DIR] [--templates K] [--threshold T] [--models DIR] [--no-mirror] [--json]
+ *   facegate eval --gallery DIR [--probes DIR] [--templates K] [--threshold T] [--frames N] [--models DIR] [--no-mirror] [--json]
  *     identification over DIR/<identity>/*: leave-one-out rank-1 and FNIR; FPIR over
  *     leave-one-identity-out searches (every identity left out in turn) and over --probes
  *     (people not in the gallery: files in DIR or in its subfolders). With --templates K,
  *     each identity is enrolled from its first K images and searched with the others.
  *
+ * `--frames N`: each image is embedded as the fused embedding of N simulated camera frames
+ * (embed-files.ts `simulatedFrames`: small shifts, scales, brightness changes), as the gate
+ * fuses the frames of one track; stills, so this approximates real frames.
  * Scores are sorted once (O(n log n)); progress goes to stderr. An identity's score is
  * its best template's score. `--no-mirror` embeds without the mirror image (to compare).
  * Output holds file names and scores only, never an embedding (L4, L6).
@@ -32,12 +35,12 @@ import { verifiedModels } from "../../../models/verify.js";
 export const summary = "accuracy on labelled images (--pairs CSV --images DIR | --gallery DIR [--probes DIR])";
 
 export const usage = [
-  "usage: facegate eval --pairs CSV --images DIR [--threshold T] [--models DIR] [--no-mirror] [--json]",
-  "       facegate eval --gallery DIR [--probes DIR] [--templates K] [--threshold T] [--models DIR] [--no-mirror] [--json]",
+  "usage: facegate eval --pairs CSV --images DIR [--threshold T] [--frames N] [--models DIR] [--no-mirror] [--json]",
+  "       facegate eval --gallery DIR [--probes DIR] [--templates K] [--threshold T] [--frames N] [--models DIR] [--no-mirror] [--json]",
 ].join("\n");
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["pairs", "images", "gallery", "probes", "threshold", "models", "templates"], flags: ["no-mirror"], usage });
+  const args = parseArgs(argv, { values: ["pairs", "images", "gallery", "probes", "threshold", "models", "templates", "frames"], flags: ["no-mirror"], usage });
   const mode = args.values["pairs"] ? "pairs" : args.values["gallery"] ? "gallery" : undefined;
   if (!mode || (args.values["pairs"] && args.values["gallery"])) throw new UsageError("give either --pairs CSV --images DIR or --gallery DIR");
   const threshold = thresholdOf(args);
@@ -76,10 +79,11 @@ class EmbeddingCache {
     private readonly pipeline: FacePipeline,
     private readonly io: CliIo,
     private readonly total: number | undefined,
+    private readonly frames = 1,
   ) {}
   async get(path: string, label: string): Promise<Float32Array | undefined> {
     if (this.cache.has(path)) return this.cache.get(path);
-    const { embedding, problem } = await embedFile(this.pipeline, path);
+    const { embedding, problem } = await embedFile(this.pipeline, path, this.frames);
     this.cache.set(path, embedding);
     if (this.cache.size % 50 === 0 || this.cache.size === this.total) this.io.err(`embedded ${this.cache.size}${this.total ? ` of ${this.total}` : ""} images`);
     if (!embedding) this.failures.push({ file: label, problem: problem ?? "no_face" });
@@ -97,7 +101,7 @@ async function evalPairs(pipeline: FacePipeline, args: ParsedArgs, io: CliIo, th
   if (!existsSync(csvPath)) throw new UsageError(`--pairs: ${args.values["pairs"]} does not exist`);
   const pairs = parsePairsCsv(readFileSync(csvPath, "utf8"));
   if (pairs.length === 0) throw new UsageError("--pairs: no pairs in the file");
-  const cache = new EmbeddingCache(pipeline, io, new Set(pairs.flatMap((p) => [p.a, p.b])).size);
+  const cache = new EmbeddingCache(pipeline, io, new Set(pairs.flatMap((p) => [p.a, p.b])).size, framesOf(args));
   const scored: ScoredPair[] = [];
   let failedPairs = 0;
   for (const p of pairs) {
@@ -176,7 +180,7 @@ function faceAloneFigures(tail: ImpostorTail, sorted: ReturnType<typeof sortScor
 async function evalGallery(pipeline: FacePipeline, args: ParsedArgs, io: CliIo, threshold: number): Promise<Report> {
   const galleryDir = existingDir(io, args.values["gallery"]!, "gallery");
   const templatesPer = templatesOf(args);
-  const cache = new EmbeddingCache(pipeline, io, undefined);
+  const cache = new EmbeddingCache(pipeline, io, undefined, framesOf(args));
   const all: { id: string; file: string; e: Float32Array; rank: number }[] = [];
   let images = 0;
   for (const id of subdirsOf(galleryDir)) {
@@ -247,6 +251,14 @@ async function evalGallery(pipeline: FacePipeline, args: ParsedArgs, io: CliIo, 
     zeroFpir: { threshold: topNonMated + 1e-9, fnir: zeroFpir.fnir, topNonMatedScore: topNonMated },
     probes: args.values["probes"] ? { images: probeImages, searches: probes.nonMatedSearches, fpir: probes.fpir, maxScore: strangers.length ? topStranger : null } : null,
   };
+}
+
+function framesOf(args: ParsedArgs): number {
+  const raw = args.values["frames"];
+  if (raw === undefined) return 1;
+  const k = Number(raw);
+  if (!Number.isInteger(k) || k < 1 || k > 10) throw new UsageError("--frames must be a whole number from 1 to 10");
+  return k;
 }
 
 function templatesOf(args: ParsedArgs): number | undefined {
