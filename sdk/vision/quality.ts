@@ -54,8 +54,10 @@ export interface DoorCandidate {
 
 /**
  * Sharpness (see `faceSharpness`) at or above which a face counts as in focus. Measured on
- * ../shared/faces: the 40 identity crops and the group-photo faces score 0.30..0.9 while
- * the same faces blurred (Gaussian sigma of 4% of the face) score under 0.15.
+ * ../shared/faces: identity crops, group-photo faces and strangers score 0.32..0.73 (an
+ * identity crop upscaled to 300 px with a slight blur, sigma 2.5 px: 0.30); a 300 px face
+ * blurred with sigma 5 px scores 0.13 and one of 240 px 0.20. Below it the focus term
+ * scales the door score down in proportion.
  */
 export const SHARP_FACE = 0.25;
 /** The size term saturates at a face this fraction of the frame's shorter side. */
