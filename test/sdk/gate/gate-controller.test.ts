@@ -123,6 +123,32 @@ describe("gate orchestrator: faces (stand-in analyzer, matcher and desk)", () =>
     expect(text).not.toMatch(/embedding|score|liveness|CAFE4321|582046/);
   });
 
+  it("frames that name different people never open; a face that moves elsewhere starts a new track and its frames are counted again", async () => {
+    const { sim, analyzer, desk } = await setup();
+    desk.giveConsent("p-res-1", { noticeVersion: "v1", noticeHash: desk.currentNotice().hash, method: "electronic", collectedBy: "test", gateId: "lobby", at: sim.clock.now() });
+    desk.enrollFromEmbedding("p-res-1", unitVector(1), "lobby");
+    const frame = async (seed: number, x: number) => {
+      analyzer.vector = unitVector(seed);
+      analyzer.box = { x, y: 100, width: 150, height: 150 };
+      sim.hardware.camera.presentFrame(FRAME);
+      await sim.gate.idle();
+    };
+    const n = DEFAULT_TRACK_SETTINGS.framesRequired;
+    // Alternating between the resident and nobody: never n agreeing frames.
+    for (let i = 0; i < 2 * n; i++) await frame(i % 2 === 0 ? 1 : 50, 100);
+    expect(sim.hardware.pulses.length).toBe(0);
+    // n - 1 frames here, then the face is elsewhere: a new track, counted from one again.
+    for (let i = 0; i < n - 1; i++) await frame(1, 100);
+    await frame(1, 420);
+    expect(sim.hardware.pulses.length).toBe(0);
+    for (let i = 1; i < n - 1; i++) await frame(1, 425);
+    expect(sim.hardware.pulses.length).toBe(0);
+    await frame(1, 430);
+    expect(sim.hardware.pulses.length).toBe(1);
+    expect(sim.events.events.at(-1)).toMatchObject({ type: "access.granted", data: { method: "face", personRef: "p-res-1" } });
+    for (const e of analyzer.issued) expect(e.every((x) => x === 0)).toBe(true);
+  });
+
   it("liveness below threshold never opens and the face is not even matched (L5)", async () => {
     const { sim, analyzer, matcher, desk } = await setup();
     desk.giveConsent("p-res-1", { noticeVersion: "v1", noticeHash: desk.currentNotice().hash, method: "electronic", collectedBy: "test", gateId: "lobby", at: sim.clock.now() });
