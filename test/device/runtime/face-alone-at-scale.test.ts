@@ -90,9 +90,15 @@ describe.skipIf(!facesAvailable)("a face-alone gate at the scale of its gallery"
     expect(await residentAtTheDoor()).toBe(1);
   });
 
-  it("refuses a face-alone policy the gallery is too large for, naming card_then_face; card_then_face loads", () => {
+  it("refuses a face-alone policy the gallery is too large for, naming card_then_face; card_then_face loads", async () => {
     addOthers(LIMIT); // 2 + LIMIT templates: one face-alone gallery too many
     try {
+      // From the operator, over the broker: refused with the reason, and nothing changes.
+      const refused = await g.send("policy.set", { version: "2026-12-01.1", policy: { mode: "face_or_card" } });
+      expect(refused.status).toBe("error");
+      expect(refused.error?.message).toMatch(/cannot keep false identifications at 0\.0001 per attempt.*card_then_face/);
+      expect(refused.error?.code).toBe("config_invalid");
+      expect(g.sim.access.policyFor("lobby")!.mode).toBe("face_or_card_or_pin");
       expect(() => g.sim.access.loadPolicies(GATES)).toThrow(FaceAloneCapacityError);
       expect(() => g.sim.access.loadPolicies(GATES)).toThrow(/^gates\[0\]\.mode: "face_or_card_or_pin" cannot keep false identifications at 0\.0001 per attempt with \d+ enrolled templates.*card_then_face/);
       expect(g.sim.access.policyFor("lobby")!.mode).toBe("face_or_card_or_pin"); // nothing changed
