@@ -56,9 +56,9 @@ export function minModelledRate(tail: ImpostorTail): number {
   return 1 / (100 * tail.n);
 }
 
-/** P(impostor score >= t) for one comparison, per the tail (1 below u: not modelled there). */
+/** P(impostor score >= t) for one comparison, per the tail; NaN at or below u (the model does not answer there). */
 export function impostorRate(tail: ImpostorTail, t: number): number {
-  if (t <= tail.u) return Math.min(1, tail.zeta * Math.max(1, 1 + (tail.u - t) * 10)); // coarse below u: not used for decisions
+  if (!(t > tail.u)) return Number.NaN;
   const z = (t - tail.u) / tail.sigma;
   if (Math.abs(tail.xi) < 1e-9) return tail.zeta * Math.exp(-z);
   const base = 1 + tail.xi * z;

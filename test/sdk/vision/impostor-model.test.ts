@@ -41,3 +41,11 @@ describe("impostor tail model", () => {
     expect(faceAloneOperatingPoint(DEFAULT_IMPOSTOR_TAIL, op.maxTemplates + 1, 1e-4)).toMatchObject({ feasible: false, threshold: undefined });
   });
 });
+
+describe("impostor tail model, outside its range", () => {
+  it("does not answer at or below the start of the tail", () => {
+    expect(impostorRate(DEFAULT_IMPOSTOR_TAIL, DEFAULT_IMPOSTOR_TAIL.u)).toBeNaN();
+    expect(expectedFpir(DEFAULT_IMPOSTOR_TAIL, 0.1, 100)).toBeNaN();
+    expect(() => thresholdForRate(DEFAULT_IMPOSTOR_TAIL, 0.5)).toThrow(RangeError);
+  });
+});
