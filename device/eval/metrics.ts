@@ -177,3 +177,30 @@ export function identificationAt(searches: readonly Search[], threshold: number)
     fpir: nonMated ? falsePos / nonMated : NaN,
   };
 }
+
+/** erfc with fractional error below 1.2e-7 everywhere (Numerical Recipes' erfcc), so tails far out stay accurate. */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}
+
+/**
+ * The normal model of the impostor scores (their mean and standard deviation) and the
+ * false-match rate it predicts at `t`: what the tail would be without lookalikes. Compare
+ * with the measured rate and the fitted tail (sdk/vision/impostor-model.ts).
+ */
+export function normalImpostorModel(s: SortedScores, t: number): { mean: number; sd: number; fmrAtThreshold: number } | null {
+  const n = s.impostor.length;
+  if (n < 2) return null;
+  let mean = 0;
+  for (const x of s.impostor) mean += x;
+  mean /= n;
+  let v = 0;
+  for (const x of s.impostor) v += (x - mean) ** 2;
+  const sd = Math.sqrt(v / (n - 1));
+  return { mean, sd, fmrAtThreshold: sd > 0 ? 0.5 * erfc((t - mean) / (sd * Math.SQRT2)) : t <= mean ? 1 : 0 };
+}

@@ -1,6 +1,6 @@
 /** Evaluation figures from sorted scores agree with counting every pair. */
 import { describe, expect, it } from "vitest";
-import { bestAccuracy, operatingPointAt, operatingPointForFmr, type ScoredPair, sortScores, verificationAt } from "../../device/eval/metrics.js";
+import { bestAccuracy, normalImpostorModel, operatingPointAt, operatingPointForFmr, type ScoredPair, sortScores, verificationAt } from "../../device/eval/metrics.js";
 
 const pairs: ScoredPair[] = [];
 let seed = 7;
@@ -33,5 +33,17 @@ describe("eval metrics", () => {
     const best = bestAccuracy(pairs);
     expect(verificationAt(pairs, best.threshold).accuracy).toBe(best.accuracy);
     for (const t of [0.25, 0.3, 0.35, 0.4]) expect(verificationAt(pairs, t).accuracy).toBeLessThanOrEqual(best.accuracy);
+  });
+});
+
+describe("the normal model of the impostor scores", () => {
+  it("predicts the normal tail from the mean and standard deviation", () => {
+    const s = sortScores([-1, 0, 1, -1, 0, 1].map((score) => ({ score, same: false })));
+    const m = normalImpostorModel(s, 0)!;
+    expect(m.mean).toBe(0);
+    expect(m.fmrAtThreshold).toBeCloseTo(0.5, 6);
+    const two = normalImpostorModel(s, 2 * m.sd)!;
+    expect(two.fmrAtThreshold).toBeCloseTo(0.0227501, 6);
+    expect(normalImpostorModel(s, 6 * m.sd)!.fmrAtThreshold / 9.8659e-10).toBeCloseTo(1, 4); // far tail, relative accuracy
   });
 });

@@ -25,8 +25,8 @@ import { join, resolve } from "node:path";
 import { defaultModelsDir } from "../../../models/manifest.js";
 import { cosineSimilarity, createFacePipeline, DEFAULT_MATCH_THRESHOLD, type FacePipeline } from "../../../sdk/vision/index.js";
 import { embedFile, imagesIn, subdirsOf } from "../../eval/embed-files.js";
-import { bestAccuracy, identificationAt, impostorTailFigures, operatingPointAt, operatingPointForFmr, type ScoredPair, type Search, sortScores, verificationAt } from "../../eval/metrics.js";
-import { expectedFpir, faceAloneOperatingPoint, fitImpostorTail, type ImpostorTail, perComparisonRate, thresholdForRate } from "../../../sdk/vision/impostor-model.js";
+import { bestAccuracy, identificationAt, impostorTailFigures, normalImpostorModel, operatingPointAt, operatingPointForFmr, type ScoredPair, type Search, sortScores, verificationAt } from "../../eval/metrics.js";
+import { expectedFpir, faceAloneOperatingPoint, fitImpostorTail, type ImpostorTail, impostorRate, perComparisonRate, thresholdForRate } from "../../../sdk/vision/impostor-model.js";
 import { parsePairsCsv } from "../../eval/pairs-csv.js";
 import { parseArgs, type ParsedArgs } from "../args.js";
 import { type CliIo, EXIT, UsageError } from "../cli-io.js";
@@ -134,7 +134,7 @@ async function evalPairs(pipeline: FacePipeline, args: ParsedArgs, io: CliIo, th
       threshold: operatingPointAt(sorted, threshold),
       zeroFalseMatch: operatingPointForFmr(sorted, 0),
     },
-    impostorTail: { ...impostorTailFigures(sorted), model: tail },
+    impostorTail: { ...impostorTailFigures(sorted), model: tail, modelFmrAtThreshold: tail ? nullIfNaN(impostorRate(tail, threshold)) : null, normal: normalImpostorModel(sorted, threshold) },
     faceAlone: tail ? faceAloneFigures(tail, sorted, threshold) : null,
     best: bestAccuracy(scored),
     genuineScores: range(genuine),
@@ -261,6 +261,10 @@ function framesOf(args: ParsedArgs): number {
   return k;
 }
 
+function nullIfNaN(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
+}
+
 function templatesOf(args: ParsedArgs): number | undefined {
   const raw = args.values["templates"];
   if (raw === undefined) return undefined;
@@ -285,7 +289,7 @@ function formatReport(r: Report): string {
     const g = r["genuineScores"] as ReturnType<typeof range>;
     const i = r["impostorScores"] as ReturnType<typeof range>;
     const ops = r["operatingPoints"] as Record<string, { threshold: number; fmr: number; fnmr: number; falseMatches: number }>;
-    const tail = r["impostorTail"] as { top: number[]; p999: number | null; p9999: number | null; model: ImpostorTail | null };
+    const tail = r["impostorTail"] as { top: number[]; p999: number | null; p9999: number | null; model: ImpostorTail | null; modelFmrAtThreshold: number | null; normal: { mean: number; sd: number; fmrAtThreshold: number } | null };
     const alone = (r["faceAlone"] as ReturnType<typeof faceAloneFigures> | null) ?? [];
     const op = (name: string, label: string) => `  ${label}: threshold ${num(ops[name]!.threshold)}  FMR ${sci(ops[name]!.fmr)} (${ops[name]!.falseMatches})  FNMR ${pct(ops[name]!.fnmr)}`;
     return [
@@ -300,6 +304,7 @@ function formatReport(r: Report): string {
       op("zeroFalseMatch", "zero false matches"),
       `impostor tail: top ${tail.top.map(num).join(" ")}; 99.9th ${num(tail.p999)}, 99.99th ${num(tail.p9999)}`,
       tail.model ? `tail model: GPD above ${num(tail.model.u)} (top ${pct(tail.model.zeta)}), sigma ${tail.model.sigma.toFixed(4)}, xi ${tail.model.xi.toFixed(4)}` : "",
+      tail.normal ? `FMR at ${r["threshold"]}: measured ${sci(ops["threshold"]!.fmr)}, tail model ${sci(tail.modelFmrAtThreshold)}, normal model (mean ${num(tail.normal.mean)}, sd ${num(tail.normal.sd)}) ${sci(tail.normal.fmrAtThreshold)}` : "",
       ...alone.map(
         (a) =>
           `  ${a.residents} residents x ${a.templatesPerResident}: FPIR at ${r["threshold"]} ${sci(a.expectedFpirAtThreshold)}; for FPIR ${sci(a.targetFpir)}: ${a.feasible ? `threshold ${num(a.threshold)}, FNMR ${pct(a.fnmr)}` : `not met by face alone (at most ${a.maxTemplates} templates; extrapolated threshold ${num(a.extrapolatedThreshold)}, FNMR there ${pct(a.extrapolatedFnmr)})`}`,
