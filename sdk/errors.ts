@@ -37,6 +37,13 @@ export class ConfigError extends FacegateError<"config_invalid"> {
  */
 export class FaceOnlyError extends ConfigError {}
 
+/**
+ * A face-alone policy whose target false-positive identification rate cannot be met at
+ * the gallery's size (sdk/gate/face-alone-capacity.ts): refused when loaded, naming the
+ * mode that can (card_then_face). A ConfigError, like FaceOnlyError.
+ */
+export class FaceAloneCapacityError extends ConfigError {}
+
 /** A model file is missing, altered or unusable. */
 export class ModelError extends FacegateError<"model_invalid"> {
   constructor(message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {

@@ -43,8 +43,16 @@ export class SimulatedHardware implements GateHardware {
     this.indicator = new SimIndicator(`${gateId}.indicator`, clock);
   }
 
+  /** How long a presented person stands at the door: frames, and what the camera waits for between them. */
+  private presence: { frames: number; between: () => Promise<void> } | null = null;
+
+  /** A presented face stays for `frames` frames, each after `between()` (e.g. the gate's idle). */
+  standFor(frames: number, between: () => Promise<void>): void {
+    this.presence = { frames, between };
+  }
+
   presentFace(path: string, options?: { encoded?: boolean; region?: FrameRegion }): Promise<boolean> {
-    return this.camera.presentFace(path, options);
+    return this.camera.presentFace(path, { ...options, ...(this.presence ?? {}) });
   }
   leave(): void {
     this.camera.leave();

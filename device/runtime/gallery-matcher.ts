@@ -30,6 +30,11 @@ export class GalleryMatcher implements FaceMatcher {
       .map((hit) => ({ personRef: hit.subjectId, templateId: hit.templateId, score: hit.score }));
   }
 
+  /** Every template a 1:N search compares with (consent is checked on the hits). */
+  templates(): number {
+    return this.o.index.size;
+  }
+
   verify(personRef: string, embedding: Float32Array): number | null {
     if (!this.consented(personRef)) return null;
     return this.o.index.scoreSubject(personRef, embedding);

@@ -160,7 +160,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
 
     const sodium = await loadSodium();
     const cardKey = loadOrCreateCardKey(store.db, store.keys, clock.now());
-    const access = await createAccessStore({ db: store.db, cardKey, clock, recorder, pinHashing: options.pinHashing ?? interactivePinHashing() });
+    const access = await createAccessStore({ db: store.db, cardKey, clock, recorder, pinHashing: options.pinHashing ?? interactivePinHashing(), galleryTemplates: () => index.size });
     sodium.memzero(cardKey);
     cleanups.push(() => access.close());
     if (access.policies().length === 0) access.loadPolicies(config.gates);
@@ -244,7 +244,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
         clock,
         identity,
         outboxStats: () => outbox.stats(),
-        gateState: () => ({ face: faceUnavailable ? "unavailable" : "available", templates: index.size }),
+        gateState: () => ({ face: faceUnavailable ? "unavailable" : "available", templates: index.size, faceAlone: gate.faceAloneStatus() }),
       });
       registerDeviceHandlers(processor, {
         store,

@@ -21,6 +21,7 @@ import type { Db } from "../../sdk/store/database.js";
 import { ManualClock } from "../../sdk/time/clock.js";
 import type { GateController } from "../../sdk/gate/gate-controller.js";
 import type { GateSettings } from "../../sdk/gate/gate-settings.js";
+import { DEFAULT_TRACK_SETTINGS } from "../../sdk/vision/face-track.js";
 import type { FaceAnalysis, FaceAnalyzer, PrivacyDesk } from "../../sdk/gate/ports.js";
 import { parseGatePolicies } from "../../sdk/policy/gate-policy.js";
 import type { FacePipeline } from "../../sdk/vision/index.js";
@@ -166,6 +167,8 @@ export async function buildSimulatedGate(options: SimulatedGateOptions): Promise
     throw err;
   }
   const gate = runtime.gate;
+  // A person at the door stands there for the frames a face decision needs (the camera streams).
+  hardware.standFor(options.settings?.track?.framesRequired ?? DEFAULT_TRACK_SETTINGS.framesRequired, () => gate.idle());
   return {
     gateId,
     clock,

@@ -15,6 +15,7 @@ import { type PasswordHashing, loadPasswordHashing } from "../crypto/password-ha
 import type { EventRecorder } from "../events/event.js";
 import type { Clock } from "../time/clock.js";
 import type { Db } from "../store/database.js";
+import { assertFaceAloneCapacity } from "../gate/face-alone-capacity.js";
 import { type GatePolicy, parseGatePolicies } from "../policy/gate-policy.js";
 import { type CredentialMatch, type CredentialRecord, type PersonAccess, assertNotFaceOnly } from "../policy/rights.js";
 import type { WeeklySchedule } from "../policy/schedule.js";
@@ -33,6 +34,11 @@ export interface AccessStoreOptions {
   /** PIN hashing limits; default interactive. Tests pass minimalPinHashing(). */
   pinHashing?: PinHashing;
   newId?: () => string;
+  /**
+   * Templates in the face gallery now: a face-alone policy whose target FPIR cannot be met
+   * at this size is refused when loaded (face-alone-capacity.ts). Omitted: not checked.
+   */
+  galleryTemplates?: () => number;
 }
 
 interface PersonRow {
@@ -92,6 +98,7 @@ export class AccessStore {
   private readonly recorder: EventRecorder | undefined;
   private readonly pinHashing: PinHashing;
   private readonly newId: () => string;
+  private readonly galleryTemplates: (() => number) | undefined;
   private readonly gatePolicies: PolicyTable;
 
   /** Prefer `createAccessStore`, which loads libsodium (and its password hashing) first. */
@@ -109,6 +116,7 @@ export class AccessStore {
     this.recorder = options.recorder;
     this.pinHashing = options.pinHashing ?? interactivePinHashing();
     this.newId = options.newId ?? randomUUID;
+    this.galleryTemplates = options.galleryTemplates;
     this.gatePolicies = new PolicyTable(this.db);
   }
 
@@ -125,6 +133,7 @@ export class AccessStore {
    */
   loadPolicies(raw: unknown): GatePolicy[] {
     const policies = parseGatePolicies(raw);
+    if (this.galleryTemplates) assertFaceAloneCapacity(policies, this.galleryTemplates());
     const byGate = new Map(policies.map((p) => [p.gateId, p]));
     const now = this.clock.now();
     this.db.transaction(() => {

@@ -12,6 +12,13 @@
  *   and is not even matched (L5). A match still needs a valid consent now (L1).
  * - Every embedding is zero-filled as soon as it has been searched or enrolled; an
  *   unknown face leaves no event, no log line, nothing but a prompt on the display (L4).
+ * - Face alone (1:N) decides over several frames (sdk/vision/face-track.ts): the face at
+ *   the door is tracked by position, and a decision is made only when `framesRequired`
+ *   consecutive frames of one track name the same person; it is then searched again with
+ *   the track's fused embedding. The threshold knows the gallery (face-alone-capacity.ts):
+ *   derived from the policy's target FPIR and the matcher's template count; a gallery
+ *   past the limit raises alarm.face_gallery_over_capacity and faces alone are no longer
+ *   identified (card and PIN keep working) until it is back within the limit.
  */
 import { isFacegateError } from "../errors.js";
 import type { Camera, CameraFrame, FrameInfo } from "../hal/camera.js";
@@ -22,6 +29,8 @@ import type { GatePolicy } from "../policy/gate-policy.js";
 import type { CredentialMatch } from "../policy/rights.js";
 import { type FaceEffect, type FaceObservation, type FaceState, type FrameRoute, INITIAL_FACE_STATE, faceStep, frameRoute } from "./face-step.js";
 import type { GateDecisionRequest } from "./gate-decision.js";
+import { endTrack, fusedEmbedding, INITIAL_TRACKER_STATE, trackFrame, type TrackerState } from "../vision/face-track.js";
+import { type FaceAloneStatus, faceAloneStatus } from "./face-alone-capacity.js";
 import type { GateSettings } from "./gate-settings.js";
 import { performOutput } from "./output-effects.js";
 import type { AccessDirectory, AnalyzedFace, FaceAnalysis, FaceAnalyzer, FaceMatcher, PrivacyDesk } from "./ports.js";
@@ -83,6 +92,8 @@ export class FacePath {
   private readonly ctx: FacePathContext;
   private faceTask: Promise<void> | null = null;
   private state: FaceState = INITIAL_FACE_STATE;
+  private tracker: TrackerState = INITIAL_TRACKER_STATE;
+  private overCapacity = false;
 
   constructor(context: FacePathContext) {
     this.ctx = context;
@@ -170,21 +181,78 @@ export class FacePath {
     }
   }
 
+  /**
+   * The face-alone operating point for `policy` at the gallery's size now; null when the
+   * matcher does not report its size (the configured threshold is then used as is).
+   */
+  faceAloneStatus(policy: GatePolicy): FaceAloneStatus | null {
+    const templates = this.ctx.ports?.matcher.templates?.();
+    if (templates === undefined) return null;
+    return faceAloneStatus(policy, templates, this.ctx.settings.thresholds.match);
+  }
+
+  /** Ends the face track (its fused embedding is wiped). */
+  endTrack(): void {
+    this.tracker = endTrack(this.tracker);
+  }
+
+  /** The threshold for face alone now, or null when the gallery is past the limit (the alarm is raised once). */
+  private identifyThreshold(policy: GatePolicy): number | null {
+    const status = this.faceAloneStatus(policy);
+    if (!status) return this.ctx.settings.thresholds.match;
+    if (status.feasible) {
+      if (this.overCapacity) {
+        this.overCapacity = false;
+        this.ctx.record("system.face_alone_restored", { templates: status.templates, maxTemplates: status.maxTemplates, targetFpir: status.targetFpir });
+      }
+      return status.threshold;
+    }
+    if (!this.overCapacity) {
+      this.overCapacity = true;
+      this.ctx.log.warn("gallery past the face-alone limit: faces alone are not identified; card and PIN keep working", { templates: status.templates, maxTemplates: status.maxTemplates });
+      this.ctx.record("alarm.face_gallery_over_capacity", { gateId: this.ctx.gateId, templates: status.templates, maxTemplates: status.maxTemplates, targetFpir: status.targetFpir, saferMode: "card_then_face" });
+    }
+    return null;
+  }
+
   private async identifyFace(face: AnalyzedFace, job: FrameJob): Promise<void> {
     const { at, policy } = job;
     if (!face.quality.ok) return; // not usable: no outcome at all
     if (!(face.liveness >= this.ctx.settings.thresholds.liveness)) {
       face.embedding.fill(0); // never matched (L5)
+      this.endTrack();
       await this.observeDecision({ policy, evidence: { method: "face", face: evidence(face, null, false) }, person: null, at }, job, false);
       return;
     }
-    let best: { personRef: string; score: number } | null = null;
+    const threshold = this.identifyThreshold(policy);
+    if (threshold === null) {
+      face.embedding.fill(0); // over capacity: not searched at all
+      this.endTrack();
+      return;
+    }
+    const matcher = this.ctx.ports!.matcher;
+    let framePerson: string | null = null;
+    let step: ReturnType<typeof trackFrame>;
     try {
-      const candidates = await this.ctx.ports!.matcher.search(face.embedding, 1);
-      const top = candidates[0];
-      if (top && top.score >= this.ctx.settings.thresholds.match) best = { personRef: top.personRef, score: top.score };
+      const top = (await matcher.search(face.embedding, 1))[0];
+      if (top && top.score >= threshold) framePerson = top.personRef;
+      step = trackFrame(this.tracker, { box: face.box, at, personRef: framePerson, embedding: face.embedding }, this.ctx.settings.track);
+      this.tracker = step.state;
     } finally {
-      face.embedding.fill(0); // searched: dropped at once, matched or not (L4)
+      face.embedding.fill(0); // searched and added to the track: dropped at once, matched or not (L4)
+    }
+    if (framePerson === null) {
+      await this.observe({ type: "unknown_face" }, at);
+      return;
+    }
+    if (!step.agreed) return; // the next frames of this track must agree first
+    let best: { personRef: string; score: number } | null = null;
+    const fused = fusedEmbedding(step.track);
+    try {
+      const top = (await matcher.search(fused, 1))[0];
+      if (top && top.personRef === framePerson && top.score >= threshold) best = { personRef: top.personRef, score: top.score };
+    } finally {
+      fused.fill(0);
     }
     if (!best) {
       await this.observe({ type: "unknown_face" }, at);

@@ -16,9 +16,9 @@
  * - The first analysis failure says once that face recognition is unavailable; the first
  *   success after failures says it is back.
  *
- * This is where decisions over several frames belong (the frames of one tracked face
- * agreeing before the door opens): the state keeps what earlier frames said, and a
- * `decided` observation acts only when the rule is met.
+ * Decisions over several frames (the frames of one tracked face agreeing before the door
+ * opens) are made before a `decided` observation is handed in: face-path.ts keeps the
+ * track (sdk/vision/face-track.ts, pure) and decides only when its frames agree.
  */
 import type { Decision } from "../policy/decision.js";
 import { type GateMode, modeAcceptsFaceAlone } from "../policy/gate-policy.js";

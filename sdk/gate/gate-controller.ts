@@ -44,6 +44,7 @@ import { DoorWatch } from "./door-watch.js";
 import { FacePath } from "./face-path.js";
 import { type GateDecisionRequest, decideAtGate } from "./gate-decision.js";
 import { GateOutputs } from "./gate-outputs.js";
+import type { FaceAloneStatus } from "./face-alone-capacity.js";
 import { DEFAULT_GATE_SETTINGS, type GateSettings } from "./gate-settings.js";
 import { PinChecker } from "./pin-checker.js";
 import type { AccessDirectory, FaceAnalyzer, FaceMatcher, PrivacyDesk } from "./ports.js";
@@ -195,6 +196,7 @@ export class GateController {
     if (faceTask) await waitAtMost(this.timers, faceTask, STOP_GRACE_MS);
     this.privacyMenu.close();
     this.cardPin.reset();
+    this.facePath.endTrack(); // the fused embedding of a face still in view is wiped (L4)
     try {
       await this.hw.relay.lock();
     } catch (err) {
@@ -245,6 +247,17 @@ export class GateController {
       this.scheduleTick();
       void this.enqueue(() => this.tickNow());
     }, this.settings.tickMs);
+  }
+
+  /**
+   * For gate.status: the face-alone threshold this gate uses at its gallery's size, the
+   * FPIR it expects, the target and the limit (face-alone-capacity.ts). Null when the mode
+   * does not accept a face alone, no policy is loaded, or the matcher does not report its size.
+   */
+  faceAloneStatus(): FaceAloneStatus | null {
+    const policy = this.access.policyFor(this.gateId);
+    if (!policy || !modeAcceptsFaceAlone(policy.mode)) return null;
+    return this.facePath.faceAloneStatus(policy);
   }
 
   /** The gate's policy: a snapshot the access directory refreshes when the policies change. */

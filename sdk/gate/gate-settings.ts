@@ -5,6 +5,7 @@
  * settings is exactly as strict as the device (L5: liveness before a face may open).
  */
 import type { FaceThresholds } from "../policy/decision.js";
+import { DEFAULT_TRACK_SETTINGS, type TrackSettings } from "../vision/face-track.js";
 import { DEFAULT_MATCH_THRESHOLD, LIVENESS_THRESHOLD } from "../vision/similarity.js";
 
 export interface GateSettings {
@@ -17,6 +18,8 @@ export interface GateSettings {
   enrollTimeoutMs: number;
   /** The same face outcome (a denial, a grant of the same person) is not repeated within this time. */
   faceRepeatMs: number;
+  /** Face alone: frames of one tracked face that must agree before a decision (sdk/vision/face-track.ts). */
+  track: TrackSettings;
   /** Period of the housekeeping tick (door-held alarm, timeouts) once started; 0: no timer, call tick() yourself. */
   tickMs: number;
 }
@@ -27,5 +30,6 @@ export const DEFAULT_GATE_SETTINGS: GateSettings = {
   keypadTimeoutMs: 10_000,
   enrollTimeoutMs: 30_000,
   faceRepeatMs: 5_000,
+  track: DEFAULT_TRACK_SETTINGS,
   tickMs: 500,
 };

@@ -26,6 +26,8 @@ export interface AnalyzedFace {
   /** L2-normalised 512-d embedding. Lent to the gate, which zero-fills it after use. */
   embedding: Float32Array;
   quality: { ok: boolean; reasons: readonly string[] };
+  /** Face box in frame pixels, for tracking the face over frames; omitted: tracked on time alone. */
+  box?: { x: number; y: number; width: number; height: number };
 }
 
 export interface FaceAnalysis {
@@ -60,6 +62,11 @@ export interface FaceMatcher {
   search(embedding: Float32Array, k: number): Awaitable<readonly FaceCandidate[]>;
   /** Best score against one person's templates; null when they have none. */
   verify(personRef: string, embedding: Float32Array): Awaitable<number | null>;
+  /**
+   * Templates a 1:N search compares with now (the face-alone threshold grows with it,
+   * face-alone-capacity.ts). Omitted: the gate uses its configured threshold as is.
+   */
+  templates?(): number;
 }
 
 // ---- privacy (notice, consent, enrollment, deletion) ----------------------------------

@@ -13,7 +13,7 @@ import type { AnalyzedFace, FaceAnalysis, FaceAnalyzer } from "../gate/ports.js"
 
 export interface VisionLikePipeline {
   analyze(input: Uint8Array | { width: number; height: number; data: Uint8Array }): Promise<{
-    faces: ReadonlyArray<{ score: number; liveness?: number; embedding?: Float32Array; quality: { ok: boolean; reasons: readonly string[] } }>;
+    faces: ReadonlyArray<{ score: number; liveness?: number; embedding?: Float32Array; quality: { ok: boolean; reasons: readonly string[] }; box?: { x: number; y: number; width: number; height: number } }>;
     primaryIndex: number | undefined;
   }>;
 }
@@ -26,7 +26,7 @@ export function faceAnalyzerFromPipeline(pipeline: VisionLikePipeline): FaceAnal
       // Embeddings of faces other than the one at the door are wiped here already (L4).
       for (const f of result.faces) if (f !== primary) f.embedding?.fill(0);
       if (!primary || !primary.embedding) return { faces: [], primaryIndex: null };
-      const face: AnalyzedFace = { score: primary.score, liveness: primary.liveness ?? 0, embedding: primary.embedding, quality: primary.quality };
+      const face: AnalyzedFace = { score: primary.score, liveness: primary.liveness ?? 0, embedding: primary.embedding, quality: primary.quality, ...(primary.box ? { box: { ...primary.box } } : {}) };
       return { faces: [face], primaryIndex: 0 };
     },
   };

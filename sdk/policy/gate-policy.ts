@@ -39,9 +39,16 @@ export interface GatePolicy {
   /** Door open longer than this raises alarm.door_held_open. */
   doorHeldOpenMs: number;
   lockout: LockoutPolicy;
+  /**
+   * Face-alone modes: the false-positive identification rate per attempt the operator
+   * accepts (a stranger taken for a resident). The gate derives its match threshold from
+   * it and the gallery size (sdk/gate/face-alone-capacity.ts); a gallery too large for it
+   * is refused (policy load) or falls back to card and PIN (growth), never opens for strangers.
+   */
+  targetFpir: number;
 }
 
-export const POLICY_DEFAULTS = { unlockMs: 5_000, secondFactorTimeoutMs: 15_000, doorHeldOpenMs: 30_000 } as const;
+export const POLICY_DEFAULTS = { unlockMs: 5_000, secondFactorTimeoutMs: 15_000, doorHeldOpenMs: 30_000, targetFpir: 1e-4 } as const;
 
 /**
  * The non-biometric ways in of a mode: each entry is a set of credential kinds a person
@@ -108,6 +115,7 @@ export const GatePolicySchema = Type.Object(
     unlockMs: Millis("milliseconds"),
     secondFactorTimeoutMs: Millis("milliseconds"),
     doorHeldOpenMs: Millis("milliseconds"),
+    targetFpir: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 0.01, hint: "must be a rate above 0 and at most 0.01 (false identifications per attempt)" })),
     lockout: Type.Optional(
       Type.Object(
         {
@@ -162,6 +170,7 @@ function withDefaults(raw: Static<typeof GatePolicySchema>, path: string): GateP
     unlockMs: raw.unlockMs ?? POLICY_DEFAULTS.unlockMs,
     secondFactorTimeoutMs: raw.secondFactorTimeoutMs ?? POLICY_DEFAULTS.secondFactorTimeoutMs,
     doorHeldOpenMs: raw.doorHeldOpenMs ?? POLICY_DEFAULTS.doorHeldOpenMs,
+    targetFpir: raw.targetFpir ?? POLICY_DEFAULTS.targetFpir,
     lockout: { ...DEFAULT_LOCKOUT, ...raw.lockout },
   };
   // Defence in depth: a mode without a non-biometric path can never be loaded (L2).

@@ -20,8 +20,12 @@ import type { ModelSource } from "./model-source.js";
 import { Embedder } from "./embedder.js";
 import { Landmarker } from "./landmarker.js";
 import { LivenessChecker } from "./liveness.js";
-import { assessFace, DEFAULT_QUALITY_POLICY, frameQuality, type Quality, type QualityPolicy, selectPrimary } from "./quality.js";
+import { faceSharpness } from "./face-sharpness.js";
+import { assessFace, DEFAULT_QUALITY_POLICY, frameQuality, landmarkQuality, MIN_LANDMARK_QUALITY, type Quality, type QualityPolicy, rankDoorFaces } from "./quality.js";
 import type { Box, ChannelOrder, Point, RawFrame } from "./types.js";
+
+/** How many of the best-ranked faces get their landmarks checked before one is taken as the face at the door. */
+export const DOOR_TRIES = 3;
 
 export interface DetectedFace {
   /** Face box in source pixels, clamped to the frame. */
@@ -29,6 +33,10 @@ export interface DetectedFace {
   /** Detector confidence, 0..1. */
   score: number;
   quality: Quality;
+  /** Focus of the face box, 0..1-ish (face-sharpness.ts); measured for faces that pass quality. */
+  sharpness?: number;
+  /** Plausibility of the landmarks, 0..1 (quality.ts `landmarkQuality`); with the landmarks. */
+  landmarkQuality?: number;
   /** 68 landmarks in source pixels; undefined for faces the door path skipped. */
   landmarks?: Point[];
   /** P(live), 0..1; compare with LIVENESS_THRESHOLD. Undefined if skipped. */
@@ -77,6 +85,8 @@ export interface FacePipelineOptions {
   intraOpNumThreads?: number;
   /** Channel order fed to the embedder / liveness model; defaults are the measured best (BGR). */
   embeddingChannels?: ChannelOrder;
+  /** Mirror embedding (aligned face + its mirror image); default MIRROR_EMBEDDING (on). */
+  mirrorEmbedding?: boolean;
   livenessChannels?: ChannelOrder;
   /** Default quality gates. */
   quality?: Partial<QualityPolicy>;
@@ -113,7 +123,7 @@ export class FacePipeline {
     try {
       detector = await load(() => FaceDetector.create(options.models, session));
       landmarker = await load(() => Landmarker.create(options.models, session));
-      embedder = await load(() => Embedder.create(options.models, { ...session, channels: options.embeddingChannels }));
+      embedder = await load(() => Embedder.create(options.models, { ...session, channels: options.embeddingChannels, mirror: options.mirrorEmbedding }));
       liveness = await load(() => LivenessChecker.create(options.models, { ...session, channels: options.livenessChannels }));
     } catch (err) {
       await Promise.allSettled(loaded.map((m) => m.close()));
@@ -152,13 +162,30 @@ export class FacePipeline {
     mark = now();
     t.detect = mark - prev;
 
-    const primaryIndex = selectPrimary(faces);
+    for (const f of faces) if (f.quality.ok) f.sharpness = faceSharpness(img, f.box);
+    // The face at the door: the best-ranked face (quality.ts `doorScore`) whose landmarks
+    // are plausible; the first DOOR_TRIES candidates are tried, else the best-ranked.
+    const ranked = rankDoorFaces(faces, img.width, img.height);
+    let primaryIndex: number | undefined = ranked[0];
+    for (const i of ranked.slice(0, DOOR_TRIES)) {
+      prev = now();
+      const face = faces[i]!;
+      face.landmarks = await this.landmarker.landmarks(img, rawBoxes[i]!);
+      face.landmarkQuality = landmarkQuality(rawBoxes[i]!, face.landmarks);
+      t.landmarks += now() - prev;
+      if (face.landmarkQuality >= MIN_LANDMARK_QUALITY) {
+        primaryIndex = i;
+        break;
+      }
+    }
+    mark = now();
     const targets = options.all ? faces.map((_, i) => i) : primaryIndex === undefined ? [] : [primaryIndex];
     for (const i of targets) {
       const face = faces[i]!;
       const raw = rawBoxes[i]!;
       prev = now();
-      face.landmarks = await this.landmarker.landmarks(img, raw);
+      face.landmarks ??= await this.landmarker.landmarks(img, raw);
+      face.landmarkQuality ??= landmarkQuality(raw, face.landmarks);
       mark = now();
       t.landmarks += mark - prev;
       if (options.liveness !== false) {

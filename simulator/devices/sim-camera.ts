@@ -79,11 +79,21 @@ export class SimCamera extends SimDevice implements Camera {
     return this.frames.add(({ frame, info }) => listener(frame, info));
   }
 
-  /** Test hook: decodes the image and emits it as a raw RGB frame; `encoded: true` emits the file bytes instead. Returns false when disconnected. */
-  async presentFace(path: string, options: { encoded?: boolean; region?: FrameRegion } = {}): Promise<boolean> {
+  /**
+   * Test hook: decodes the image and emits it as a raw RGB frame; `encoded: true` emits the
+   * file bytes instead. Returns false when disconnected. With `frames` > 1 the person stands
+   * still for that many frames: the same frame is emitted again after each `between()` (the
+   * gate's idle: a real camera streams, and the gate drops frames while it is busy).
+   */
+  async presentFace(path: string, options: { encoded?: boolean; region?: FrameRegion; frames?: number; between?: () => Promise<void> } = {}): Promise<boolean> {
     const frame: CameraFrame = options.encoded ? new Uint8Array(await readFile(path)) : await decodeToRgbFrame(path, undefined, options.region);
     this.present = true;
-    return this.presentFrame(frame);
+    const frames = Math.max(1, options.frames ?? 1);
+    for (let i = 0; i < frames; i++) {
+      if (i > 0) await options.between?.();
+      if (!this.presentFrame(typeof frame === "object" && "data" in frame ? { ...frame, data: Uint8Array.from(frame.data) } : Uint8Array.from(frame))) return false;
+    }
+    return true;
   }
 
   /** Test hook: emits one frame. Returns false (nothing emitted) when disconnected. */

@@ -53,6 +53,13 @@ export const faceAnalyzerObligations: ReadonlyArray<Obligation<FaceAnalyzerFixtu
         expect(x.embedding.length).toBe(512);
         expect(typeof x.quality.ok).toBe("boolean");
         expect(Array.isArray(x.quality.reasons)).toBe(true);
+        // A box, where reported, is where the face is in the frame (the gate tracks it over frames).
+        if (x.box) {
+          expect(x.box.x).toBeGreaterThanOrEqual(0);
+          expect(x.box.y).toBeGreaterThanOrEqual(0);
+          expect(x.box.width).toBeGreaterThan(0);
+          expect(x.box.height).toBeGreaterThan(0);
+        }
       }
       expect(Math.abs(norm(face!.embedding) - 1)).toBeLessThan(1e-3);
     },

@@ -3,7 +3,7 @@
  * faceAnalyzerFromPipeline, real ONNX models on a real photo), the simulator's
  * fault-injecting wrapper around it, and the gate tests' scripted stand-ins.
  */
-import { afterAll } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { FaultInjectingAnalyzer } from "../../device/scenario/simulated-gate.js";
@@ -34,6 +34,14 @@ if (withModels) {
   faceAnalyzerContract({
     name: "faceAnalyzerFromPipeline over sdk/vision (real models, a real photo)",
     create: async () => ({ analyzer: faceAnalyzerFromPipeline(await pipeline()), withFace: face, withoutFace: async () => BLANK, failing: async () => TORN, recover() {}, close() {} }),
+  });
+  it("faceAnalyzerFromPipeline reports the box of the face at the door, for tracking it over frames", async () => {
+    const frame = await face();
+    const a = await faceAnalyzerFromPipeline(await pipeline()).analyze(frame);
+    const box = a.faces[a.primaryIndex!]!.box!;
+    expect(box.width).toBeGreaterThan(48);
+    expect(box.x + box.width).toBeLessThanOrEqual((frame as { width: number }).width);
+    for (const f of a.faces) f.embedding.fill(0);
   });
   faceAnalyzerContract({
     name: "the simulator's FaultInjectingAnalyzer around it",

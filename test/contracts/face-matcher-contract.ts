@@ -122,6 +122,19 @@ export const faceMatcherObligations: ReadonlyArray<Obligation<FacePortsFixture>>
       for (const hit of first) expect(Object.keys(hit).sort()).toEqual(["personRef", "score", "templateId"]);
     },
   },
+  {
+    name: "templates() counts what a 1:N search compares with: up with each template enrolled, down when they are deleted (the face-alone threshold grows with it)",
+    async check(f) {
+      const m = f.matcher(f.gates.gate);
+      expect(m.templates, "every matcher shipped or used in tests reports its size").toBeTypeOf("function");
+      const before = m.templates!();
+      await enroll(f, "p-amy", vector(1), vector(2));
+      await enroll(f, "p-bob", vector(3));
+      expect(m.templates!()).toBe(before + 3);
+      await f.desk.deleteTemplates("p-amy");
+      expect(m.templates!()).toBe(before + 1);
+    },
+  },
 ];
 
 export function faceMatcherContract(implementation: FacePortsImplementation): void {

@@ -42,6 +42,12 @@ describe.skipIf(!facesAvailable)("facegate eval", () => {
     expect(r.best.accuracy).toBe(1);
     expect(r.impostorScores.max).toBeLessThan(r.genuineScores.min);
     expect(cli.stdout.join("")).not.toMatch(/embedding/);
+    // Operating points from the sorted scores: no false match anywhere on the fixtures.
+    expect(r.operatingPoints.threshold).toMatchObject({ threshold: DEFAULT_MATCH_THRESHOLD, falseMatches: 0, fnmr: 0 });
+    expect(r.operatingPoints.zeroFalseMatch.threshold).toBeGreaterThan(r.impostorScores.max);
+    expect(r.operatingPoints.fmr1e4.resolved).toBe(false); // too few impostor pairs to resolve 1e-4
+    expect(r.impostorTail.top[0]).toBe(r.impostorScores.max);
+    expect(r.faceAlone).toBeNull(); // fewer than 100 impostor pairs: no tail model is fitted
   });
 
   it("--gallery with --probes: leave-one-out rank-1 of 100%, FNIR and FPIR 0", async () => {

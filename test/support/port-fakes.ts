@@ -200,6 +200,7 @@ export class InMemoryPrivacyDesk implements PrivacyDesk {
           .filter((hit) => consented(hit.subjectId))
           .map((hit): FaceCandidate => ({ personRef: hit.subjectId, templateId: hit.templateId, score: hit.score })),
       verify: (personRef, embedding) => (consented(personRef) ? this.gallery.scoreSubject(personRef, embedding) : null),
+      templates: () => this.gallery.size(),
     };
   }
 
@@ -226,6 +227,9 @@ export class SpyMatcher implements FaceMatcher {
   verify(personRef: string, embedding: Float32Array): ReturnType<FaceMatcher["verify"]> {
     return this.inner.verify(personRef, embedding);
   }
+  templates(): number {
+    return this.inner.templates?.() ?? 0;
+  }
 }
 
 export function unitVector(seed: number): Float32Array {
@@ -241,6 +245,8 @@ export class ScriptedAnalyzer implements FaceAnalyzer {
   mode: "face" | "none" | "throw" | "hang" = "face";
   liveness = 0.95;
   vector = unitVector(1);
+  /** Where the face at the door is in the frame; undefined: no box reported. */
+  box: { x: number; y: number; width: number; height: number } | undefined = undefined;
   analyze(): Promise<FaceAnalysis> | FaceAnalysis {
     this.calls++;
     if (this.mode === "throw") throw new Error("onnx session failed");
@@ -251,7 +257,7 @@ export class ScriptedAnalyzer implements FaceAnalyzer {
     this.issued.push(embedding, other);
     return {
       faces: [
-        { score: 0.9, liveness: this.liveness, embedding, quality: { ok: true, reasons: [] } },
+        { score: 0.9, liveness: this.liveness, embedding, quality: { ok: true, reasons: [] }, ...(this.box ? { box: { ...this.box } } : {}) },
         { score: 0.8, liveness: 0.9, embedding: other, quality: { ok: true, reasons: [] } },
       ],
       primaryIndex: 0,

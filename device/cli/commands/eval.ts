@@ -1,15 +1,23 @@
 /**
  * `facegate eval`: accuracy of the face pipeline on labelled images (SPEC section 4).
  *
- *   facegate eval --pairs CSV --images DIR [--threshold T] [--models DIR] [--json]
+ *   facegate eval --pairs CSV --images DIR [--threshold T] [--frames N] [--models DIR] [--no-mirror] [--json]
  *     verification over labelled pairs: accuracy, FMR and FNMR at the threshold
- *     (default DEFAULT_MATCH_THRESHOLD), failures to enroll, best accuracy and its threshold.
- *   facegate eval --gallery DIR [--probes DIR] [--threshold T] [--models DIR] [--json]
+ *     (default DEFAULT_MATCH_THRESHOLD), FNMR at FMR 1e-3 and 1e-4 and at zero false
+ *     matches, the impostor tail (top scores, quantiles, the fitted tail model of
+ *     sdk/vision/impostor-model.ts), the FPIR expected at 100, 1,000 and 10,000 residents,
+ *     failures to enroll, best accuracy and its threshold.
+ *   facegate eval --gallery DIR [--probes DIR] [--templates K] [--threshold T] [--frames N] [--models DIR] [--no-mirror] [--json]
  *     identification over DIR/<identity>/*: leave-one-out rank-1 and FNIR; FPIR over
- *     leave-one-identity-out searches and over --probes (people not in the gallery: files
- *     in DIR or in its subfolders).
+ *     leave-one-identity-out searches (every identity left out in turn) and over --probes
+ *     (people not in the gallery: files in DIR or in its subfolders). With --templates K,
+ *     each identity is enrolled from its first K images and searched with the others.
  *
- * Gallery templates are per image; an identity's score is its best image's score.
+ * `--frames N`: each image is embedded as the fused embedding of N simulated camera frames
+ * (embed-files.ts `simulatedFrames`: small shifts, scales, brightness changes), as the gate
+ * fuses the frames of one track; stills, so this approximates real frames.
+ * Scores are sorted once (O(n log n)); progress goes to stderr. An identity's score is
+ * its best template's score. `--no-mirror` embeds without the mirror image (to compare).
  * Output holds file names and scores only, never an embedding (L4, L6).
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -17,7 +25,8 @@ import { join, resolve } from "node:path";
 import { defaultModelsDir } from "../../../models/manifest.js";
 import { cosineSimilarity, createFacePipeline, DEFAULT_MATCH_THRESHOLD, type FacePipeline } from "../../../sdk/vision/index.js";
 import { embedFile, imagesIn, subdirsOf } from "../../eval/embed-files.js";
-import { bestAccuracy, identificationAt, type ScoredPair, type Search, verificationAt } from "../../eval/metrics.js";
+import { bestAccuracy, identificationAt, impostorTailFigures, normalImpostorModel, operatingPointAt, operatingPointForFmr, type ScoredPair, type Search, sortScores, verificationAt } from "../../eval/metrics.js";
+import { expectedFpir, faceAloneOperatingPoint, fitImpostorTail, type ImpostorTail, impostorRate, perComparisonRate, thresholdForRate } from "../../../sdk/vision/impostor-model.js";
 import { parsePairsCsv } from "../../eval/pairs-csv.js";
 import { parseArgs, type ParsedArgs } from "../args.js";
 import { type CliIo, EXIT, UsageError } from "../cli-io.js";
@@ -26,17 +35,17 @@ import { verifiedModels } from "../../../models/verify.js";
 export const summary = "accuracy on labelled images (--pairs CSV --images DIR | --gallery DIR [--probes DIR])";
 
 export const usage = [
-  "usage: facegate eval --pairs CSV --images DIR [--threshold T] [--models DIR] [--json]",
-  "       facegate eval --gallery DIR [--probes DIR] [--threshold T] [--models DIR] [--json]",
+  "usage: facegate eval --pairs CSV --images DIR [--threshold T] [--frames N] [--models DIR] [--no-mirror] [--json]",
+  "       facegate eval --gallery DIR [--probes DIR] [--templates K] [--threshold T] [--frames N] [--models DIR] [--no-mirror] [--json]",
 ].join("\n");
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["pairs", "images", "gallery", "probes", "threshold", "models"], usage });
+  const args = parseArgs(argv, { values: ["pairs", "images", "gallery", "probes", "threshold", "models", "templates", "frames"], flags: ["no-mirror"], usage });
   const mode = args.values["pairs"] ? "pairs" : args.values["gallery"] ? "gallery" : undefined;
   if (!mode || (args.values["pairs"] && args.values["gallery"])) throw new UsageError("give either --pairs CSV --images DIR or --gallery DIR");
   const threshold = thresholdOf(args);
   const modelsDir = args.values["models"] ? resolve(io.cwd, args.values["models"]) : defaultModelsDir(io.env);
-  const pipeline = await createFacePipeline({ models: verifiedModels(modelsDir) });
+  const pipeline = await createFacePipeline({ models: verifiedModels(modelsDir), mirrorEmbedding: !args.flags.has("no-mirror") });
   try {
     const report = mode === "pairs" ? await evalPairs(pipeline, args, io, threshold) : await evalGallery(pipeline, args, io, threshold);
     io.out(args.flags.has("json") ? JSON.stringify(report) : formatReport(report));
@@ -66,11 +75,17 @@ type Report = Record<string, unknown> & { mode: "pairs" | "gallery" };
 class EmbeddingCache {
   private readonly cache = new Map<string, Float32Array | undefined>();
   readonly failures: { file: string; problem: string }[] = [];
-  constructor(private readonly pipeline: FacePipeline) {}
+  constructor(
+    private readonly pipeline: FacePipeline,
+    private readonly io: CliIo,
+    private readonly total: number | undefined,
+    private readonly frames = 1,
+  ) {}
   async get(path: string, label: string): Promise<Float32Array | undefined> {
     if (this.cache.has(path)) return this.cache.get(path);
-    const { embedding, problem } = await embedFile(this.pipeline, path);
+    const { embedding, problem } = await embedFile(this.pipeline, path, this.frames);
     this.cache.set(path, embedding);
+    if (this.cache.size % 50 === 0 || this.cache.size === this.total) this.io.err(`embedded ${this.cache.size}${this.total ? ` of ${this.total}` : ""} images`);
     if (!embedding) this.failures.push({ file: label, problem: problem ?? "no_face" });
     return embedding;
   }
@@ -86,7 +101,7 @@ async function evalPairs(pipeline: FacePipeline, args: ParsedArgs, io: CliIo, th
   if (!existsSync(csvPath)) throw new UsageError(`--pairs: ${args.values["pairs"]} does not exist`);
   const pairs = parsePairsCsv(readFileSync(csvPath, "utf8"));
   if (pairs.length === 0) throw new UsageError("--pairs: no pairs in the file");
-  const cache = new EmbeddingCache(pipeline);
+  const cache = new EmbeddingCache(pipeline, io, new Set(pairs.flatMap((p) => [p.a, p.b])).size, framesOf(args));
   const scored: ScoredPair[] = [];
   let failedPairs = 0;
   for (const p of pairs) {
@@ -99,8 +114,10 @@ async function evalPairs(pipeline: FacePipeline, args: ParsedArgs, io: CliIo, th
     scored.push({ score: cosineSimilarity(a, b), same: p.same });
   }
   const at = verificationAt(scored, threshold);
-  const genuine = scored.filter((s) => s.same).map((s) => s.score);
-  const impostor = scored.filter((s) => !s.same).map((s) => s.score);
+  const sorted = sortScores(scored);
+  const genuine = Array.from(sorted.genuine);
+  const impostor = Array.from(sorted.impostor);
+  const tail: ImpostorTail | null = impostor.length >= 100 ? fitImpostorTail(impostor, 0.02, `${impostor.length} impostor pairs of ${args.values["pairs"]}`) : null;
   return {
     mode: "pairs",
     threshold,
@@ -111,24 +128,71 @@ async function evalPairs(pipeline: FacePipeline, args: ParsedArgs, io: CliIo, th
     failedPairs,
     scoredPairs: scored.length,
     ...at,
+    operatingPoints: {
+      fmr1e3: operatingPointForFmr(sorted, 1e-3),
+      fmr1e4: operatingPointForFmr(sorted, 1e-4),
+      threshold: operatingPointAt(sorted, threshold),
+      zeroFalseMatch: operatingPointForFmr(sorted, 0),
+    },
+    impostorTail: { ...impostorTailFigures(sorted), model: tail, modelFmrAtThreshold: tail ? nullIfNaN(impostorRate(tail, threshold)) : null, normal: normalImpostorModel(sorted, threshold) },
+    faceAlone: tail ? faceAloneFigures(tail, sorted, threshold) : null,
     best: bestAccuracy(scored),
     genuineScores: range(genuine),
     impostorScores: range(impostor),
   };
 }
 
+function extrapolated(tail: ImpostorTail, sorted: ReturnType<typeof sortScores>, templates: number): { extrapolatedThreshold: number; extrapolatedFnmr: number } {
+  const t = thresholdForRate(tail, perComparisonRate(TARGET_FPIR, templates));
+  return { extrapolatedThreshold: t, extrapolatedFnmr: operatingPointAt(sorted, t).fnmr };
+}
+
+/** Residents for the expected-FPIR figures, and the target of a face-alone gate. */
+const RESIDENTS = [100, 1_000, 10_000] as const;
+const TARGET_FPIR = 1e-4;
+
+/**
+ * Per gallery size (one and two templates per resident): the FPIR the tail model expects at
+ * `threshold`, and the face-alone operating point for FPIR 1e-4 with its FNMR on these pairs.
+ */
+function faceAloneFigures(tail: ImpostorTail, sorted: ReturnType<typeof sortScores>, threshold: number) {
+  return RESIDENTS.flatMap((residents) =>
+    [1, 2].map((perResident) => {
+      const templates = residents * perResident;
+      const op = faceAloneOperatingPoint(tail, templates, TARGET_FPIR);
+      return {
+        residents,
+        templatesPerResident: perResident,
+        expectedFpirAtThreshold: expectedFpir(tail, threshold, templates),
+        targetFpir: TARGET_FPIR,
+        feasible: op.feasible,
+        threshold: op.threshold ?? null,
+        expectedFpir: op.expectedFpir ?? null,
+        ...(op.threshold === undefined ? {} : { fnmr: operatingPointAt(sorted, op.threshold).fnmr, falseMatches: operatingPointAt(sorted, op.threshold).falseMatches }),
+        maxTemplates: op.maxTemplates,
+        // Beyond what the model answers for: its extrapolated threshold, for information only.
+        ...(op.feasible ? {} : extrapolated(tail, sorted, templates)),
+      };
+    }),
+  );
+}
+
 async function evalGallery(pipeline: FacePipeline, args: ParsedArgs, io: CliIo, threshold: number): Promise<Report> {
   const galleryDir = existingDir(io, args.values["gallery"]!, "gallery");
-  const cache = new EmbeddingCache(pipeline);
-  const gallery: { id: string; file: string; e: Float32Array }[] = [];
+  const templatesPer = templatesOf(args);
+  const cache = new EmbeddingCache(pipeline, io, undefined, framesOf(args));
+  const all: { id: string; file: string; e: Float32Array; rank: number }[] = [];
   let images = 0;
   for (const id of subdirsOf(galleryDir)) {
+    let rank = 0;
     for (const path of imagesIn(join(galleryDir, id))) {
       images++;
       const e = await cache.get(path, `${id}/${path.slice(path.lastIndexOf("/") + 1)}`);
-      if (e) gallery.push({ id, file: path, e });
+      if (e) all.push({ id, file: path, e, rank: rank++ });
     }
   }
+  // --templates K: the first K enrollable images of an identity are its templates, the rest probe it.
+  const gallery = templatesPer === undefined ? all : all.filter((g) => g.rank < templatesPer);
   if (gallery.length === 0) throw new UsageError(`--gallery: no enrollable images under ${galleryDir}/<identity>/`);
 
   const best = (probe: Float32Array, keep: (g: (typeof gallery)[number]) => boolean): Map<string, number> => {
@@ -140,12 +204,15 @@ async function evalGallery(pipeline: FacePipeline, args: ParsedArgs, io: CliIo, 
     }
     return m;
   };
-  // Leave one image out (mated), and leave the whole identity out (non-mated).
+  // Mated: leave one image out (or, with --templates, the images not enrolled); non-mated:
+  // every image of an identity against the gallery without that identity (each left out in turn).
   const mated: Search[] = [];
   const nonMated: Search[] = [];
-  for (const probe of gallery) {
-    const candidates = best(probe.e, (g) => g !== probe);
-    if (candidates.has(probe.id)) mated.push({ truth: probe.id, candidates });
+  for (const probe of all) {
+    if (templatesPer === undefined || probe.rank >= templatesPer) {
+      const candidates = best(probe.e, (g) => g !== probe);
+      if (candidates.has(probe.id)) mated.push({ truth: probe.id, candidates });
+    }
     nonMated.push({ truth: undefined, candidates: best(probe.e, (g) => g.id !== probe.id) });
   }
   const strangers: Search[] = [];
@@ -162,12 +229,18 @@ async function evalGallery(pipeline: FacePipeline, args: ParsedArgs, io: CliIo, 
   const loo = identificationAt(mated, threshold);
   const outOfGallery = identificationAt(nonMated, threshold);
   const probes = identificationAt(strangers, threshold);
-  const topStranger = Math.max(-1, ...strangers.map((s) => Math.max(...s.candidates.values())));
+  const topOf = (s: Search) => Math.max(-1, ...s.candidates.values());
+  const topStranger = Math.max(-1, ...strangers.map(topOf));
+  // Zero false positives over the identity-left-out searches: just above the best non-mated score.
+  const topNonMated = Math.max(-1, ...nonMated.map(topOf));
+  const zeroFpir = identificationAt(mated, topNonMated + 1e-9);
   return {
     mode: "gallery",
     threshold,
     identities: new Set(gallery.map((g) => g.id)).size,
     images,
+    templates: gallery.length,
+    templatesPerIdentity: templatesPer ?? null,
     failedToEnroll: cache.failures.length,
     failures: cache.failures,
     matedSearches: loo.matedSearches,
@@ -175,8 +248,29 @@ async function evalGallery(pipeline: FacePipeline, args: ParsedArgs, io: CliIo, 
     fnir: loo.fnir,
     fpir: outOfGallery.fpir,
     nonMatedSearches: outOfGallery.nonMatedSearches,
+    zeroFpir: { threshold: topNonMated + 1e-9, fnir: zeroFpir.fnir, topNonMatedScore: topNonMated },
     probes: args.values["probes"] ? { images: probeImages, searches: probes.nonMatedSearches, fpir: probes.fpir, maxScore: strangers.length ? topStranger : null } : null,
   };
+}
+
+function framesOf(args: ParsedArgs): number {
+  const raw = args.values["frames"];
+  if (raw === undefined) return 1;
+  const k = Number(raw);
+  if (!Number.isInteger(k) || k < 1 || k > 10) throw new UsageError("--frames must be a whole number from 1 to 10");
+  return k;
+}
+
+function nullIfNaN(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
+}
+
+function templatesOf(args: ParsedArgs): number | undefined {
+  const raw = args.values["templates"];
+  if (raw === undefined) return undefined;
+  const k = Number(raw);
+  if (!Number.isInteger(k) || k < 1 || k > 10) throw new UsageError("--templates must be a whole number from 1 to 10");
+  return k;
 }
 
 function range(xs: number[]): { n: number; min: number | null; mean: number | null; max: number | null } {
@@ -185,6 +279,7 @@ function range(xs: number[]): { n: number; min: number | null; mean: number | nu
 }
 
 const pct = (x: unknown): string => (typeof x === "number" && Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : "n/a");
+const sci = (x: unknown): string => (typeof x === "number" && Number.isFinite(x) ? x.toExponential(2) : "n/a");
 const num = (x: unknown): string => (typeof x === "number" && Number.isFinite(x) ? x.toFixed(3) : "n/a");
 
 function formatReport(r: Report): string {
@@ -193,22 +288,41 @@ function formatReport(r: Report): string {
     const best = r["best"] as { accuracy: number; threshold: number };
     const g = r["genuineScores"] as ReturnType<typeof range>;
     const i = r["impostorScores"] as ReturnType<typeof range>;
+    const ops = r["operatingPoints"] as Record<string, { threshold: number; fmr: number; fnmr: number; falseMatches: number }>;
+    const tail = r["impostorTail"] as { top: number[]; p999: number | null; p9999: number | null; model: ImpostorTail | null; modelFmrAtThreshold: number | null; normal: { mean: number; sd: number; fmrAtThreshold: number } | null };
+    const alone = (r["faceAlone"] as ReturnType<typeof faceAloneFigures> | null) ?? [];
+    const op = (name: string, label: string) => `  ${label}: threshold ${num(ops[name]!.threshold)}  FMR ${sci(ops[name]!.fmr)} (${ops[name]!.falseMatches})  FNMR ${pct(ops[name]!.fnmr)}`;
     return [
       `verification: ${r["pairs"]} pairs (${r["genuinePairs"]} genuine, ${r["impostorPairs"]} impostor), threshold ${r["threshold"]}`,
       `failed to enroll: ${r["failedToEnroll"]} of ${r["images"]} images (${r["failedPairs"]} pairs not scored)`,
       ...fails,
       `accuracy ${pct(r["accuracy"])}  FMR ${pct(r["fmr"])}  FNMR ${pct(r["fnmr"])}`,
+      "operating points:",
+      op("fmr1e3", "FMR 1e-3"),
+      op("fmr1e4", "FMR 1e-4"),
+      op("threshold", "threshold"),
+      op("zeroFalseMatch", "zero false matches"),
+      `impostor tail: top ${tail.top.map(num).join(" ")}; 99.9th ${num(tail.p999)}, 99.99th ${num(tail.p9999)}`,
+      tail.model ? `tail model: GPD above ${num(tail.model.u)} (top ${pct(tail.model.zeta)}), sigma ${tail.model.sigma.toFixed(4)}, xi ${tail.model.xi.toFixed(4)}` : "",
+      tail.normal ? `FMR at ${r["threshold"]}: measured ${sci(ops["threshold"]!.fmr)}, tail model ${sci(tail.modelFmrAtThreshold)}, normal model (mean ${num(tail.normal.mean)}, sd ${num(tail.normal.sd)}) ${sci(tail.normal.fmrAtThreshold)}` : "",
+      ...alone.map(
+        (a) =>
+          `  ${a.residents} residents x ${a.templatesPerResident}: FPIR at ${r["threshold"]} ${sci(a.expectedFpirAtThreshold)}; for FPIR ${sci(a.targetFpir)}: ${a.feasible ? `threshold ${num(a.threshold)}, FNMR ${pct(a.fnmr)}` : `not met by face alone (at most ${a.maxTemplates} templates; extrapolated threshold ${num(a.extrapolatedThreshold)}, FNMR there ${pct(a.extrapolatedFnmr)})`}`,
+      ),
       `best accuracy ${pct(best.accuracy)} at threshold ${num(best.threshold)}`,
       `genuine scores ${num(g.min)}..${num(g.max)} (mean ${num(g.mean)}); impostor ${num(i.min)}..${num(i.max)} (mean ${num(i.mean)})`,
-    ].join("\n");
+    ]
+      .filter(Boolean)
+      .join("\n");
   }
   const probes = r["probes"] as { images: number; searches: number; fpir: number; maxScore: number | null } | null;
   return [
-    `identification: ${r["identities"]} identities, ${r["images"]} images, threshold ${r["threshold"]}`,
+    `identification: ${r["identities"]} identities, ${r["images"]} images, ${r["templates"]} templates${r["templatesPerIdentity"] ? ` (at most ${r["templatesPerIdentity"]} each)` : ""}, threshold ${r["threshold"]}`,
     `failed to enroll: ${r["failedToEnroll"]}`,
     ...fails,
     `leave-one-out: rank-1 ${pct(r["rank1"])}  FNIR ${pct(r["fnir"])} over ${r["matedSearches"]} searches`,
     `identity left out: FPIR ${pct(r["fpir"])} over ${r["nonMatedSearches"]} searches`,
+    `zero false positives: threshold ${num((r["zeroFpir"] as { threshold: number }).threshold)}, FNIR ${pct((r["zeroFpir"] as { fnir: number }).fnir)}`,
     probes ? `probes (not in gallery): FPIR ${pct(probes.fpir)} over ${probes.searches} searches, best score ${num(probes.maxScore)}` : "",
   ]
     .filter(Boolean)

@@ -4,6 +4,7 @@
  * failure modes (an analyzer that throws or hangs) and what reaches each port can be
  * controlled exactly. The whole gate with the real components is tested by the scenarios.
  */
+import { DEFAULT_TRACK_SETTINGS } from "../../../sdk/vision/face-track.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CameraFrame } from "../../../sdk/hal/camera.js";
 import { type PortHarness as SimulatedGate, buildPortHarness, harnessClock } from "../../support/port-harness.js";
@@ -99,10 +100,16 @@ describe("gate orchestrator: faces (stand-in analyzer, matcher and desk)", () =>
     expect(sim.hardware.display.current?.text).toBe("Not recognised. Use your card or PIN.");
   });
 
-  it("an enrolled, consenting face opens; all embeddings are wiped afterwards", async () => {
+  it("an enrolled, consenting face opens once the frames of its track agree; all embeddings are wiped afterwards", async () => {
     const { sim, analyzer, desk } = await setup();
     desk.giveConsent("p-res-1", { noticeVersion: "v1", noticeHash: desk.currentNotice().hash, method: "electronic", collectedBy: "test", gateId: "lobby", at: sim.clock.now() });
     desk.enrollFromEmbedding("p-res-1", unitVector(1), "lobby");
+    // One frame is not enough: DEFAULT_TRACK_SETTINGS.framesRequired consecutive frames must agree.
+    for (let i = 1; i < DEFAULT_TRACK_SETTINGS.framesRequired; i++) {
+      sim.hardware.camera.presentFrame(FRAME);
+      await sim.gate.idle();
+      expect(sim.hardware.pulses.length).toBe(0);
+    }
     sim.hardware.camera.presentFrame(FRAME);
     await sim.gate.idle();
     expect(sim.events.events.at(-1)).toMatchObject({ type: "access.granted", data: { method: "face", reason: "ok", personRef: "p-res-1" } });
@@ -114,6 +121,32 @@ describe("gate orchestrator: faces (stand-in analyzer, matcher and desk)", () =>
     expect(sim.hardware.pulses.length).toBe(1);
     const text = JSON.stringify(sim.events.events) + sim.logs.text();
     expect(text).not.toMatch(/embedding|score|liveness|CAFE4321|582046/);
+  });
+
+  it("frames that name different people never open; a face that moves elsewhere starts a new track and its frames are counted again", async () => {
+    const { sim, analyzer, desk } = await setup();
+    desk.giveConsent("p-res-1", { noticeVersion: "v1", noticeHash: desk.currentNotice().hash, method: "electronic", collectedBy: "test", gateId: "lobby", at: sim.clock.now() });
+    desk.enrollFromEmbedding("p-res-1", unitVector(1), "lobby");
+    const frame = async (seed: number, x: number) => {
+      analyzer.vector = unitVector(seed);
+      analyzer.box = { x, y: 100, width: 150, height: 150 };
+      sim.hardware.camera.presentFrame(FRAME);
+      await sim.gate.idle();
+    };
+    const n = DEFAULT_TRACK_SETTINGS.framesRequired;
+    // Alternating between the resident and nobody: never n agreeing frames.
+    for (let i = 0; i < 2 * n; i++) await frame(i % 2 === 0 ? 1 : 50, 100);
+    expect(sim.hardware.pulses.length).toBe(0);
+    // n - 1 frames here, then the face is elsewhere: a new track, counted from one again.
+    for (let i = 0; i < n - 1; i++) await frame(1, 100);
+    await frame(1, 420);
+    expect(sim.hardware.pulses.length).toBe(0);
+    for (let i = 1; i < n - 1; i++) await frame(1, 425);
+    expect(sim.hardware.pulses.length).toBe(0);
+    await frame(1, 430);
+    expect(sim.hardware.pulses.length).toBe(1);
+    expect(sim.events.events.at(-1)).toMatchObject({ type: "access.granted", data: { method: "face", personRef: "p-res-1" } });
+    for (const e of analyzer.issued) expect(e.every((x) => x === 0)).toBe(true);
   });
 
   it("liveness below threshold never opens and the face is not even matched (L5)", async () => {

@@ -16,6 +16,7 @@ import {
   type FacePipeline,
   LIVENESS_THRESHOLD,
 } from "../../../sdk/vision/index.js";
+import { doorScore, MIN_LANDMARK_QUALITY } from "../../../sdk/vision/quality.js";
 import { facePath, facesAvailable } from "../../support/faces.js";
 import { verifiedModels } from "../../../models/verify.js";
 
@@ -174,11 +175,13 @@ describe.skipIf(!facesAvailable)("face pipeline on ../shared/faces", () => {
       }
     });
 
-    it("picks the largest face that passes quality as the face at the door", () => {
+    it("takes the best door score (quality.ts doorScore) among faces with plausible landmarks as the face at the door", () => {
       for (const [file, a] of analyses) {
         expect(a.primaryIndex, file).toBeDefined();
         const primary = a.faces[a.primaryIndex!]!;
-        for (const f of a.faces) if (f.quality.ok) expect(primary.box.width * primary.box.height, file).toBeGreaterThanOrEqual(f.box.width * f.box.height);
+        expect(primary.landmarkQuality!, file).toBeGreaterThanOrEqual(MIN_LANDMARK_QUALITY);
+        const top = Math.max(...a.faces.filter((f) => f.quality.ok && f.landmarkQuality! >= MIN_LANDMARK_QUALITY).map((f) => doorScore(f, a.width, a.height)));
+        expect(doorScore(primary, a.width, a.height), file).toBe(top);
       }
     });
   });

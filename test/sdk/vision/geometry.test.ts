@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cropAffine, expandedCrop, MAX_GRID, sampleAffine } from "../../../sdk/vision/image-ops.js";
 import { nonMaxSuppression } from "../../../sdk/vision/nms.js";
-import { assessFace, frameQuality, MIN_FACE_SIZE, selectPrimary } from "../../../sdk/vision/quality.js";
+import { assessFace, frameQuality, landmarkQuality, MIN_FACE_SIZE, MIN_LANDMARK_QUALITY, selectPrimary } from "../../../sdk/vision/quality.js";
 import { cosineSimilarity } from "../../../sdk/vision/similarity.js";
 import { applySimilarity, estimateSimilarity, inverseAffine } from "../../../sdk/vision/similarity-transform.js";
 import { REFERENCE_POINTS } from "../../../sdk/vision/aligner.js";
@@ -111,5 +111,34 @@ describe("cosineSimilarity", () => {
     expect(cosineSimilarity([1, 0], [0, 2])).toBeCloseTo(0);
     expect(cosineSimilarity(new Float32Array([1, 2]), new Float32Array([-2, -4]))).toBeCloseTo(-1);
     expect(() => cosineSimilarity([1], [1, 2])).toThrow(RangeError);
+  });
+});
+
+describe("the door-face rule (quality.ts doorScore)", () => {
+  const ok = { ok: true, reasons: [] };
+  const at = (x: number, y: number, side: number, extra: { score?: number; sharpness?: number } = {}) => ({ box: { x: x - side / 2, y: y - side / 2, width: side, height: side }, score: extra.score ?? 0.99, quality: ok, sharpness: extra.sharpness });
+
+  it("prefers the centred face to a bystander of the same size off-centre", () => {
+    expect(selectPrimary([at(560, 240, 120), at(320, 240, 120)], { width: 640, height: 480 })).toBe(1);
+  });
+
+  it("prefers a sharp face to a larger blurred one, and a confident detection to a doubtful one", () => {
+    expect(selectPrimary([at(400, 200, 260, { sharpness: 0.1 }), at(300, 260, 130, { sharpness: 0.4 })], { width: 640, height: 480 })).toBe(1);
+    expect(selectPrimary([at(330, 240, 200, { score: 0.66 }), at(300, 240, 150, { score: 0.99 })], { width: 640, height: 480 })).toBe(1);
+  });
+
+  it("still takes the nearer (larger) face when both are centred and sharp", () => {
+    expect(selectPrimary([at(300, 240, 60), at(340, 240, 150)], { width: 640, height: 480 })).toBe(1);
+  });
+
+  it("rates landmarks: a face's points pass, points outside the box or upside down fail", () => {
+    const box = { x: 100, y: 100, width: 100, height: 100 };
+    const face = Array.from({ length: 68 }, (_, i) => ({ x: 110 + (i % 17) * 5, y: 110 + Math.floor(i / 17) * 20 }));
+    for (let i = 36; i <= 41; i++) face[i] = { x: 125, y: 135 };
+    for (let i = 42; i <= 47; i++) face[i] = { x: 175, y: 135 };
+    face[30] = { x: 150, y: 160 };
+    for (let i = 48; i <= 67; i++) face[i] = { x: 150, y: 180 };
+    expect(landmarkQuality(box, face)).toBe(1);
+    expect(landmarkQuality(box, face.map((p) => ({ x: p.x + 300, y: 400 - p.y })))).toBeLessThan(MIN_LANDMARK_QUALITY);
   });
 });
