@@ -13,6 +13,7 @@ import { EventEmitter } from "node:events";
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import { TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
+import { noDelayStreamBuilder } from "./no-delay.js";
 
 export interface BackoffOptions {
   initialMs: number;
@@ -95,12 +96,16 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       connectTimeout: o.connectTimeoutMs ?? 10_000,
       reconnectPeriod: 0,
       resubscribe: false,
+      // Connect below, once every stream the client builds sets TCP_NODELAY.
+      manualConnect: true,
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
       ...(v5 ? { properties: { sessionExpiryInterval: o.sessionExpirySeconds ?? 7 * 24 * 3600 } } : {}),
       ...(o.will ? { will: { topic: o.will.topic, payload: o.will.payload(), qos: 1, retain: o.will.retain } } : {}),
     };
     const client = mqtt.connect(o.url, clientOptions);
+    const withBuilder = client as unknown as { streamBuilder: (c: MqttClient) => NodeJS.ReadWriteStream };
+    withBuilder.streamBuilder = noDelayStreamBuilder(withBuilder.streamBuilder);
     this.client = client;
     if (o.onMessage) {
       const onMessage = o.onMessage;
@@ -126,6 +131,15 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       this.scheduleReconnect();
     });
     client.on("error", (err) => this.logger.warn("connection error", { error: err }));
+    client.connect();
+  }
+
+  /** Whether the current socket asks for TCP_NODELAY (undefined while there is no TCP socket). */
+  get socketNoDelay(): boolean | undefined {
+    const stream = this.client?.stream as unknown as Record<symbol, unknown> | undefined;
+    if (!stream) return undefined;
+    const flag = Object.getOwnPropertySymbols(stream).find((s) => s.description === "kSetNoDelay");
+    return flag === undefined ? undefined : stream[flag] === true;
   }
 
   private scheduleReconnect(): void {
