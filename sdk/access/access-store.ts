@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { ConfigError, NotFoundError } from "../errors.js";
 import { loadSodium, type Sodium } from "../crypto/sodium.js";
-import { type PasswordHashing, loadPasswordHashing } from "../crypto/password-hashing.js";
+import { type PinHasher, workerPinHasher } from "../crypto/pin-hasher.js";
 import type { EventRecorder } from "../events/event.js";
 import type { Clock } from "../time/clock.js";
 import type { Db } from "../store/database.js";
@@ -32,6 +32,8 @@ export interface AccessStoreOptions {
   recorder?: EventRecorder;
   /** PIN hashing limits; default interactive. Tests pass minimalPinHashing(). */
   pinHashing?: PinHashing;
+  /** Where PINs are hashed and checked; default the process's worker thread (workerPinHasher). */
+  pinHasher?: PinHasher;
   newId?: () => string;
 }
 
@@ -81,8 +83,7 @@ function toCredential(row: CredentialRow): CredentialRecord {
 }
 
 export async function createAccessStore(options: AccessStoreOptions): Promise<AccessStore> {
-  const [sodium, pwhash] = await Promise.all([loadSodium(), loadPasswordHashing()]);
-  return new AccessStore(options, sodium, pwhash);
+  return new AccessStore(options, await loadSodium(), options.pinHasher ?? workerPinHasher());
 }
 
 export class AccessStore {
@@ -98,7 +99,7 @@ export class AccessStore {
   constructor(
     options: AccessStoreOptions,
     private readonly sodium: Sodium,
-    private readonly pwhash: PasswordHashing,
+    private readonly pwhash: PinHasher,
   ) {
     if (!(options.cardKey instanceof Uint8Array) || options.cardKey.length < sodium.crypto_generichash_KEYBYTES_MIN || options.cardKey.length > sodium.crypto_generichash_KEYBYTES_MAX) {
       throw new ConfigError(`cardKey: must be ${sodium.crypto_generichash_KEYBYTES_MIN}-${sodium.crypto_generichash_KEYBYTES_MAX} bytes`);
