@@ -218,6 +218,19 @@ export class AccessStore {
       .map((r) => r.person_ref);
   }
 
+  /**
+   * People whose access rights ended in (`from`, `to`], or were changed in that span to an
+   * end at or before `to` (for the on-device sweep: what ended since it last looked).
+   */
+  rightsEndedBetween(from: number, to: number): string[] {
+    return this.db
+      .prepare<[number, number, number, number], { person_ref: string }>(
+        "SELECT person_ref FROM access_people WHERE (valid_until > ? AND valid_until <= ?) OR (updated_at > ? AND valid_until <= ?) ORDER BY person_ref",
+      )
+      .all(from, to, from, to)
+      .map((r) => r.person_ref);
+  }
+
   /** The earliest end of someone's access rights after `at`, if any (for the on-device sweep). */
   nextRightsEndAfter(at: number): number | undefined {
     return this.db.prepare<[number], { t: number | null }>("SELECT MIN(valid_until) AS t FROM access_people WHERE valid_until > ?").get(at)?.t ?? undefined;

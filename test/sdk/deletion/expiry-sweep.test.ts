@@ -1,0 +1,101 @@
+/**
+ * The expiry sweep costs little on the door's thread (issue 18): the catch-up sweep at start
+ * looks at everyone but in bounded turns, each later sweep looks only at the consents that
+ * expired since the previous one, and the scheduler sleeps until the next expiry.
+ */
+import { describe, expect, it, vi } from "vitest";
+import { DAY, type Fixture, consentInput, embedding, openFixture } from "../../support/secure-store-fixture.js";
+
+function enroll(f: Fixture, subjectId: string, expiresInDays: number): void {
+  f.store.consents.give(consentInput(f, subjectId, { expiresAt: f.clock.now() + expiresInDays * DAY }));
+  f.store.vault.enroll({ subjectId, gateId: "gate-a", embeddings: [embedding(subjectId.length + expiresInDays)] });
+}
+
+/** Timers kept in a list, so the test sees every turn the scheduler asks for. */
+function listTimers(f: Fixture) {
+  const list: Array<{ fn: () => void; at: number; ms: number }> = [];
+  return {
+    list,
+    setTimer: (fn: () => void, ms: number) => {
+      const t = { fn, at: f.clock.now() + ms, ms };
+      list.push(t);
+      return t;
+    },
+    clearTimer: (h: unknown) => {
+      const i = list.indexOf(h as never);
+      if (i >= 0) list.splice(i, 1);
+    },
+    fireNext(): number {
+      const t = list.sort((a, b) => a.at - b.at).shift()!;
+      f.clock.set(t.at);
+      t.fn();
+      return t.ms;
+    },
+  };
+}
+
+describe("expiry sweep", () => {
+  it("catches up in bounded turns: at most stepsPerTurn subjects looked at per turn, the rest on a zero-delay timer", async () => {
+    const f = await openFixture();
+    for (let i = 0; i < 40; i++) enroll(f, `r${String(i).padStart(3, "0")}`, 30 + i);
+    f.clock.advance(35 * DAY); // r000..r005 expired while "the device was off"
+    const looked = vi.spyOn(f.store.deletion, "expireIfDue");
+    const timers = listTimers(f);
+    const scheduler = f.store.startExpiryScheduler({ setTimer: timers.setTimer, clearTimer: timers.clearTimer, stepsPerTurn: 10, maxIntervalMs: 7 * DAY });
+    // First turn: 10 steps' worth (a deletion counts for 5), then a continuation.
+    expect(looked.mock.calls.length).toBeLessThanOrEqual(10);
+    expect(scheduler.sweeping).toBe(true);
+    expect(timers.list.map((t) => t.ms)).toEqual([0]);
+    let turns = 1;
+    while (scheduler.sweeping) {
+      const before = looked.mock.calls.length;
+      expect(timers.fireNext()).toBe(0);
+      expect(looked.mock.calls.length - before).toBeLessThanOrEqual(10);
+      turns++;
+    }
+    expect(turns).toBeGreaterThanOrEqual(4);
+    expect(looked.mock.calls.length).toBe(40);
+    const deleted = Array.from({ length: 40 }, (_, i) => `r${String(i).padStart(3, "0")}`).filter((s) => f.store.deletion.receipts(s).length > 0);
+    expect(deleted).toEqual(["r000", "r001", "r002", "r003", "r004", "r005"]);
+    // Then it sleeps until the next expiry (r006, at 36 days), not a fixed poll.
+    expect(timers.list).toHaveLength(1);
+    expect(timers.list[0]!.at).toBe(f.clock.now() + DAY);
+    scheduler.stop();
+    f.store.close();
+  });
+
+  it("after the first sweep, looks only at the consents that expired since the previous one", async () => {
+    const f = await openFixture();
+    for (let i = 0; i < 30; i++) enroll(f, `s${String(i).padStart(3, "0")}`, 100 + (i % 3 === 0 ? 0 : i));
+    const timers = listTimers(f);
+    const scheduler = f.store.startExpiryScheduler({ setTimer: timers.setTimer, clearTimer: timers.clearTimer, maxIntervalMs: 400 * DAY });
+    expect(scheduler.sweeping).toBe(false);
+    const looked = vi.spyOn(f.store.deletion, "expireIfDue");
+    // Woken at day 100, when s000, s003, ..., s027 (ten of them) expire together.
+    timers.fireNext();
+    while (scheduler.sweeping) timers.fireNext();
+    expect(new Set(looked.mock.calls.map((c) => c[0]))).toEqual(new Set(Array.from({ length: 10 }, (_, k) => `s${String(3 * k).padStart(3, "0")}`)));
+    expect(f.store.subjectStatus("s003")).toMatchObject({ templates: 0, dataKey: false });
+    expect(f.store.subjectStatus("s001").templates).toBe(1);
+    // The next wake-up looks at exactly the one whose consent expired then.
+    looked.mockClear();
+    timers.fireNext();
+    expect(looked.mock.calls.map((c) => c[0])).toEqual(["s001"]);
+    expect(f.store.subjectStatus("s001")).toMatchObject({ templates: 0, dataKey: false });
+    scheduler.stop();
+    f.store.close();
+  });
+
+  it("a wake-up with nothing due looks at nobody", async () => {
+    const f = await openFixture();
+    for (let i = 0; i < 20; i++) enroll(f, `q${i}`, 200);
+    const timers = listTimers(f);
+    const scheduler = f.store.startExpiryScheduler({ setTimer: timers.setTimer, clearTimer: timers.clearTimer, maxIntervalMs: DAY });
+    const looked = vi.spyOn(f.store.deletion, "expireIfDue");
+    for (let d = 0; d < 5; d++) timers.fireNext(); // five daily safety wake-ups
+    expect(looked).not.toHaveBeenCalled();
+    expect(f.store.vault.subjectsWithData()).toHaveLength(20);
+    scheduler.stop();
+    f.store.close();
+  });
+});
