@@ -58,6 +58,7 @@ export class ConsentRegistry {
   private readonly db: Db;
   private readonly audit: AuditLog;
   private readonly sql: StatementCache;
+  private readonly expiryListeners = new Set<(expiresAt: number) => void>();
   private readonly clock: Clock;
   private readonly events: EventRecorder | undefined;
 
@@ -101,7 +102,7 @@ export class ConsentRegistry {
   give(input: ConsentInput, options: { actor?: string } = {}): ConsentRecord {
     const now = this.clock.now();
     const checked = checkConsent(input, this.policy, now);
-    return this.db.transaction(() => {
+    const record = this.db.transaction(() => {
       if (!this.notice(input.noticeHash)) throw new ConsentError("consent_unknown_notice", "noticeHash: no published notice has this hash (L3)", { subjectId: input.subjectId });
       const id = randomUUID();
       const guardian = checked.minor && input.guardian ? { ref: input.guardian.ref, name: input.guardian.name, relationship: input.guardian.relationship } : undefined;
@@ -117,6 +118,14 @@ export class ConsentRegistry {
       recordEvent(this.events, this.clock, { type: "privacy.consent_given", category: "privacy", data: { subjectId: input.subjectId, consentId: id, expiresAt: input.expiresAt } });
       return this.get(id);
     })();
+    for (const listener of this.expiryListeners) listener(record.expiresAt);
+    return record;
+  }
+
+  /** Calls `listener` with the expiry of every consent given from now on (the expiry sweep sets its timer by it). */
+  onConsentGiven(listener: (expiresAt: number) => void): () => void {
+    this.expiryListeners.add(listener);
+    return () => this.expiryListeners.delete(listener);
   }
 
   get(id: string): ConsentRecord {

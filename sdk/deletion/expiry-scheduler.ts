@@ -4,9 +4,10 @@
  *
  * A sweep that costs nothing on the door's thread (issue 18: a whole-gallery sweep took
  * 2.5 s at 100,000 templates, once a minute):
- *  - The timer is set for the earliest upcoming expiry (`nextDue`, one indexed MIN), and
- *    never later than `maxIntervalMs` (a clock jump or a new consent is picked up at the
- *    latest then; such a wake-up finds nothing and costs two indexed look-ups).
+ *  - The timer is set for the earliest upcoming expiry (`nextDue`, one indexed MIN), moved
+ *    earlier when a consent is given that expires sooner (`wakeBy`), and never later than
+ *    `maxIntervalMs` (a clock jump is picked up at the latest then; such a wake-up finds
+ *    nothing and costs two indexed look-ups).
  *  - Only the first sweep after start looks at everyone (catching up on what expired
  *    while the device was off); each later one is told when the previous one ran
  *    (`since`) and looks only at what ended in between.
@@ -33,6 +34,8 @@ export interface ExpirySchedulerOptions {
   sweep: (now: number, since: number | undefined) => Iterable<SweepStep>;
   /** Earliest expiry after `now`, if any (ConsentRegistry.nextExpiryAfter). */
   nextDue?: (now: number) => number | undefined;
+  /** Subscribes `wake` to expiries that appear (consents given); returns the unsubscribe. */
+  watchNewExpiries?: (wake: (at: number) => void) => () => void;
   maxIntervalMs?: number;
   /** Subjects looked at per turn of the event loop; default 64 (~1 ms). */
   stepsPerTurn?: number;
@@ -42,11 +45,14 @@ export interface ExpirySchedulerOptions {
 export class ExpiryScheduler {
   private readonly o: ExpirySchedulerOptions;
   private handle: TimerHandle | undefined;
+  /** When the pending timer fires (clock time), if one is set. */
+  private dueAt: number | undefined;
   private running = false;
   /** The sweep in progress: its steps and the time it sweeps at. */
   private pass: { at: number; steps: Iterator<SweepStep>; failed: boolean } | undefined;
   /** When the last complete sweep looked (undefined: none yet). */
   private sweptAt: number | undefined;
+  private unwatch: (() => void) | undefined;
 
   constructor(options: ExpirySchedulerOptions) {
     this.o = options;
@@ -56,13 +62,26 @@ export class ExpiryScheduler {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.unwatch = this.o.watchNewExpiries?.((at) => this.wakeBy(at));
     this.tick();
   }
 
   stop(): void {
     this.running = false;
     this.pass = undefined;
+    this.unwatch?.();
+    this.unwatch = undefined;
     this.clear();
+  }
+
+  /**
+   * Something now expires at `at` (a consent just given): if that is before the timer,
+   * the timer is moved to it, so a short consent is not left waiting for the safety interval.
+   */
+  wakeBy(at: number): void {
+    if (!this.running || this.pass || (this.dueAt !== undefined && this.dueAt <= at)) return;
+    this.clear();
+    this.schedule(Math.max(0, at - this.o.clock.now()));
   }
 
   /** Whether a sweep is part-way through (continuing on the next turns). */
@@ -110,8 +129,10 @@ export class ExpiryScheduler {
   }
 
   private schedule(delay: number): void {
+    this.dueAt = this.o.clock.now() + delay;
     this.handle = this.o.setTimer(() => {
       this.handle = undefined;
+      this.dueAt = undefined;
       if (this.running) this.tick();
     }, delay);
   }
@@ -119,5 +140,6 @@ export class ExpiryScheduler {
   private clear(): void {
     if (this.handle !== undefined) this.o.clearTimer?.(this.handle);
     this.handle = undefined;
+    this.dueAt = undefined;
   }
 }

@@ -153,6 +153,7 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
             }
           },
           nextDue: (now) => earliest(consents.nextExpiryAfter(now), rights?.nextEndAfter(now)),
+          watchNewExpiries: (wake) => consents.onConsentGiven(wake),
           logger: logger.child("expiry"),
         });
         schedulers.push(scheduler);

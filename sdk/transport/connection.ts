@@ -110,15 +110,20 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     if (o.onMessage) {
       const onMessage = o.onMessage;
       client.handleMessage = (packet, done) => {
-        Promise.resolve()
-          .then(() => onMessage(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), packet))
-          .then(
-            () => done(),
-            (err: unknown) => {
-              this.logger.error("message handler failed", { error: err });
-              done();
-            },
-          );
+        // Each message in a turn of its own: MQTT.js hands over every packet of a TCP chunk at
+        // once, and a burst of commands handled in one microtask run would hold the event
+        // loop (card, PIN, the door) for all of them together.
+        setImmediate(() => {
+          Promise.resolve()
+            .then(() => onMessage(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), packet))
+            .then(
+              () => done(),
+              (err: unknown) => {
+                this.logger.error("message handler failed", { error: err });
+                done();
+              },
+            );
+        });
       };
     }
     client.on("connect", (connack) => {

@@ -99,3 +99,24 @@ describe("expiry sweep", () => {
     f.store.close();
   });
 });
+
+describe("expiry sweep timer", () => {
+  it("moves its timer earlier when a consent is given that expires before it", async () => {
+    const f = await openFixture();
+    enroll(f, "long", 200);
+    const timers = listTimers(f);
+    const scheduler = f.store.startExpiryScheduler({ setTimer: timers.setTimer, clearTimer: timers.clearTimer, maxIntervalMs: 30 * DAY });
+    expect(timers.list.map((t) => t.at)).toEqual([f.clock.now() + 30 * DAY]);
+    enroll(f, "short", 2);
+    expect(timers.list.map((t) => t.at)).toEqual([f.clock.now() + 2 * DAY]);
+    enroll(f, "later", 10); // after the timer: it stays
+    expect(timers.list.map((t) => t.at)).toEqual([f.clock.now() + 2 * DAY]);
+    timers.fireNext();
+    expect(f.store.subjectStatus("short")).toMatchObject({ templates: 0, dataKey: false });
+    expect(f.store.subjectStatus("long").templates).toBe(1);
+    scheduler.stop();
+    enroll(f, "after-stop", 1); // a stopped scheduler sets no timer
+    expect(timers.list).toHaveLength(0);
+    f.store.close();
+  });
+});
