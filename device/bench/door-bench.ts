@@ -21,7 +21,7 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
 import { defaultModelsDir } from "../../models/manifest.js";
 import { verifiedModels } from "../../models/verify.js";
 import { generateEd25519KeyPair } from "../../sdk/crypto/keys.js";
@@ -72,7 +72,8 @@ interface SizeResult {
   frameToRelayMs: LatencySummary;
   frameToEventMs: LatencySummary;
   searchMs: LatencySummary;
-  eventLoop: { maxStallMs: number; p99Ms: number; meanMs: number };
+  /** Event-loop delay over the presentations; `idleMaxStallMs`: the same process idle for 1 s before (the machine's scheduling noise). */
+  eventLoop: { maxStallMs: number; p99Ms: number; meanMs: number; longestGcMs: number; idleMaxStallMs: number };
   sweeps: { catchUpPasses: number; expiredDeleted: number };
   /** Access events seen over the run, by type, method and reason. */
   outcomes: Record<string, number>;
@@ -127,7 +128,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
         ...results.map(
           (r) =>
             `${String(r.templates).padStart(7)} templates  relay p50 ${r.frameToRelayMs.p50} ms p95 ${r.frameToRelayMs.p95} ms, event p95 ${r.frameToEventMs.p95} ms, ` +
-            `search p50 ${r.searchMs.p50} ms; granted ${r.granted}/${r.presentations}; longest stall ${r.eventLoop.maxStallMs} ms; ` +
+            `search p50 ${r.searchMs.p50} ms; granted ${r.granted}/${r.presentations}; longest stall ${r.eventLoop.maxStallMs} ms (p99 ${r.eventLoop.p99Ms}, GC ${r.eventLoop.longestGcMs}, idle ${r.eventLoop.idleMaxStallMs}); ` +
             `${r.sweeps.catchUpPasses} catch-up sweeps, ${r.sweeps.expiredDeleted} expired deleted; ${r.mqtt.commandsAnswered} commands (p95 ${r.mqtt.commandP95Ms} ms)`,
         ),
         `target     longest stall < ${STALL_TARGET_MS} ms, relay p95 within the smallest size's plus search: ${report.meets ? "yes" : "NO"}`,
@@ -284,6 +285,15 @@ async function runSize(o: {
       }
     })();
 
+    // The machine's own noise first: the longest stall over a second in which this process does nothing.
+    const idle = monitorEventLoopDelay({ resolution: 1 });
+    idle.enable();
+    await new Promise((r) => setTimeout(r, 1_000));
+    idle.disable();
+    let longestGcMs = 0;
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) longestGcMs = Math.max(longestGcMs, e.duration);
+    });
     const loop = monitorEventLoopDelay({ resolution: 1 });
     const relaySamples: number[] = [];
     const eventSamples: number[] = [];
@@ -292,7 +302,10 @@ async function runSize(o: {
       // A copy each time: the gate wipes a frame once it has been analysed.
       const source = o.probes[i % o.probes.length]!.frame;
       const frame: RawRgbFrame = { ...source, data: Uint8Array.from(source.data) };
-      if (i === WARMUP) loop.enable();
+      if (i === WARMUP) {
+        loop.enable();
+        gc.observe({ entryTypes: ["gc"] });
+      }
       hardware.leave();
       await rt.gate.idle();
       await new Promise((r) => setTimeout(r, UNLOCK_MS + 10));
@@ -308,6 +321,7 @@ async function runSize(o: {
       }
     }
     loop.disable();
+    gc.disconnect();
     running = false;
     await Promise.all([sweeper, burster]);
     const expiredDeleted = Array.from({ length: EXPIRING }, (_, i) => `exp-${i}`).filter((s) => !store.vault.hasData(s)).length;
@@ -318,7 +332,7 @@ async function runSize(o: {
       frameToRelayMs: summarize(relaySamples),
       frameToEventMs: summarize(eventSamples),
       searchMs: summarize(searchSamples),
-      eventLoop: { maxStallMs: round(loop.max / 1e6), p99Ms: round(loop.percentile(99) / 1e6), meanMs: round(loop.mean / 1e6) },
+      eventLoop: { maxStallMs: round(loop.max / 1e6), p99Ms: round(loop.percentile(99) / 1e6), meanMs: round(loop.mean / 1e6), longestGcMs: round(longestGcMs), idleMaxStallMs: round(idle.max / 1e6) },
       sweeps: { catchUpPasses, expiredDeleted },
       outcomes,
       mqtt: { commandsAnswered: commandMs.length, commandP95Ms: summarize(commandMs).p95 },
