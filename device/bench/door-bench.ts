@@ -199,7 +199,7 @@ async function runSize(o: {
     const outcomes: Record<string, number> = {};
     const recorder = {
       record(e: FacegateEvent) {
-        if (e.type.startsWith("access.")) {
+        if (e.type.startsWith("access.") || e.type.startsWith("system.")) {
           const k = `${e.type}:${String(e.data["method"] ?? "")}:${String(e.data["reason"] ?? "")}`;
           outcomes[k] = (outcomes[k] ?? 0) + 1;
         }

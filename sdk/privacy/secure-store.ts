@@ -139,17 +139,19 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
           clock,
           ...timing,
           sweep: function* (now, since): Generator<SweepStep> {
+            // Each subject is judged at the time it is looked at, not when the sweep began: the
+            // sweep spans turns, and a consent given in between must count.
             const step = (r: DeletionReceipt | "failed" | undefined): SweepStep => (r === undefined ? "checked" : r === "failed" ? "failed" : "deleted");
             if (rights) {
               const ended = since !== undefined && rights.endedBetween ? rights.endedBetween(since, now) : rights.endedBy(now);
               for (const s of ended) yield step(deletion.endRightsIfData(s));
             }
             if (since !== undefined) {
-              for (const s of consents.expiringBetween(since, now)) yield step(deletion.expireIfDue(s, now));
+              for (const s of consents.expiringBetween(since, now)) yield step(deletion.expireIfDue(s, clock.now()));
               return;
             }
             for (let page = vault.subjectsWithDataAfter("", SWEEP_PAGE); page.length > 0; page = vault.subjectsWithDataAfter(page.at(-1)!, SWEEP_PAGE)) {
-              for (const s of page) yield step(deletion.expireIfDue(s, now));
+              for (const s of page) yield step(deletion.expireIfDue(s, clock.now()));
             }
           },
           nextDue: (now) => earliest(consents.nextExpiryAfter(now), rights?.nextEndAfter(now)),

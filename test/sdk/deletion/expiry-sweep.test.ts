@@ -27,7 +27,7 @@ function listTimers(f: Fixture) {
     },
     fireNext(): number {
       const t = list.sort((a, b) => a.at - b.at).shift()!;
-      f.clock.set(t.at);
+      f.clock.set(Math.max(t.at, f.clock.now())); // a timer fires at its time, or late, never in the past
       t.fn();
       return t.ms;
     },
@@ -117,6 +117,23 @@ describe("expiry sweep timer", () => {
     scheduler.stop();
     enroll(f, "after-stop", 1); // a stopped scheduler sets no timer
     expect(timers.list).toHaveLength(0);
+    f.store.close();
+  });
+});
+
+describe("expiry sweep across turns", () => {
+  it("judges each subject when it looks at it: someone enrolled while a sweep is part-way through keeps their data", async () => {
+    const f = await openFixture();
+    for (let i = 0; i < 30; i++) enroll(f, `a${String(i).padStart(2, "0")}`, 100);
+    const timers = listTimers(f);
+    const scheduler = f.store.startExpiryScheduler({ setTimer: timers.setTimer, clearTimer: timers.clearTimer, stepsPerTurn: 8, maxIntervalMs: 7 * DAY });
+    expect(scheduler.sweeping).toBe(true);
+    f.clock.advance(1_000);
+    enroll(f, "zz-new", 100); // consent given after the sweep began, at a name it has not reached yet
+    while (scheduler.sweeping) timers.fireNext();
+    expect(f.store.subjectStatus("zz-new")).toMatchObject({ templates: 1, dataKey: true });
+    expect(f.store.deletion.receipts("zz-new")).toEqual([]);
+    scheduler.stop();
     f.store.close();
   });
 });
