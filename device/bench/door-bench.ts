@@ -238,7 +238,7 @@ async function runSize(o: {
     const random = mulberry32(7);
     for (let i = 0; i < EXPIRING; i++) {
       const subjectId = `exp-${i}`;
-      store.consents.give({ subjectId, siteId: SITE.id, processorId: SITE.processorId, gateIds: [GATE], purpose: "entry_verification", noticeHash, separate: true, method: "electronic", evidenceRef: `bench:${subjectId}`, collectedBy: "bench", expiresAt: now + 2_000 + i * 150 });
+      store.consents.give({ subjectId, siteId: SITE.id, processorId: SITE.processorId, gateIds: [GATE], purpose: "entry_verification", noticeHash, separate: true, method: "electronic", evidenceRef: `bench:${subjectId}`, collectedBy: "bench", expiresAt: systemClock.now() + 2_000 + i * 150 });
       store.vault.enroll({ subjectId, gateId: GATE, embeddings: [randomUnitVector(random)], actor: "bench" });
     }
 
