@@ -152,6 +152,15 @@ export class ConsentRegistry {
     return rows.map(toRecord).find((r) => query.gateId === undefined || r.gateIds.includes(query.gateId));
   }
 
+  /** Whether any consent of the subject is valid at `at` (at any gate): `validConsent` without reading the record, for the expiry sweep. */
+  hasValidConsent(subjectId: string, at: number): boolean {
+    return (
+      this.sql<[string, string, string, number, number]>(
+        "SELECT 1 FROM consents WHERE subject_id = ? AND site_id = ? AND processor_id = ? AND ended_at IS NULL AND given_at <= ? AND expires_at > ? LIMIT 1",
+      ).get(subjectId, this.policy.siteId, this.policy.processorId, at, at) !== undefined
+    );
+  }
+
   /** Throws `consent_missing` unless a consent is valid now for this gate (L1). */
   requireValid(query: { subjectId: string; gateId: string; at?: number }): ConsentRecord {
     const found = this.validConsent(query);

@@ -95,7 +95,7 @@ export class DeletionService {
    * was due, or "failed" (logged, not thrown: the next sweep retries).
    */
   expireIfDue(subjectId: string, now: number): DeletionReceipt | "failed" | undefined {
-    if (!this.o.vault.hasData(subjectId) || this.o.consents.validConsent({ subjectId, at: now }) !== undefined) return undefined;
+    if (this.o.consents.hasValidConsent(subjectId, now) || !this.o.vault.hasData(subjectId)) return undefined;
     try {
       return this.run(subjectId, "consent_expired", "device");
     } catch (err) {

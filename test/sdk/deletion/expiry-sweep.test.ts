@@ -137,3 +137,21 @@ describe("expiry sweep across turns", () => {
     f.store.close();
   });
 });
+
+describe("ConsentRegistry.hasValidConsent (the sweep's check)", () => {
+  it("agrees with validConsent before, at and after expiry, and after an end", async () => {
+    const f = await openFixture();
+    enroll(f, "x", 10);
+    enroll(f, "y", 20);
+    f.store.deletion.withdrawConsent({ subjectId: "y", actor: "resident" });
+    const t0 = f.clock.now();
+    for (const subjectId of ["x", "y", "nobody"]) {
+      for (const at of [t0 - DAY, t0, t0 + 10 * DAY - 1, t0 + 10 * DAY, t0 + 30 * DAY]) {
+        expect(f.store.consents.hasValidConsent(subjectId, at), `${subjectId} at ${at - t0}`).toBe(f.store.consents.validConsent({ subjectId, at }) !== undefined);
+      }
+    }
+    expect(f.store.consents.hasValidConsent("x", t0)).toBe(true);
+    expect(f.store.consents.hasValidConsent("x", t0 + 10 * DAY)).toBe(false);
+    f.store.close();
+  });
+});
