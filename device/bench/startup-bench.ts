@@ -24,8 +24,9 @@
  *
  * Memory: `peakRssBytes` is the process's peak resident set (the integrity check and the
  * decrypt worker read the file without memory-mapping it, so file pages no longer count:
- * issue 18); `rssAfterLoadBytes` is the resident set once the load is over, and
- * `indexBytes` the gallery itself.
+ * issue 18); `rssAfterLoadBytes` is the resident set once the load is over,
+ * `rssSettledBytes` the same after garbage collection and half a second (the gate's
+ * steady state), and `indexBytes` the gallery itself.
  */
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -74,6 +75,8 @@ interface RunResult {
   progressReports: number;
   peakRssBytes: number;
   rssAfterLoadBytes: number;
+  /** Resident set once the load's garbage is collected and the process has settled (the gate's steady state). */
+  rssSettledBytes: number;
   indexBytes: number;
   sanity: { probes: number; rightSubject: number; minScore: number };
 }
@@ -125,6 +128,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
       templatesPerSecond: { median: Math.round(size / (median / 1000)), best: Math.round(size / (best / 1000)) },
       peakRssBytes: Math.max(...results.map((r) => r.peakRssBytes)),
       rssAfterLoadBytes: Math.max(...results.map((r) => r.rssAfterLoadBytes)),
+      rssSettledBytes: Math.max(...results.map((r) => r.rssSettledBytes)),
       loadedCorrectly: ok,
       targetMs: TARGET_MS,
       targetSize: TARGET_SIZE,
@@ -140,7 +144,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
           ...report.runs.map(
             (r, i) =>
               `run ${i + 1}     open ${r.openMs} ms + load ${r.loadMs} ms = ${r.totalMs} ms  (${r.templatesPerSecond} templates/s, CPU ${r.cpuMs} ms, decrypted in ${r.decryptedIn}; ` +
-              `RSS peak ${mib(r.peakRssBytes)}, after load ${mib(r.rssAfterLoadBytes)}, index ${mib(r.indexBytes)})`,
+              `RSS peak ${mib(r.peakRssBytes)}, after load ${mib(r.rssAfterLoadBytes)}, settled ${mib(r.rssSettledBytes)}, index ${mib(r.indexBytes)})`,
           ),
           `total      median ${report.totalMs.median} ms, best ${report.totalMs.best} ms`,
           `loaded     ${ok ? "every template, none quarantined, probes found their subject" : "NOT CORRECTLY (see --json)"}`,
@@ -229,7 +233,7 @@ type ProbeMessage = { kind: "result"; result: RunResult } | { kind: "error"; mes
 function measureInChild(request: ProbeRequest): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), [], {
-      execArgv: ["--import", "tsx"],
+      execArgv: ["--import", "tsx", "--expose-gc"],
       env: { ...process.env, [PROBE_ENV]: "1" },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
@@ -281,6 +285,12 @@ async function probe(request: ProbeRequest): Promise<RunResult> {
     if (hit?.subjectId === subjectId(Math.floor(t / request.perSubject))) rightSubject++;
     minScore = Math.min(minScore, hit?.score ?? -1);
   }
+  // The steady state: the load's garbage collected, the decrypt worker gone.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  await new Promise((r) => setTimeout(r, 500));
+  gc?.();
+  const rssSettledBytes = process.memoryUsage().rss;
   store.close();
   return {
     openMs: opened - start,
@@ -295,6 +305,7 @@ async function probe(request: ProbeRequest): Promise<RunResult> {
     progressReports,
     peakRssBytes,
     rssAfterLoadBytes,
+    rssSettledBytes,
     indexBytes: index.memoryBytes(),
     sanity: { probes: SANITY_PROBES, rightSubject, minScore: round(minScore, 5) },
   };
