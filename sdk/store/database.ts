@@ -13,10 +13,11 @@
  * Pages are 16 KiB (PAGE_SIZE): a sealed template row is ~2.1 KB, and with SQLite's
  * default 4 KiB pages each took a page of its own (two do not fit), wasting half the file.
  * 16 KiB pages hold seven. A database made with another page size is rewritten once at
- * open (VACUUM, which needs the rollback journal for the change, then back to WAL).
+ * open (see usePageSize).
  */
 import Database from "better-sqlite3";
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { CorruptStoreError, StoreError } from "../errors.js";
 
 export type Db = Database.Database;
@@ -56,7 +57,7 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
   }
   try {
     if (existed && !options.checked) quickCheck(db);
-    if (!options.readonly && path !== ":memory:") usePageSize(db, PAGE_SIZE);
+    if (!options.readonly && path !== ":memory:") db = usePageSize(db, path, PAGE_SIZE);
     if (!options.readonly) {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = FULL");
@@ -84,22 +85,54 @@ function quickCheck(db: Db): void {
 }
 
 /**
- * Gives the database `size`-byte pages: set before the first table of a new file; an
- * existing file with other pages is rewritten (VACUUM in rollback-journal mode, the only
- * mode in which SQLite changes the page size; atomic, like any transaction).
+ * Gives the database `size`-byte pages: set before the first table of a new file. An
+ * existing file with other pages is rewritten beside itself (`VACUUM INTO` a file in the
+ * same folder with the new page size, synced, then renamed over the original once the
+ * connection is closed: a crash at any point leaves either the old file or the new one,
+ * and no temporary copy lands in /tmp, which on a terminal may be RAM). Returns the
+ * connection to use.
  */
-function usePageSize(db: Db, size: number): void {
-  if (db.pragma("page_size", { simple: true }) === size) return;
+function usePageSize(db: Db, path: string, size: number): Db {
+  if (db.pragma("page_size", { simple: true }) === size) return db;
   const empty = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master").pluck().get() === 0;
   if (empty) {
     db.pragma("journal_mode = DELETE");
     db.pragma(`page_size = ${size}`);
-    return;
+    return db;
   }
-  db.pragma("wal_checkpoint(TRUNCATE)");
-  db.pragma("journal_mode = DELETE");
-  db.pragma(`page_size = ${size}`);
-  db.exec("VACUUM");
+  const next = `${path}.relayout`;
+  try {
+    rmSync(next, { force: true }); // left by a rewrite that did not finish
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    db.pragma(`page_size = ${size}`);
+    db.prepare("VACUUM INTO ?").run(next);
+    syncFile(next);
+  } catch (err) {
+    try {
+      rmSync(next, { force: true });
+    } catch {
+      // Not ours to remove (a folder of that name): the error below names the database.
+    }
+    throw new StoreError(
+      "store_open_failed",
+      `cannot rewrite database ${path} with ${size}-byte pages (${(err as Error).message}); it was left as it was. It needs free space beside it about its own size.`,
+      { path },
+      { cause: err },
+    );
+  }
+  db.close();
+  renameSync(next, path);
+  syncFile(dirname(path));
+  return new Database(path);
+}
+
+function syncFile(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function runMigrations(db: Db, sets: readonly MigrationSet[]): void {

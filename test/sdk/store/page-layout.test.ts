@@ -4,6 +4,8 @@
  * releases (SQLite's default 4 KiB pages, WAL) is rewritten once at open, losing nothing.
  */
 import Database from "better-sqlite3";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyAuditExport } from "../../../sdk/audit/audit-verify.js";
 import { PAGE_SIZE } from "../../../sdk/store/database.js";
@@ -73,10 +75,37 @@ describe("database page layout", () => {
     expect((await verifyAuditExport(store.audit.export(), store.publicKeys.signingPublicKey)).ok).toBe(true);
     store.close();
     expect(templateBytes(f.dbPath)).toBeLessThan(oldBytes * 0.7);
+    expect(existsSync(`${f.dbPath}.relayout`)).toBe(false); // the rewrite was renamed into place
 
     // Once is enough: the next open finds 16 KiB pages and leaves the file as it is.
     const again = await f.reopen();
     expect(again.vault.loadInto(new RecordingSink()).templates).toBe(2 * SUBJECTS);
     again.close();
+  });
+
+  it("when the rewrite cannot be made, says so and leaves the old file as it was", async () => {
+    const f = await openFixture();
+    enrollAll(f);
+    f.store.close();
+    const old = new Database(f.dbPath);
+    old.pragma("journal_mode = DELETE");
+    old.pragma("page_size = 4096");
+    old.exec("VACUUM");
+    old.pragma("journal_mode = WAL");
+    old.close();
+    // Something in the way of the rewrite's file (a folder of that name, not ours to remove).
+    const blocker = `${f.dbPath}.relayout`;
+    mkdirSync(blocker);
+    writeFileSync(join(blocker, "keep"), "x");
+    await expect(f.reopen()).rejects.toMatchObject({ code: "store_open_failed", message: expect.stringMatching(/cannot rewrite database .* with 16384-byte pages.*left as it was/) });
+    const check = new Database(f.dbPath, { readonly: true });
+    expect(check.pragma("page_size", { simple: true })).toBe(4096);
+    expect(check.prepare("SELECT COUNT(*) FROM templates").pluck().get()).toBe(2 * SUBJECTS);
+    check.close();
+    rmSync(blocker, { recursive: true });
+    const store = await f.reopen();
+    expect(store.db.pragma("page_size", { simple: true })).toBe(PAGE_SIZE);
+    expect(store.vault.loadInto(new RecordingSink()).templates).toBe(2 * SUBJECTS);
+    store.close();
   });
 });
