@@ -127,6 +127,13 @@ export class KeyError extends FacegateError<KeyErrorCode> {
   }
 }
 
+/** PIN hashing could not run (its worker stopped); the PIN is neither stored nor accepted. */
+export class PinHashError extends FacegateError<"pin_hash_failed"> {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("pin_hash_failed", message, details);
+  }
+}
+
 export type StoreErrorCode = "store_missing" | "store_open_failed" | "store_too_new" | "store_corrupt";
 
 /** The device database could not be opened, migrated or written. `store_corrupt` is always a CorruptStoreError. */

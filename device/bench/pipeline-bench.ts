@@ -28,14 +28,14 @@ const STAGES = ["decode", "detect", "landmarks", "align", "liveness", "embed", "
 export const usage = [
   "usage: facegate bench pipeline [--images DIR] [--iterations N] [--threads N] [--models DIR] [--no-mirror] [--json]",
   "  Latency of each stage of the door path on 640x480 frames made from the photos in DIR",
-  "  (default FACEGATE_FACES, else ../shared/faces): p50/p95/p99. Defaults: 200 iterations, 2 threads.",
+  "  (default FACEGATE_FACES, else ../shared/faces): p50/p95/p99. Defaults: 200 iterations, the device's threads (1 a model on its worker).",
   "  --no-mirror: embed without the mirror image (the mirror embedding runs the embedder twice).",
 ].join("\n");
 
 export async function runBench(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: ["images", "iterations", "threads", "models"], flags: ["no-mirror"], usage });
   const iterations = intValue(args, "iterations", 200);
-  const threads = intValue(args, "threads", 2);
+  const threads = args.values["threads"] === undefined ? undefined : intValue(args, "threads", 1);
   const imagesDir = resolve(io.cwd, args.values["images"] ?? io.env["FACEGATE_FACES"] ?? join("..", "shared", "faces"));
   const modelsDir = args.values["models"] ? resolve(io.cwd, args.values["models"]) : defaultModelsDir(io.env);
 
@@ -43,7 +43,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   if (sources.length === 0) throw new UsageError(`no JPEG/PNG images found under ${imagesDir} (use --images DIR or FACEGATE_FACES)`);
   const frames = await Promise.all(sources.map(makeFrame));
 
-  const pipeline = await createFacePipeline({ models: verifiedModels(modelsDir), intraOpNumThreads: threads, mirrorEmbedding: !args.flags.has("no-mirror") });
+  const pipeline = await createFacePipeline({ models: verifiedModels(modelsDir), ...(threads !== undefined ? { intraOpNumThreads: threads } : {}), mirrorEmbedding: !args.flags.has("no-mirror") });
   const samples: Record<(typeof STAGES)[number], number[]> = { decode: [], detect: [], landmarks: [], align: [], liveness: [], embed: [], total: [] };
   let noFace = 0;
   try {
@@ -63,7 +63,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     frame: `${FRAME_W}x${FRAME_H} jpeg`,
     frames: frames.length,
     iterations,
-    threads,
+    threads: threads ?? "default",
     framesWithoutDoorFace: noFace,
     targetTotalP95Ms: 60,
     stagesMs: stages,
@@ -75,7 +75,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   if (args.flags.has("json")) {
     io.out(JSON.stringify(result));
   } else {
-    const lines = [`pipeline bench: ${iterations} iterations over ${frames.length} ${FRAME_W}x${FRAME_H} JPEG frames, ${threads} threads (ms)`];
+    const lines = [`pipeline bench: ${iterations} iterations over ${frames.length} ${FRAME_W}x${FRAME_H} JPEG frames, ${threads ?? "default"} threads (ms)`];
     lines.push(`${"stage".padEnd(10)} ${"p50".padStart(8)} ${"p95".padStart(8)} ${"p99".padStart(8)} ${"max".padStart(8)}`);
     for (const s of STAGES) {
       const v = stages[s];

@@ -212,7 +212,11 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     const expiry: ExpiryScheduler = store.startExpiryScheduler({
       setTimer: timers.setTimer,
       clearTimer: timers.clearTimer,
-      rights: { endedBy: (at) => access.rightsEndedBy(at), nextEndAfter: (at) => access.nextRightsEndAfter(at) },
+      rights: {
+        endedBy: (at) => access.rightsEndedBy(at),
+        endedBetween: (from, to) => access.rightsEndedBetween(from, to),
+        nextEndAfter: (at) => access.nextRightsEndAfter(at),
+      },
     });
     cleanups.push(() => expiry.stop());
 

@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { ConfigError, NotFoundError } from "../errors.js";
 import { loadSodium, type Sodium } from "../crypto/sodium.js";
-import { type PasswordHashing, loadPasswordHashing } from "../crypto/password-hashing.js";
+import { type PinHasher, workerPinHasher } from "../crypto/pin-hasher.js";
 import type { EventRecorder } from "../events/event.js";
 import type { Clock } from "../time/clock.js";
 import type { Db } from "../store/database.js";
@@ -33,6 +33,8 @@ export interface AccessStoreOptions {
   recorder?: EventRecorder;
   /** PIN hashing limits; default interactive. Tests pass minimalPinHashing(). */
   pinHashing?: PinHashing;
+  /** Where PINs are hashed and checked; default the process's worker thread (workerPinHasher). */
+  pinHasher?: PinHasher;
   newId?: () => string;
   /**
    * Templates in the face gallery now: a face-alone policy whose target FPIR cannot be met
@@ -87,8 +89,7 @@ function toCredential(row: CredentialRow): CredentialRecord {
 }
 
 export async function createAccessStore(options: AccessStoreOptions): Promise<AccessStore> {
-  const [sodium, pwhash] = await Promise.all([loadSodium(), loadPasswordHashing()]);
-  return new AccessStore(options, sodium, pwhash);
+  return new AccessStore(options, await loadSodium(), options.pinHasher ?? workerPinHasher());
 }
 
 export class AccessStore {
@@ -105,7 +106,7 @@ export class AccessStore {
   constructor(
     options: AccessStoreOptions,
     private readonly sodium: Sodium,
-    private readonly pwhash: PasswordHashing,
+    private readonly pwhash: PinHasher,
   ) {
     if (!(options.cardKey instanceof Uint8Array) || options.cardKey.length < sodium.crypto_generichash_KEYBYTES_MIN || options.cardKey.length > sodium.crypto_generichash_KEYBYTES_MAX) {
       throw new ConfigError(`cardKey: must be ${sodium.crypto_generichash_KEYBYTES_MIN}-${sodium.crypto_generichash_KEYBYTES_MAX} bytes`);
@@ -223,6 +224,19 @@ export class AccessStore {
     return this.db
       .prepare<[number], { person_ref: string }>("SELECT person_ref FROM access_people WHERE valid_until IS NOT NULL AND valid_until <= ? ORDER BY person_ref")
       .all(at)
+      .map((r) => r.person_ref);
+  }
+
+  /**
+   * People whose access rights ended in (`from`, `to`], or were changed in that span to an
+   * end at or before `to` (for the on-device sweep: what ended since it last looked).
+   */
+  rightsEndedBetween(from: number, to: number): string[] {
+    return this.db
+      .prepare<[number, number, number, number], { person_ref: string }>(
+        "SELECT person_ref FROM access_people WHERE (valid_until > ? AND valid_until <= ?) OR (updated_at > ? AND valid_until <= ?) ORDER BY person_ref",
+      )
+      .all(from, to, from, to)
       .map((r) => r.person_ref);
   }
 

@@ -40,5 +40,8 @@ export const accessMigrations: MigrationSet = {
      CREATE UNIQUE INDEX access_card_live ON access_credentials(card_hash) WHERE kind = 'card' AND revoked = 0;
      CREATE UNIQUE INDEX access_pin_code_live ON access_credentials(pin_code) WHERE kind = 'pin' AND revoked = 0;
      CREATE INDEX access_credentials_person ON access_credentials(person_ref);`,
+    // The expiry sweep asks for rights that ended, or were changed, in a span of time: ranges, not a scan.
+    `CREATE INDEX access_people_valid_until ON access_people(valid_until) WHERE valid_until IS NOT NULL;
+     CREATE INDEX access_people_updated ON access_people(updated_at);`,
   ],
 };

@@ -11,6 +11,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { ConsentError, NotFoundError } from "../errors.js";
 import type { EventRecorder } from "../events/event.js";
 import type { Db } from "../store/database.js";
+import { type StatementCache, statementCache } from "../store/statement-cache.js";
 import { recordEvent } from "../store/record-event.js";
 import type { Clock } from "../time/clock.js";
 import { type ConsentInput, type ConsentPolicy, type Guardian, checkConsent, resolvePolicy } from "./consent-policy.js";
@@ -56,6 +57,8 @@ export class ConsentRegistry {
   readonly policy: Required<ConsentPolicy>;
   private readonly db: Db;
   private readonly audit: AuditLog;
+  private readonly sql: StatementCache;
+  private readonly expiryListeners = new Set<(expiresAt: number) => void>();
   private readonly clock: Clock;
   private readonly events: EventRecorder | undefined;
 
@@ -65,6 +68,7 @@ export class ConsentRegistry {
     this.clock = options.clock;
     this.events = options.events;
     this.policy = resolvePolicy(options.policy);
+    this.sql = statementCache(options.db);
   }
 
   /** Publishes a new notice version (L3). Publishing identical content again returns the existing one. */
@@ -98,7 +102,7 @@ export class ConsentRegistry {
   give(input: ConsentInput, options: { actor?: string } = {}): ConsentRecord {
     const now = this.clock.now();
     const checked = checkConsent(input, this.policy, now);
-    return this.db.transaction(() => {
+    const record = this.db.transaction(() => {
       if (!this.notice(input.noticeHash)) throw new ConsentError("consent_unknown_notice", "noticeHash: no published notice has this hash (L3)", { subjectId: input.subjectId });
       const id = randomUUID();
       const guardian = checked.minor && input.guardian ? { ref: input.guardian.ref, name: input.guardian.name, relationship: input.guardian.relationship } : undefined;
@@ -114,6 +118,14 @@ export class ConsentRegistry {
       recordEvent(this.events, this.clock, { type: "privacy.consent_given", category: "privacy", data: { subjectId: input.subjectId, consentId: id, expiresAt: input.expiresAt } });
       return this.get(id);
     })();
+    for (const listener of this.expiryListeners) listener(record.expiresAt);
+    return record;
+  }
+
+  /** Calls `listener` with the expiry of every consent given from now on (the expiry sweep sets its timer by it). */
+  onConsentGiven(listener: (expiresAt: number) => void): () => void {
+    this.expiryListeners.add(listener);
+    return () => this.expiryListeners.delete(listener);
   }
 
   get(id: string): ConsentRecord {
@@ -134,12 +146,19 @@ export class ConsentRegistry {
   /** A consent valid at `at` (default now) for this subject at this gate, bound to this site and processor (L1, L9). */
   validConsent(query: { subjectId: string; gateId?: string; at?: number }): ConsentRecord | undefined {
     const at = query.at ?? this.clock.now();
-    const rows = this.db
-      .prepare<[string, string, string, number, number], Row>(
-        "SELECT * FROM consents WHERE subject_id = ? AND site_id = ? AND processor_id = ? AND ended_at IS NULL AND given_at <= ? AND expires_at > ? ORDER BY expires_at DESC",
-      )
-      .all(query.subjectId, this.policy.siteId, this.policy.processorId, at, at);
+    const rows = this.sql<[string, string, string, number, number], Row>(
+      "SELECT * FROM consents WHERE subject_id = ? AND site_id = ? AND processor_id = ? AND ended_at IS NULL AND given_at <= ? AND expires_at > ? ORDER BY expires_at DESC",
+    ).all(query.subjectId, this.policy.siteId, this.policy.processorId, at, at);
     return rows.map(toRecord).find((r) => query.gateId === undefined || r.gateIds.includes(query.gateId));
+  }
+
+  /** Whether any consent of the subject is valid at `at` (at any gate): `validConsent` without reading the record, for the expiry sweep. */
+  hasValidConsent(subjectId: string, at: number): boolean {
+    return (
+      this.sql<[string, string, string, number, number]>(
+        "SELECT 1 FROM consents WHERE subject_id = ? AND site_id = ? AND processor_id = ? AND ended_at IS NULL AND given_at <= ? AND expires_at > ? LIMIT 1",
+      ).get(subjectId, this.policy.siteId, this.policy.processorId, at, at) !== undefined
+    );
   }
 
   /** Throws `consent_missing` unless a consent is valid now for this gate (L1). */
@@ -151,8 +170,21 @@ export class ConsentRegistry {
 
   /** Earliest expiry after `at` among consents still open: when the expiry sweep must run next. */
   nextExpiryAfter(at: number): number | undefined {
-    const row = this.db.prepare<[number], { t: number | null }>("SELECT MIN(expires_at) AS t FROM consents WHERE ended_at IS NULL AND expires_at > ?").get(at);
+    const row = this.sql<[number], { t: number | null }>("SELECT MIN(expires_at) AS t FROM consents WHERE ended_at IS NULL AND expires_at > ?").get(at);
     return row?.t ?? undefined;
+  }
+
+  /**
+   * Subjects with an open consent that expired in (`from`, `to`]: the only ones whose face
+   * data a sweep at `to` can newly find without consent, when the previous sweep ran at
+   * `from`. A range on the partial expiry index, not a scan.
+   */
+  expiringBetween(from: number, to: number): string[] {
+    return this.sql<[number, number], { subject_id: string }>(
+      "SELECT DISTINCT subject_id FROM consents WHERE ended_at IS NULL AND expires_at > ? AND expires_at <= ? ORDER BY subject_id",
+    )
+      .all(from, to)
+      .map((r) => r.subject_id);
   }
 
   /**

@@ -75,16 +75,7 @@ export class DeletionService {
    * ended) that still holds some (L7, trigger `access_ended`). Runs on the device alone.
    */
   sweepRightsEnded(ended: readonly string[]): DeletionReceipt[] {
-    const withData = new Set(this.o.vault.subjectsWithData());
-    const receipts: DeletionReceipt[] = [];
-    for (const subjectId of ended.filter((s) => withData.has(s))) {
-      try {
-        receipts.push(this.run(subjectId, "access_ended", "device"));
-      } catch (err) {
-        this.o.logger.error("deletion at the end of access rights failed; will retry at the next sweep", { subjectId, error: err as Error });
-      }
-    }
-    return receipts;
+    return ended.map((s) => this.endRightsIfData(s)).filter((r): r is DeletionReceipt => typeof r === "object");
   }
 
   /**
@@ -92,16 +83,36 @@ export class DeletionService {
    * the clock). Runs on the device alone; returns one receipt per subject deleted.
    */
   sweepExpired(now: number = this.o.clock.now()): DeletionReceipt[] {
-    const due = this.o.vault.subjectsWithData().filter((s) => this.o.consents.validConsent({ subjectId: s, at: now }) === undefined);
-    const receipts: DeletionReceipt[] = [];
-    for (const subjectId of due) {
-      try {
-        receipts.push(this.run(subjectId, "consent_expired", "device"));
-      } catch (err) {
-        this.o.logger.error("expiry deletion failed; will retry at the next sweep", { subjectId, error: err as Error });
-      }
+    return this.o.vault
+      .subjectsWithData()
+      .map((s) => this.expireIfDue(s, now))
+      .filter((r): r is DeletionReceipt => typeof r === "object");
+  }
+
+  /**
+   * One subject of the expiry sweep: deletes its face data if it holds some without a
+   * consent valid at `now` (trigger `consent_expired`): its receipt, undefined if nothing
+   * was due, or "failed" (logged, not thrown: the next sweep retries).
+   */
+  expireIfDue(subjectId: string, now: number): DeletionReceipt | "failed" | undefined {
+    if (this.o.consents.hasValidConsent(subjectId, now) || !this.o.vault.hasData(subjectId)) return undefined;
+    try {
+      return this.run(subjectId, "consent_expired", "device");
+    } catch (err) {
+      this.o.logger.error("expiry deletion failed; will retry at the next sweep", { subjectId, error: err as Error });
+      return "failed";
     }
-    return receipts;
+  }
+
+  /** One subject whose access rights ended: deletes its face data if it holds some (trigger `access_ended`); failures logged. */
+  endRightsIfData(subjectId: string): DeletionReceipt | "failed" | undefined {
+    if (!this.o.vault.hasData(subjectId)) return undefined;
+    try {
+      return this.run(subjectId, "access_ended", "device");
+    } catch (err) {
+      this.o.logger.error("deletion at the end of access rights failed; will retry at the next sweep", { subjectId, error: err as Error });
+      return "failed";
+    }
   }
 
   /** Receipts issued for a subject, newest last. */

@@ -21,13 +21,14 @@ import { type DevicePublicKeys, type DeviceSigner, KeyHierarchy } from "../crypt
 import type { KeyProvider } from "../crypto/key-provider.js";
 import { deletionMigrations } from "../deletion/deletion-migrations.js";
 import { DeletionService } from "../deletion/deletion-service.js";
-import { ExpiryScheduler } from "../deletion/expiry-scheduler.js";
+import { ExpiryScheduler, type SweepStep } from "../deletion/expiry-scheduler.js";
 import type { ClearTimer, SetTimer } from "../time/timers.js";
 import { KeyError } from "../errors.js";
 import type { EventRecorder } from "../events/event.js";
 import type { Logger } from "../log/logger.js";
 import type { TemplateSink } from "../matcher/template-sink.js";
 import type { Clock } from "../time/clock.js";
+import type { DeletionReceipt } from "../protocol/index.js";
 import { vaultMigrations } from "../vault/vault-migrations.js";
 import { TemplateVault } from "../vault/template-vault.js";
 import { type Db, type MigrationSet, checkpointTruncate, openDatabase } from "../store/database.js";
@@ -58,9 +59,15 @@ export interface OpenSecureStoreOptions {
 
 /** Where access rights are kept (sdk/access): whose ended, and when the next one ends. */
 export interface RightsSchedule {
+  /** Everyone whose access rights ended by `at`. */
   endedBy(at: number): string[];
+  /** Those whose rights ended in (`from`, `to`]; without it every sweep asks `endedBy`. */
+  endedBetween?(from: number, to: number): string[];
   nextEndAfter(at: number): number | undefined;
 }
+
+/** Subjects per page of the catch-up sweep's walk over everyone holding face data. */
+const SWEEP_PAGE = 512;
 
 function earliest(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : Math.min(a, b);
@@ -79,7 +86,7 @@ export interface SecureStore {
   subjectStatus(subjectId: string): SubjectStatus;
   listSubjects(): SubjectStatus[];
   /** Starts the on-device expiry sweep (sweeps at once, then at each expiry). */
-  startExpiryScheduler(options: { setTimer: SetTimer; clearTimer?: ClearTimer; maxIntervalMs?: number; rights?: RightsSchedule }): ExpiryScheduler;
+  startExpiryScheduler(options: { setTimer: SetTimer; clearTimer?: ClearTimer; maxIntervalMs?: number; stepsPerTurn?: number; rights?: RightsSchedule }): ExpiryScheduler;
   close(): void;
 }
 
@@ -131,8 +138,24 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
         const scheduler = new ExpiryScheduler({
           clock,
           ...timing,
-          sweep: (now) => [...(rights ? deletion.sweepRightsEnded(rights.endedBy(now)) : []), ...deletion.sweepExpired(now)],
+          sweep: function* (now, since): Generator<SweepStep> {
+            // Each subject is judged at the time it is looked at, not when the sweep began: the
+            // sweep spans turns, and a consent given in between must count.
+            const step = (r: DeletionReceipt | "failed" | undefined): SweepStep => (r === undefined ? "checked" : r === "failed" ? "failed" : "deleted");
+            if (rights) {
+              const ended = since !== undefined && rights.endedBetween ? rights.endedBetween(since, now) : rights.endedBy(now);
+              for (const s of ended) yield step(deletion.endRightsIfData(s));
+            }
+            if (since !== undefined) {
+              for (const s of consents.expiringBetween(since, now)) yield step(deletion.expireIfDue(s, clock.now()));
+              return;
+            }
+            for (let page = vault.subjectsWithDataAfter("", SWEEP_PAGE); page.length > 0; page = vault.subjectsWithDataAfter(page.at(-1)!, SWEEP_PAGE)) {
+              for (const s of page) yield step(deletion.expireIfDue(s, clock.now()));
+            }
+          },
           nextDue: (now) => earliest(consents.nextExpiryAfter(now), rights?.nextEndAfter(now)),
+          watchNewExpiries: (wake) => consents.onConsentGiven(wake),
           logger: logger.child("expiry"),
         });
         schedulers.push(scheduler);

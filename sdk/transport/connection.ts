@@ -15,6 +15,7 @@ import { TransportError } from "../errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import type { BrokerCredentials } from "./broker-credentials.js";
 import { type ConnectFailure, classifyConnectError } from "./connect-error.js";
+import { noDelayStreamBuilder } from "./no-delay.js";
 
 export interface BackoffOptions {
   initialMs: number;
@@ -114,6 +115,8 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       connectTimeout: o.connectTimeoutMs ?? 10_000,
       reconnectPeriod: 0,
       resubscribe: false,
+      // Connect below, once every stream the client builds sets TCP_NODELAY.
+      manualConnect: true,
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
       ...credentialOptions(o.credentials),
@@ -121,19 +124,26 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       ...(o.will ? { will: { topic: o.will.topic, payload: o.will.payload(), qos: 1, retain: o.will.retain } } : {}),
     };
     const client = mqtt.connect(o.url, clientOptions);
+    const withBuilder = client as unknown as { streamBuilder: (c: MqttClient) => NodeJS.ReadWriteStream };
+    withBuilder.streamBuilder = noDelayStreamBuilder(withBuilder.streamBuilder);
     this.client = client;
     if (o.onMessage) {
       const onMessage = o.onMessage;
       client.handleMessage = (packet, done) => {
-        Promise.resolve()
-          .then(() => onMessage(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), packet))
-          .then(
-            () => done(),
-            (err: unknown) => {
-              this.logger.error("message handler failed", { error: err });
-              done();
-            },
-          );
+        // Each message in a turn of its own: MQTT.js hands over every packet of a TCP chunk at
+        // once, and a burst of commands handled in one microtask run would hold the event
+        // loop (card, PIN, the door) for all of them together.
+        setImmediate(() => {
+          Promise.resolve()
+            .then(() => onMessage(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), packet))
+            .then(
+              () => done(),
+              (err: unknown) => {
+                this.logger.error("message handler failed", { error: err });
+                done();
+              },
+            );
+        });
       };
     }
     client.on("connect", (connack) => {
@@ -153,6 +163,15 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       this.lastFailure = failure.reason;
       this.emit("failure", failure);
     });
+    client.connect();
+  }
+
+  /** Whether the current socket asks for TCP_NODELAY (undefined while there is no TCP socket). */
+  get socketNoDelay(): boolean | undefined {
+    const stream = this.client?.stream as unknown as Record<symbol, unknown> | undefined;
+    if (!stream) return undefined;
+    const flag = Object.getOwnPropertySymbols(stream).find((s) => s.description === "kSetNoDelay");
+    return flag === undefined ? undefined : stream[flag] === true;
   }
 
   private scheduleReconnect(): void {

@@ -160,8 +160,9 @@ async function run() {
   let db;
   try {
     db = new Database(dbPath, { readonly: true, fileMustExist: true });
-    // Memory-mapped reads: one sequential pass over every page without a read() call each.
-    db.pragma("mmap_size = 2147483648");
+    // Plain reads, no memory map: a map of the whole file would count in the process's
+    // resident set at start-up (issue 18). 16 KiB pages keep the read() calls few.
+    db.pragma("mmap_size = 0");
     const rows = db.prepare("SELECT subject_id, id, key_version, nonce, ciphertext FROM templates").raw();
     const { subjectIds, keyVersions, quarantined, keyBytes, keyStatus } = await setupMessage;
     if (stopped()) return;

@@ -18,6 +18,7 @@ import type { EventRecorder } from "../events/event.js";
 import type { Logger } from "../log/logger.js";
 import type { TemplateSink } from "../matcher/template-sink.js";
 import type { Db } from "../store/database.js";
+import { type StatementCache, statementCache } from "../store/statement-cache.js";
 import { recordEvent } from "../store/record-event.js";
 import type { Clock } from "../time/clock.js";
 import { normalizedCopy, sealTemplate } from "./template-codec.js";
@@ -63,9 +64,11 @@ export class TemplateVault {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly events: EventRecorder | undefined;
+  private readonly sql: StatementCache;
 
   constructor(options: TemplateVaultOptions) {
     this.db = options.db;
+    this.sql = statementCache(options.db);
     this.keys = options.keys;
     this.consents = options.consents;
     this.audit = options.audit;
@@ -161,6 +164,18 @@ export class TemplateVault {
   /** Subjects holding face data (a data key). */
   subjectsWithData(): string[] {
     return this.db.prepare<[], { subject_id: string }>("SELECT subject_id FROM subject_keys ORDER BY subject_id").all().map((r) => r.subject_id);
+  }
+
+  /** Up to `limit` subjects holding face data, in id order after `after` (a page of `subjectsWithData`, by key). */
+  subjectsWithDataAfter(after: string, limit: number): string[] {
+    return this.sql<[string, number], { subject_id: string }>("SELECT subject_id FROM subject_keys WHERE subject_id > ? ORDER BY subject_id LIMIT ?")
+      .all(after, limit)
+      .map((r) => r.subject_id);
+  }
+
+  /** Whether the subject holds face data (a data key). */
+  hasData(subjectId: string): boolean {
+    return this.sql<[string]>("SELECT 1 FROM subject_keys WHERE subject_id = ?").get(subjectId) !== undefined;
   }
 
   /**

@@ -188,12 +188,12 @@ export class FacePipeline {
       face.landmarkQuality ??= landmarkQuality(raw, face.landmarks);
       mark = now();
       t.landmarks += mark - prev;
-      if (options.liveness !== false) {
-        face.liveness = await this.liveness.score(img, raw);
-        prev = mark;
-        mark = now();
-        t.liveness += mark - prev;
-      }
+      // Liveness runs beside alignment and the embedding: their sessions are on two worker
+      // threads (onnx-session.ts), so on two cores the slower of the two sets the pace.
+      const liveStart = mark;
+      let liveEnd = mark;
+      const live = options.liveness !== false ? this.liveness.score(img, raw).then((score) => ((liveEnd = now()), score)) : undefined;
+      live?.catch(() => undefined); // awaited below; an embedding failure first must not leave it unhandled
       this.embedder.align(img, face.landmarks);
       prev = mark;
       mark = now();
@@ -202,6 +202,10 @@ export class FacePipeline {
       prev = mark;
       mark = now();
       t.embed += mark - prev;
+      if (live) {
+        face.liveness = await live;
+        t.liveness += liveEnd - liveStart;
+      }
     }
     t.total = now() - start;
     const analysis: FaceAnalysis = { width: img.width, height: img.height, faces, primaryIndex, quality: frameQuality(faces, primaryIndex), timings: t };

@@ -1,0 +1,31 @@
+/**
+ * PIN hashing worker (pin-hasher.ts): Argon2id through libsodium's crypto_pwhash_str and
+ * crypto_pwhash_str_verify, off the thread that serves the door. Same library, same
+ * calls, same hash strings as on the main thread.
+ *
+ * Plain JavaScript on purpose: a worker thread does not inherit the TypeScript loader
+ * (see sdk/vault/decrypt-worker.mjs). Requests `{ id, op: "hash", pin, opsLimit, memLimit }`
+ * or `{ id, op: "verify", hash, pin }`; answers `{ id, value }` or `{ id, error }`. An error
+ * message never contains the PIN or the hash. Nothing here logs.
+ */
+import { parentPort } from "node:worker_threads";
+import sumo from "libsodium-wrappers-sumo";
+
+await sumo.ready;
+parentPort.on("message", (m) => {
+  try {
+    if (m.op === "hash") parentPort.postMessage({ id: m.id, value: sumo.crypto_pwhash_str(m.pin, m.opsLimit, m.memLimit) });
+    else if (m.op === "verify") {
+      let ok = false;
+      try {
+        ok = sumo.crypto_pwhash_str_verify(m.hash, m.pin);
+      } catch {
+        ok = false;
+      }
+      parentPort.postMessage({ id: m.id, value: ok });
+    } else parentPort.postMessage({ id: m.id, error: "unknown operation" });
+  } catch (err) {
+    parentPort.postMessage({ id: m.id, error: err instanceof Error ? err.constructor.name : "hashing failed" });
+  }
+});
+parentPort.postMessage({ ready: true });
