@@ -143,7 +143,9 @@ export function castFiles(cast: DemoCast): string[] {
  */
 export function loadDemoCast(dir: string = SHIPPED_CAST_DIR): DemoCast {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new ConfigError(`demo cast not found: ${dir} is not a folder (see simulator/cast/README.md for what --faces DIR holds)`, { dir });
+    // The installed package ships no photos (no fixture in the tarball): the cast comes with the repository.
+    const shipped = dir === SHIPPED_CAST_DIR ? "; the demo's own photos come with the repository, not the installed package: give --faces DIR" : "";
+    throw new ConfigError(`demo cast not found: ${dir} is not a folder${shipped} (see simulator/cast/README.md for what --faces DIR holds)`, { dir });
   }
   const file = existsSync(join(dir, CAST_FILE)) ? join(dir, CAST_FILE) : join(SHIPPED_CAST_DIR, CAST_FILE);
   let raw: unknown;
