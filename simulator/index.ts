@@ -3,6 +3,8 @@
  * a board before every driver exists (a real camera with a simulated reader and relay)
  * and for tests: each device has hooks that act as the world (swipe, typePin, press,
  * openDoor, disconnect) and observations (relay pulses, display history).
+ *
+ * @module facegate/simulator
  */
 export { SIM_DEVICE_NAMES, type SimDeviceName, SimulatedHardware } from "./sim-hardware.js";
 export { CAMERA_FRAME, type FrameRegion, SimCamera, decodeToRgbFrame } from "./devices/sim-camera.js";

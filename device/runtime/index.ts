@@ -15,6 +15,8 @@
  *   the error classes with their codes.
  *
  * Everything exported here is public API, versioned by CHANGELOG.md.
+ *
+ * @module facegate
  */
 export { startGateRuntime, type GateRuntime, type GateRuntimeOptions } from "./gate-runtime.js";
 export { systemTimers } from "./system-timers.js";
@@ -31,3 +33,18 @@ export { type ModelEntry, type ModelManifest, type ModelName, MODEL_NAMES, defau
 export { type ModelCheck, checkModels } from "../../models/verify.js";
 export { type FetchOptions, type FetchResult, fetchModels } from "../../models/fetch.js";
 export * from "../../sdk/errors.js";
+// The types the runtime's parts and options are made of (what GateRuntime exposes).
+export type { AccessStore, PinHashing } from "../../sdk/access/index.js";
+export type { CommandProcessor } from "../../sdk/commands/processor.js";
+export type { ProcessingNoticeContent } from "../../sdk/consent/notice.js";
+export type { EventRecorder, FacegateEvent } from "../../sdk/events/event.js";
+export type { GateController } from "../../sdk/gate/gate-controller.js";
+export type { FaceAnalyzer } from "../../sdk/gate/ports.js";
+export type { GalleryIndex } from "../../sdk/matcher/gallery-index.js";
+export type { FaceThresholds } from "../../sdk/policy/decision.js";
+export type { GatePolicy } from "../../sdk/policy/gate-policy.js";
+export type { SecureStore } from "../../sdk/privacy/secure-store.js";
+export type { DeviceLink } from "../../sdk/transport/device-link.js";
+export type { Outbox } from "../../sdk/transport/outbox.js";
+export type { FacePipeline } from "../../sdk/vision/index.js";
+export type { StorePrivacyDesk } from "./privacy-desk.js";

@@ -8,5 +8,7 @@
  *
  * Each suite's doc comment says what its factory provides; `checkObligation` runs one
  * obligation alone (e.g. to show that it fails on a driver that breaks it).
+ *
+ * @module facegate/testing
  */
 export * from "./hal/index.js";
