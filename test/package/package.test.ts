@@ -1,6 +1,7 @@
 /**
- * facegate as a package a terminal maker installs: `npm pack` (which builds), the
- * tarball's file list (no test, no fixture, no model, no TypeScript source), then the
+ * facegate as a package a terminal maker installs: `npm pack` (which builds) in a copy
+ * of the checkout (its own dist/, so the checkout's build, which other tests run, is
+ * left alone, and no stale build output can slip in), the tarball's file list (no test, no fixture, no model, no TypeScript source), then the
  * example integration (./consumer) copied outside the repository, with the tarball
  * installed and nothing else of the sources reachable: its files type-check against the
  * published types (and a wrong one does not), the exported camera contract suite passes
@@ -15,9 +16,9 @@
  * (FACEGATE_MODELS_DIR for the install check, `models.dir` for the gate).
  */
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultModelsDir } from "../../models/manifest.js";
 import { repoRoot } from "../support/faces.js";
@@ -54,9 +55,15 @@ let tarball = "";
 let files: string[] = [];
 
 beforeAll(() => {
+  // The checkout's files without its build, dependencies, models or local data; its node_modules linked.
+  const source = join(work, "source");
+  const skipped = /^(\.git|node_modules|dist|coverage|models\/files|\.facegate)(\/|$)|(^|\/)node_modules(\/|$)|\.(tgz|db|db-wal|db-shm|sqlite|key)$/;
+  cpSync(repoRoot, source, { recursive: true, filter: (src) => !skipped.test(relative(repoRoot, src)) });
+  symlinkSync(join(repoRoot, "node_modules"), join(source, "node_modules"));
   const packed = join(work, "packed");
   mkdirSync(packed);
-  ok(run("npm", ["pack", "--pack-destination", packed, "--silent"], repoRoot), "npm pack");
+  // `prepare` builds, then checks the models: those of this checkout (nothing is fetched).
+  ok(run("npm", ["pack", "--pack-destination", packed, "--silent"], source, { FACEGATE_MODELS_DIR: defaultModelsDir() }), "npm pack");
   const [name] = readdirSync(packed).filter((f) => f.endsWith(".tgz"));
   tarball = join(packed, name!);
   files = ok(run("tar", ["-tzf", tarball], work), "tar -tzf")
