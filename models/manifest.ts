@@ -4,8 +4,8 @@
  * Model files live in `models/files/` (not committed) or where FACEGATE_MODELS_DIR points.
  */
 import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import { packageRoot } from "./package-root.js";
 
 export type ModelName = "detect" | "landmark" | "feature" | "liveness";
 
@@ -25,15 +25,16 @@ export interface ModelManifest {
   excluded: string[];
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
+/** models/ of the package (the sources' folder, or beside dist/ when built): manifest.json, files/. */
+const modelsFolder = (): string => join(packageRoot(), "models");
 
 export const MODEL_NAMES: readonly ModelName[] = ["detect", "landmark", "feature", "liveness"];
 
 export function loadManifest(): ModelManifest {
-  return JSON.parse(readFileSync(join(here, "manifest.json"), "utf8")) as ModelManifest;
+  return JSON.parse(readFileSync(join(modelsFolder(), "manifest.json"), "utf8")) as ModelManifest;
 }
 
-/** Where model files are: FACEGATE_MODELS_DIR if set, else `models/files` of this checkout. */
+/** Where model files are: FACEGATE_MODELS_DIR if set, else `models/files` of this checkout or installed package. */
 export function defaultModelsDir(env: Record<string, string | undefined> = process.env): string {
-  return env["FACEGATE_MODELS_DIR"] ? resolve(env["FACEGATE_MODELS_DIR"]) : join(here, "files");
+  return env["FACEGATE_MODELS_DIR"] ? resolve(env["FACEGATE_MODELS_DIR"]) : join(modelsFolder(), "files");
 }

@@ -42,6 +42,7 @@ import type { TemplateSink } from "../../sdk/matcher/template-sink.js";
 import { type SecureStoreConfig, openSecureStore } from "../../sdk/privacy/secure-store.js";
 import { systemClock } from "../../sdk/time/clock.js";
 import { intValue, parseArgs } from "../cli/args.js";
+import { moduleExt } from "../../models/package-root.js";
 import { type CliIo, UsageError } from "../cli/cli-io.js";
 
 /** SPEC section 5: 100,000 templates decrypted and indexed in at most 3 s. */
@@ -233,7 +234,8 @@ type ProbeMessage = { kind: "result"; result: RunResult } | { kind: "error"; mes
 function measureInChild(request: ProbeRequest): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), [], {
-      execArgv: ["--import", "tsx", "--expose-gc"],
+      // The sources need the TypeScript loader (tsx, a development dependency); the build does not.
+      execArgv: [...(moduleExt(import.meta.url) === ".ts" ? ["--import", "tsx"] : []), "--expose-gc"],
       env: { ...process.env, [PROBE_ENV]: "1" },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });

@@ -15,9 +15,9 @@
  * person, not a crowd.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { ConfigError } from "../../sdk/errors.js";
+import { packageRoot } from "../../models/package-root.js";
 import type { FrameRegion } from "../../simulator/devices/sim-camera.js";
 import { type Static, Type } from "@sinclair/typebox";
 import { compileChecker } from "../../sdk/schema/schema-check.js";
@@ -28,7 +28,7 @@ export const DEMO_GATES = [{ gateId: DEMO_GATE, mode: "face_or_card_or_pin" }] a
 export const DEMO_PREFIX = "facegate";
 
 /** The cast that ships with the repository. */
-export const SHIPPED_CAST_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "simulator", "cast");
+export const SHIPPED_CAST_DIR = join(packageRoot(), "simulator", "cast");
 export const CAST_FILE = "cast.json";
 
 export interface DoorFrame {
@@ -143,7 +143,9 @@ export function castFiles(cast: DemoCast): string[] {
  */
 export function loadDemoCast(dir: string = SHIPPED_CAST_DIR): DemoCast {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new ConfigError(`demo cast not found: ${dir} is not a folder (see simulator/cast/README.md for what --faces DIR holds)`, { dir });
+    // The installed package ships no photos (no fixture in the tarball): the cast comes with the repository.
+    const shipped = dir === SHIPPED_CAST_DIR ? "; the demo's own photos come with the repository, not the installed package: give --faces DIR" : "";
+    throw new ConfigError(`demo cast not found: ${dir} is not a folder${shipped} (see simulator/cast/README.md for what --faces DIR holds)`, { dir });
   }
   const file = existsSync(join(dir, CAST_FILE)) ? join(dir, CAST_FILE) : join(SHIPPED_CAST_DIR, CAST_FILE);
   let raw: unknown;

@@ -3,19 +3,15 @@
  * `engines`) and the face models, checked file by file against their SHA-256 like the
  * pipeline does before it loads one (models/verify.ts).
  */
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { defaultModelsDir, loadManifest } from "../../models/manifest.js";
 import { checkModels } from "../../models/verify.js";
+import { packageJson } from "../../models/package-root.js";
 import type { DeviceConfig } from "../config/device-config.js";
 import { type DoctorCheck, fail, pass } from "./check.js";
 
-const packageJson = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "package.json");
-
 /** `>=20.9.0` from package.json `engines.node`, as [major, minor, patch]. */
 export function requiredNode(): [number, number, number] {
-  const range = (JSON.parse(readFileSync(packageJson, "utf8")) as { engines?: { node?: string } }).engines?.node ?? ">=20.0.0";
+  const range = packageJson().engines?.node ?? ">=20.0.0";
   const m = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(range.trim());
   if (!m) throw new Error(`package.json engines.node "${range}" is not of the form >=X.Y.Z`);
   return [Number(m[1]), Number(m[2]), Number(m[3])];

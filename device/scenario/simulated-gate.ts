@@ -10,8 +10,7 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { type AccessStore, type PinHashing, interactivePinHashing, minimalPinHashing } from "../../sdk/access/index.js";
 import type { ProcessingNoticeContent } from "../../sdk/consent/notice.js";
 import { type EventRecorder, MemoryEventRecorder, teeRecorder } from "../../sdk/events/event.js";
@@ -28,6 +27,7 @@ import type { FacePipeline } from "../../sdk/vision/index.js";
 import type { DeviceConfig } from "../config/device-config.js";
 import { type GateRuntime, startGateRuntime } from "../runtime/gate-runtime.js";
 import { SimulatedHardware } from "../../simulator/sim-hardware.js";
+import { packageRoot } from "../../models/package-root.js";
 import { ManualTimers } from "../../sdk/time/manual-timers.js";
 
 /** The processing notice a simulated site publishes unless told otherwise (L3). */
@@ -103,7 +103,7 @@ export interface SimulatedGate {
   close(): Promise<void>;
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const repoRoot = packageRoot();
 
 export function defaultFacesDir(env: Record<string, string | undefined> = process.env): string {
   return env["FACEGATE_FACES"] ? resolve(env["FACEGATE_FACES"]) : resolve(repoRoot, "..", "shared", "faces");

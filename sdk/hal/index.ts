@@ -1,3 +1,10 @@
+/**
+ * The hardware contracts (`facegate/hal`): what a driver implements for the gate, one
+ * interface per kind of device, each file stating its obligations (checked by the suites
+ * of `facegate/testing`), and `DeviceBase` for the status every device reports.
+ *
+ * @module facegate/hal
+ */
 export * from "./device.js";
 export * from "./camera.js";
 export * from "./card-reader.js";

@@ -5,6 +5,8 @@
  * signature covers. Signing and checking signatures is sdk/crypto's business; the MQTT
  * connection is sdk/transport's. `CONTRACT.md` beside this file documents it for everyone
  * else, and `schemas/` holds the published JSON Schemas.
+ *
+ * @module facegate/protocol
  */
 export * from "./audit-document.js";
 export * from "./base64.js";

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "./faces.js";
+import { cliArgs } from "./cli-process.js";
 
 /** A minimal valid configuration (gate lobby of estate-01, data in ./data, face off) plus `extra`. */
 export function writeDeviceConfig(dir: string, extra: Record<string, unknown> = {}): string {
@@ -32,7 +32,7 @@ export interface DeviceProcess {
 }
 
 export function startDevice(config: string): DeviceProcess {
-  const child = spawn(process.execPath, [join(repoRoot, "bin", "facegate.mjs"), "device", "--config", config], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, cliArgs(["device", "--config", config]), { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));

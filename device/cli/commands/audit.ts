@@ -7,11 +7,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { verifyAuditExport } from "../../../sdk/audit/audit-verify.js";
-import { devicePublicKeys, exportDeviceAudit } from "../../../sdk/privacy/device-audit-export.js";
-import { FileKeyProvider } from "../../../sdk/crypto/key-provider.js";
 import { VerificationError } from "../../../sdk/errors.js";
-import { readPublicKey } from "../../../sdk/crypto/public-key-input.js";
 import { systemClock } from "../../../sdk/time/clock.js";
 import { jsonFileArg, parseArgs, positionals, requireValue } from "../args.js";
 import { type CliIo, EXIT } from "../cli-io.js";
@@ -23,6 +19,8 @@ export const summary = "verify or export the hash-chained audit log (verify FILE
 export async function verifyAuditFile(argv: string[], io: CliIo, usage: string): Promise<number> {
   const args = parseArgs(argv, { values: ["device-key"], usage });
   const [file] = positionals(args, ["FILE"]);
+  // Loaded only to run (libsodium, SQLite), so that `facegate --help` stays quick.
+  const [{ readPublicKey }, { verifyAuditExport }] = await Promise.all([import("../../../sdk/crypto/public-key-input.js"), import("../../../sdk/audit/audit-verify.js")]);
   const publicKey = readPublicKey(requireValue(args, "device-key"), io.cwd);
   const doc = jsonFileArg(args, io.cwd, file!, "a JSON audit export");
   const result = await verifyAuditExport(doc, publicKey);
@@ -49,6 +47,7 @@ const exportLog: Subcommand = {
   async run(argv, io) {
     const args = parseArgs(argv, { values: ["db", "key-file", "out"], usage: exportLog.usage });
     positionals(args, []);
+    const [{ exportDeviceAudit }, { FileKeyProvider }] = await Promise.all([import("../../../sdk/privacy/device-audit-export.js"), import("../../../sdk/crypto/key-provider.js")]);
     const doc = await exportDeviceAudit({
       dbPath: resolve(io.cwd, requireValue(args, "db")),
       keyProvider: new FileKeyProvider({ path: resolve(io.cwd, requireValue(args, "key-file")) }),
@@ -72,6 +71,7 @@ const deviceKey: Subcommand = {
   async run(argv, io) {
     const args = parseArgs(argv, { values: ["key-file"], usage: deviceKey.usage });
     positionals(args, []);
+    const [{ devicePublicKeys }, { FileKeyProvider }] = await Promise.all([import("../../../sdk/privacy/device-audit-export.js"), import("../../../sdk/crypto/key-provider.js")]);
     const keys = await devicePublicKeys({ keyProvider: new FileKeyProvider({ path: resolve(io.cwd, requireValue(args, "key-file")) }) });
     io.out(args.flags.has("json") ? JSON.stringify(keys) : `key id ${keys.keyId}\nsigning public key ${keys.signingPublicKey}\nbox public key ${keys.boxPublicKey}`);
     return EXIT.ok;

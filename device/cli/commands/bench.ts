@@ -8,14 +8,17 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CliIo } from "../cli-io.js";
 import { dispatch, type Subcommand } from "../usage.js";
+import { moduleExt } from "../../../models/package-root.js";
 
-export const summary = "measure latency and memory (pipeline | search --size N | startup --size N)";
+export const summary = "measure latency, memory and start time (pipeline | search --size N | startup --size N | cli)";
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench");
+/** "-bench.ts" when the sources run, "-bench.js" for the build. */
+const suffix = `-bench${moduleExt(import.meta.url)}`;
 
 export const subcommands: readonly string[] = readdirSync(benchDir)
-  .filter((f) => f.endsWith("-bench.ts"))
-  .map((f) => f.slice(0, -"-bench.ts".length))
+  .filter((f) => f.endsWith(suffix))
+  .map((f) => f.slice(0, -suffix.length))
   .sort();
 
 export const usage = [
@@ -30,7 +33,7 @@ function bench(name: string): Subcommand {
   return {
     usage: `usage: facegate bench ${name} ...`,
     async run(argv, io) {
-      const mod = (await import(pathToFileURL(join(benchDir, `${name}-bench.ts`)).href)) as { runBench: (argv: string[], io: CliIo) => Promise<number> };
+      const mod = (await import(pathToFileURL(join(benchDir, `${name}${suffix}`)).href)) as { runBench: (argv: string[], io: CliIo) => Promise<number> };
       return mod.runBench(argv, io);
     },
   };

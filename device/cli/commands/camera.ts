@@ -6,7 +6,6 @@
  * kept or written (L4). The source is printed without user, password or query.
  * Exit 0 when frames came, 1 when none did.
  */
-import { probeCamera } from "../../drivers/camera/camera-probe.js";
 import { parseCameraSettings } from "../../drivers/camera/camera-settings.js";
 import { intValue, parseArgs, requireValue } from "../args.js";
 import { type CliIo, EXIT } from "../cli-io.js";
@@ -44,6 +43,8 @@ async function snapshot(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof ConfigError) throw new UsageProblem(err.message.replace(/^camera\.(\w+)/, "--$1"), SNAPSHOT_USAGE);
     throw err;
   }
+  // Loaded only to run (the ffmpeg driver), so that `facegate --help` stays quick.
+  const { probeCamera } = await import("../../drivers/camera/camera-probe.js");
   const p = await probeCamera(settings, seconds);
   const ok = p.frames > 0;
   if (args.flags.has("json")) {

@@ -8,9 +8,6 @@
  * (device/demo/run-demo.ts tells the story).
  */
 import { resolve } from "node:path";
-import { DEMO_GATE, DEMO_SITE, loadDemoCast } from "../../demo/demo-cast.js";
-import { formatSummary, stepPrinter } from "../../demo/demo-report.js";
-import { runDemo } from "../../demo/run-demo.js";
 import { intValue, parseArgs, positionals } from "../args.js";
 import { type CliIo, EXIT } from "../cli-io.js";
 import { UsageProblem } from "../usage.js";
@@ -33,6 +30,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: ["faces", "models", "broker", "mqtt-version", "out"], usage });
   positionals(args, []);
   const json = args.flags.has("json");
+  // Loaded only to run, so that `facegate --help` (which reads every command's summary) stays quick.
+  const [{ DEMO_GATE, DEMO_SITE, loadDemoCast }, { formatSummary, stepPrinter }, { runDemo }] = await Promise.all([
+    import("../../demo/demo-cast.js"),
+    import("../../demo/demo-report.js"),
+    import("../../demo/run-demo.js"),
+  ]);
   const cast = loadDemoCast(args.values["faces"] ? resolve(io.cwd, args.values["faces"]) : undefined);
   let mqtt: { url: string; protocolVersion: 4 | 5 } | undefined;
   if (args.values["broker"]) {

@@ -4,9 +4,6 @@
  * database) and exits 0. Start-up failures exit with a code that says what is wrong:
  * 3 configuration, 4 models, 5 integrity, 6 keys, 1 anything else.
  */
-import { loadDeviceConfig } from "../../config/device-config.js";
-import { createDeviceDrivers } from "../../drivers/create-drivers.js";
-import { startGateRuntime } from "../../runtime/gate-runtime.js";
 import { createLogger, jsonLineSink } from "../../../sdk/log/logger.js";
 import { systemClock } from "../../../sdk/time/clock.js";
 import { parseArgs, positionals, requireValue } from "../args.js";
@@ -24,6 +21,8 @@ export const usage = [
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: ["config"], flags: ["check"], usage });
   positionals(args, []);
+  // Loaded only to run, so that `facegate --help` (which reads every command's summary) stays quick.
+  const { loadDeviceConfig } = await import("../../config/device-config.js");
   const config = loadDeviceConfig(requireValue(args, "config"));
   if (args.flags.has("check")) {
     io.out(args.flags.has("json") ? JSON.stringify({ ok: true, gate: config.gateId, site: config.site.id }) : `configuration ok: site ${config.site.id}, gate ${config.gateId}`);
@@ -35,6 +34,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
   process.once("SIGTERM", requestStop);
   process.once("SIGINT", requestStop);
+  // The runtime and the drivers are loaded only to run: `--check` and `--help` stay quick.
+  const [{ createDeviceDrivers }, { startGateRuntime }] = await Promise.all([import("../../drivers/create-drivers.js"), import("../../runtime/gate-runtime.js")]);
   const logger = createLogger({ sink: jsonLineSink((l) => io.err(l)), level: config.log.level, now: () => systemClock.now() });
   const drivers = await createDeviceDrivers(config, systemClock, { logger });
   const runtime = await startGateRuntime({

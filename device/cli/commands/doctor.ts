@@ -8,8 +8,6 @@
  * missing or wrong. Run it as the device user: it checks what that user can do.
  */
 import { resolve } from "node:path";
-import { formatCheck } from "../../doctor/check.js";
-import { runDoctor } from "../../doctor/doctor.js";
 import { intValue, parseArgs, positionals, requireValue } from "../args.js";
 import { type CliIo, EXIT } from "../cli-io.js";
 
@@ -29,6 +27,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: ["config", "timeout"], usage });
   positionals(args, []);
   const configFile = resolve(io.cwd, requireValue(args, "config"));
+  // Loaded only to run, so that `facegate --help` (which reads every command's summary) stays quick.
+  const [{ formatCheck }, { runDoctor }] = await Promise.all([import("../../doctor/check.js"), import("../../doctor/doctor.js")]);
   const { config, ...report } = await runDoctor({ configFile, now: () => Date.now(), env: io.env, brokerTimeoutMs: intValue(args, "timeout", 5_000) });
   if (args.flags.has("json")) {
     io.out(JSON.stringify({ config: configFile, ...(config ? { site: config.site.id, gate: config.gateId } : {}), ...report }));

@@ -23,7 +23,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defaultModelsDir } from "../../../models/manifest.js";
-import { cosineSimilarity, createFacePipeline, DEFAULT_MATCH_THRESHOLD, type FacePipeline } from "../../../sdk/vision/index.js";
+import type { FacePipeline } from "../../../sdk/vision/index.js";
+import { cosineSimilarity, DEFAULT_MATCH_THRESHOLD } from "../../../sdk/vision/similarity.js";
 import { embedFile, imagesIn, subdirsOf } from "../../eval/embed-files.js";
 import { bestAccuracy, identificationAt, impostorTailFigures, normalImpostorModel, operatingPointAt, operatingPointForFmr, type ScoredPair, type Search, sortScores, verificationAt } from "../../eval/metrics.js";
 import { expectedFpir, faceAloneOperatingPoint, fitImpostorTail, type ImpostorTail, impostorRate, perComparisonRate, thresholdForRate } from "../../../sdk/vision/impostor-model.js";
@@ -45,6 +46,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (!mode || (args.values["pairs"] && args.values["gallery"])) throw new UsageError("give either --pairs CSV --images DIR or --gallery DIR");
   const threshold = thresholdOf(args);
   const modelsDir = args.values["models"] ? resolve(io.cwd, args.values["models"]) : defaultModelsDir(io.env);
+  // Loaded only to run (ONNX Runtime, sharp), so that `facegate --help` stays quick.
+  const { createFacePipeline } = await import("../../../sdk/vision/index.js");
   const pipeline = await createFacePipeline({ models: verifiedModels(modelsDir), mirrorEmbedding: !args.flags.has("no-mirror") });
   try {
     const report = mode === "pairs" ? await evalPairs(pipeline, args, io, threshold) : await evalGallery(pipeline, args, io, threshold);

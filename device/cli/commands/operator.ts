@@ -19,17 +19,25 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { COMMAND_TYPES, type CommandBodies, type CommandResultMessage, type CommandType, DEFAULT_TOPIC_PREFIX, EVENT_CATEGORIES, type EventCategory, toBase64 } from "../../../sdk/protocol/index.js";
-import { loadSodium } from "../../../sdk/crypto/sodium.js";
-import { downloadAuditLog } from "../../../sdk/operator/audit-download.js";
-import { buildCommand } from "../../../sdk/operator/command-builder.js";
-import { generateOperatorKey, parseDeviceIdentityArg, publicKeyBytes, readOperatorKeyFile, writeOperatorKeyFile } from "../../../sdk/operator/key-file.js";
-import { type DeviceKeyLookup, OperatorClient } from "../../../sdk/operator/operator-client.js";
+import type { DeviceKeyLookup, OperatorClient } from "../../../sdk/operator/operator-client.js";
 import { type BrokerAuthFiles, type BrokerAuthNames, type BrokerCredentials, brokerAuthProblems, loadBrokerCredentials } from "../../../sdk/transport/broker-credentials.js";
 import { type ParsedArgs, intValue, parseArgs, positionals, requireValue } from "../args.js";
 import { type CliIo, EXIT, UsageError } from "../cli-io.js";
 import { commandUsage, dispatch, type Subcommand } from "../usage.js";
 import { verifyAuditFile } from "./audit.js";
 import { verifyReceiptFile } from "./receipt.js";
+
+/** The operator's side of the SDK (libsodium, MQTT), loaded only to run so that `facegate --help` stays quick. */
+async function operatorSdk() {
+  const [sodium, audit, builder, keyFile, client] = await Promise.all([
+    import("../../../sdk/crypto/sodium.js"),
+    import("../../../sdk/operator/audit-download.js"),
+    import("../../../sdk/operator/command-builder.js"),
+    import("../../../sdk/operator/key-file.js"),
+    import("../../../sdk/operator/operator-client.js"),
+  ]);
+  return { ...sodium, ...audit, ...builder, ...keyFile, ...client };
+}
 
 export const summary = "operator side: keygen, send signed commands, delete, status, audit-export, watch";
 
@@ -103,6 +111,7 @@ async function keygen(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: ["out"], usage: usageOf("keygen") });
   positionals(args, []);
   const out = resolve(io.cwd, requireValue(args, "out"));
+  const { generateOperatorKey, loadSodium, writeOperatorKeyFile } = await operatorSdk();
   const key = await generateOperatorKey();
   writeOperatorKeyFile(out, key);
   (await loadSodium()).memzero(key.secretKey);
@@ -144,6 +153,7 @@ interface Connection {
 
 /** Connects with the connection options, runs `use`, disconnects; the key is wiped at the end. */
 async function withConnection<R>(args: ParsedArgs, io: CliIo, use: (c: Connection) => Promise<R>): Promise<R> {
+  const { OperatorClient, buildCommand, loadSodium, parseDeviceIdentityArg, publicKeyBytes, readOperatorKeyFile } = await operatorSdk();
   const key = readOperatorKeyFile(resolve(io.cwd, requireValue(args, "key")));
   const identity = parseDeviceIdentityArg(requireValue(args, "device-key"), (p) => readFileSync(resolve(io.cwd, p), "utf8"));
   const devicePublicKey = identity.signingPublicKey;
@@ -246,6 +256,7 @@ async function auditExport(argv: string[], io: CliIo): Promise<number> {
   positionals(args, []);
   const out = resolve(io.cwd, requireValue(args, "out"));
   const chunk = intValue(args, "chunk", 200);
+  const { downloadAuditLog } = await operatorSdk();
   let doc;
   try {
     doc = await withConnection(args, io, async (c) => {
@@ -271,10 +282,11 @@ async function auditExport(argv: string[], io: CliIo): Promise<number> {
 async function watch(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: ["broker", "site", "gate", "device-key", "device-keys", "category", "client-id", "count", "timeout", "prefix", "mqtt-version", ...BROKER], usage: usageOf("watch") });
   positionals(args, []);
-  const deviceKeys = pinnedDeviceKeys(args, io);
+  const deviceKeys = pinnedDeviceKeys(args, io, await operatorSdk());
   const categories = args.values["category"]?.split(",").map((c) => c.trim());
   if (categories?.some((c) => !(EVENT_CATEGORIES as readonly string[]).includes(c))) throw new UsageError(`--category must be among ${EVENT_CATEGORIES.join(", ")}`);
   const count = args.values["count"] ? intValue(args, "count", 1) : Infinity;
+  const { OperatorClient } = await operatorSdk();
   const client = new OperatorClient({
     ...brokerConnection(args, io),
     prefix: args.values["prefix"] ?? DEFAULT_TOPIC_PREFIX,
@@ -305,7 +317,8 @@ async function watch(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** The device keys `watch` believes: one gate's (--site, --gate, --device-key) or a file of them (--device-keys). */
-function pinnedDeviceKeys(args: ParsedArgs, io: CliIo): DeviceKeyLookup {
+function pinnedDeviceKeys(args: ParsedArgs, io: CliIo, sdk: Pick<Awaited<ReturnType<typeof operatorSdk>>, "parseDeviceIdentityArg" | "publicKeyBytes">): DeviceKeyLookup {
+  const { parseDeviceIdentityArg, publicKeyBytes } = sdk;
   const one = args.values["device-key"];
   const many = args.values["device-keys"];
   if (one !== undefined && many !== undefined) throw new UsageError("give --device-key (one gate) or --device-keys (many), not both");

@@ -4,10 +4,8 @@
  * the key. Exit 0 when it verifies; a VerificationError (`receipt_unverified`, exit 5)
  * when it does not, after the `--json` report.
  */
-import { readPublicKey } from "../../../sdk/crypto/public-key-input.js";
 import { VerificationError } from "../../../sdk/errors.js";
 import type { DeletionReceipt } from "../../../sdk/protocol/index.js";
-import { verifyReceipt } from "../../../sdk/crypto/signatures.js";
 import { jsonFileArg, parseArgs, positionals, requireValue } from "../args.js";
 import { type CliIo, EXIT } from "../cli-io.js";
 import { commandUsage, dispatch, type Subcommand } from "../usage.js";
@@ -18,6 +16,8 @@ export const summary = "verify a signed deletion receipt offline (verify FILE --
 export async function verifyReceiptFile(argv: string[], io: CliIo, usage: string): Promise<number> {
   const args = parseArgs(argv, { values: ["device-key"], usage });
   const [file] = positionals(args, ["FILE"]);
+  // Loaded only to run (libsodium), so that `facegate --help` stays quick.
+  const [{ readPublicKey }, { verifyReceipt }] = await Promise.all([import("../../../sdk/crypto/public-key-input.js"), import("../../../sdk/crypto/signatures.js")]);
   const publicKey = readPublicKey(requireValue(args, "device-key"), io.cwd);
   const receipt = jsonFileArg(args, io.cwd, file!, "a JSON receipt");
   const result = await verifyReceipt(receipt, publicKey);

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { type PublishedFile, allPublishedSchemas, asyncApi, configSchema, contractSchemas, scenarioSchema } from "../../schemas/published-schemas.js";
+import type { PublishedFile } from "../../schemas/published-schemas.js";
 import { parseArgs } from "../args.js";
 import { type CliIo, EXIT } from "../cli-io.js";
 import { UsageProblem } from "../usage.js";
@@ -24,6 +24,8 @@ export const usage = [
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: ["out"], usage });
   const [what] = args.positionals;
+  // Loaded only to run, so that `facegate --help` (which reads every command's summary) stays quick.
+  const { allPublishedSchemas, asyncApi, configSchema, contractSchemas, scenarioSchema } = await import("../../schemas/published-schemas.js");
   const files: Record<string, () => PublishedFile[]> = {
     contract: contractSchemas,
     config: () => [configSchema()],

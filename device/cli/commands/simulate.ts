@@ -7,8 +7,8 @@
  * simulated hardware. Without usable face models, a scenario that needs face reports
  * what is missing and fails.
  */
-import { loadScenarioFile, simulateScenario, type ScenarioResult } from "../../scenario/scenario-runner.js";
-import { defaultFacesDir, type SimulatedGateOptions } from "../../scenario/simulated-gate.js";
+import type { ScenarioResult } from "../../scenario/scenario-runner.js";
+import type { SimulatedGateOptions } from "../../scenario/simulated-gate.js";
 import { parseArgs, positionals, requireValue } from "../args.js";
 import { type CliIo, EXIT } from "../cli-io.js";
 import { resolve } from "node:path";
@@ -16,7 +16,11 @@ import { resolve } from "node:path";
 export const summary = "run a scripted scenario against a gate on simulated hardware (--scenario FILE)";
 
 /** Options for the simulated gate beyond the scenario: where the photos, the data and the models are. */
-export function simulateOptions(io: CliIo, args: { faces?: string; data?: string; models?: string }): Omit<SimulatedGateOptions, "gates" | "gateId" | "start"> {
+export function simulateOptions(
+  io: CliIo,
+  args: { faces?: string; data?: string; models?: string },
+  defaultFacesDir: (env: Record<string, string | undefined>) => string,
+): Omit<SimulatedGateOptions, "gates" | "gateId" | "start"> {
   return {
     facesDir: args.faces ? resolve(io.cwd, args.faces) : defaultFacesDir(io.env),
     ...(args.data ? { dataDir: resolve(io.cwd, args.data) } : {}),
@@ -48,8 +52,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: ["scenario", "faces", "data", "models"], usage });
   positionals(args, []);
   const file = resolve(io.cwd, requireValue(args, "scenario"));
+  // Loaded only to run, so that `facegate --help` (which reads every command's summary) stays quick.
+  const [{ loadScenarioFile, simulateScenario }, { defaultFacesDir }] = await Promise.all([import("../../scenario/scenario-runner.js"), import("../../scenario/simulated-gate.js")]);
   const scenario = await loadScenarioFile(file);
-  const result = await simulateScenario(scenario, simulateOptions(io, { faces: args.values["faces"], data: args.values["data"], models: args.values["models"] }));
+  const result = await simulateScenario(scenario, simulateOptions(io, { faces: args.values["faces"], data: args.values["data"], models: args.values["models"] }, defaultFacesDir));
   if (args.flags.has("json")) io.out(JSON.stringify({ scenario: file, ...result }));
   else io.out(text(result));
   return result.passed ? EXIT.ok : EXIT.failure;

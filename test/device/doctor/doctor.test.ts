@@ -20,7 +20,7 @@ import { generateEd25519KeyPair } from "../../../sdk/crypto/keys.js";
 import { toBase64 } from "../../../sdk/protocol/base64.js";
 import { freePort, startTestBroker, type TestBroker } from "../../support/broker.js";
 import { startDevice, untilRunning, writeDeviceConfig } from "../../support/device-process.js";
-import { repoRoot } from "../../support/faces.js";
+import { cliArgs } from "../../support/cli-process.js";
 
 interface Report {
   ok: boolean;
@@ -183,7 +183,7 @@ describe("facegate doctor", () => {
     chmodSync(root, 0o755);
     chmodSync(dir, 0o755);
     chmodSync(config, 0o644);
-    const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, join(repoRoot, "bin", "facegate.mjs"), "doctor", "--config", config, "--json", "--timeout", "2000"], { encoding: "utf8", cwd: "/" });
+    const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, ...cliArgs(["doctor", "--config", config, "--json", "--timeout", "2000"])], { encoding: "utf8", cwd: "/" });
     const report = JSON.parse(r.stdout) as Report;
     expect(r.status, r.stderr).toBe(1);
     expect(check(report, "data directory")).toMatchObject({ status: "fail", detail: expect.stringMatching(/not writable by this user/) });
