@@ -83,6 +83,7 @@ export class CommandProcessor {
   private readonly logger: Logger;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly tally: RefusalTally;
+  private refused = 0;
 
   private constructor(
     private readonly sodium: Sodium,
@@ -122,6 +123,11 @@ export class CommandProcessor {
   async processForLink(raw: Uint8Array | string): Promise<CommandResultMessage | undefined> {
     const { answer } = await this.enqueue(raw, false);
     return answer;
+  }
+
+  /** Unauthenticated refusals counted since start (answered or not). */
+  get refusalsCounted(): number {
+    return this.refused;
   }
 
   /** Audits the counts of unauthenticated refusals not yet summarised (on stop; also done by prune). */
@@ -188,6 +194,7 @@ export class CommandProcessor {
   /** An unauthenticated refusal: counted, not audited on its own; answered while its source has answers left. */
   private tallied(ids: RequestIds, r: Refusal, alwaysAnswer: boolean): Processed {
     const now = this.options.clock.now();
+    this.refused++;
     const { answer, closed } = this.tally.count(r.audit.claimedKeyId?.slice(0, 64), r.code, now);
     this.auditSummaries(closed);
     const result = () => this.sign(ids.id, ids.requestHash, { code: r.code, message: r.message });
