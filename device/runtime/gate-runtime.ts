@@ -269,6 +269,8 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
       mqttLink.start();
       link = mqttLink;
       cleanups.push(() => mqttLink.stop());
+      const commands = processor;
+      cleanups.push(() => commands.flushRefusals()); // runs before the link stops: the last minute's refusal counts are audited
     }
 
     log.info("gate started", { gate: config.gateId, face: faceUnavailable ? "unavailable" : "available", mqtt: config.mqtt ? "on" : "off" });

@@ -17,6 +17,13 @@
  * audited as `command.rejected` (L8, L12). Audit details hold a hash of the body, never
  * the body: it may carry card numbers or a PIN.
  *
+ * Requests refused before they are authenticated (junk, forgeries, replays of nothing)
+ * can come from anyone on the broker, as fast as they like: they are counted per claimed
+ * source and window (refusal-tally.ts) and audited as one `command.rejected_summary` per
+ * source and window, never one entry each; each source gets a bounded number of signed
+ * answers per window (`processForLink` returns none beyond it). Nothing of a flood is
+ * stored, so the audit log grows by a bounded amount per minute whatever is sent.
+ *
  * Commands run one at a time, in arrival order.
  */
 import { loadSodium, type Sodium } from "../crypto/sodium.js";
@@ -37,6 +44,7 @@ import type { OperatorRegistry } from "./operator-registry.js";
 import type { AuditSink } from "./ports.js";
 import type { Signer as DeviceSigner } from "../crypto/keys.js";
 import { assertResultIsSafe } from "./result-guard.js";
+import { RefusalTally, type RefusalSummary, type RefusalTallyOptions } from "./refusal-tally.js";
 
 export { type CommandLimits, DEFAULT_COMMAND_LIMITS } from "./admission.js";
 export type { CommandContext, CommandHandler } from "./command-handler.js";
@@ -51,10 +59,20 @@ export interface CommandProcessorOptions {
   boxKey: { openSealed(ciphertext: Uint8Array): Uint8Array };
   identity: GateAddress;
   limits?: Partial<CommandLimits>;
+  /** How unauthenticated refusals are counted and answered (defaults: 60 s windows, 20 answers per source). */
+  refusals?: RefusalTallyOptions;
   logger?: Logger;
 }
 
 type AnyHandler = CommandHandler<CommandType>;
+
+/** A processed request: its signed answer (undefined: none is sent), and how to sign one anyway. */
+interface Processed {
+  answer: CommandResultMessage | undefined;
+  result: () => CommandResultMessage;
+}
+
+const answered = (r: CommandResultMessage): Processed => ({ answer: r, result: () => r });
 
 const FAILED: Refusal = { code: "command_failed", message: "the command could not be processed", audit: {}, keep: false };
 
@@ -64,6 +82,8 @@ export class CommandProcessor {
   private readonly limits: CommandLimits;
   private readonly logger: Logger;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly tally: RefusalTally;
+  private refused = 0;
 
   private constructor(
     private readonly sodium: Sodium,
@@ -72,6 +92,7 @@ export class CommandProcessor {
     this.store = new CommandStore(options.db);
     this.limits = { ...DEFAULT_COMMAND_LIMITS, ...options.limits };
     this.logger = (options.logger ?? silentLogger).child("commands");
+    this.tally = new RefusalTally(options.refusals);
   }
 
   static async create(options: CommandProcessorOptions): Promise<CommandProcessor> {
@@ -90,8 +111,32 @@ export class CommandProcessor {
   }
 
   /** Processes one request (the raw MQTT payload); never throws, always a signed result. */
-  process(raw: Uint8Array | string): Promise<CommandResultMessage> {
-    const run = this.queue.then(() => this.processOne(typeof raw === "string" ? Buffer.from(raw, "utf8") : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)));
+  async process(raw: Uint8Array | string): Promise<CommandResultMessage> {
+    const { result, answer } = await this.enqueue(raw, true);
+    return answer ?? result();
+  }
+
+  /**
+   * Processes one request for the MQTT link: the signed result to publish, or undefined
+   * when it is an unauthenticated refusal past its source's answers for this window.
+   */
+  async processForLink(raw: Uint8Array | string): Promise<CommandResultMessage | undefined> {
+    const { answer } = await this.enqueue(raw, false);
+    return answer;
+  }
+
+  /** Unauthenticated refusals counted since start (answered or not). */
+  get refusalsCounted(): number {
+    return this.refused;
+  }
+
+  /** Audits the counts of unauthenticated refusals not yet summarised (on stop; also done by prune). */
+  flushRefusals(): number {
+    return this.auditSummaries(this.tally.flush());
+  }
+
+  private enqueue(raw: Uint8Array | string, alwaysAnswer: boolean): Promise<Processed> {
+    const run = this.queue.then(() => this.processOne(typeof raw === "string" ? Buffer.from(raw, "utf8") : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), alwaysAnswer));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -114,11 +159,12 @@ export class CommandProcessor {
 
   /** Forgets stored commands whose validity ended long enough ago. */
   prune(): number {
+    this.flushRefusals();
     const now = this.options.clock.now();
     return this.store.prune(now - this.limits.maxSkewMs, now);
   }
 
-  private async processOne(bytes: Buffer): Promise<CommandResultMessage> {
+  private async processOne(bytes: Buffer, alwaysAnswer: boolean): Promise<Processed> {
     const ids: RequestIds = { id: null, requestHash: sha256Hex(bytes) };
     let facts: AdmissionFacts | undefined;
     let admission: Admission;
@@ -131,18 +177,40 @@ export class CommandProcessor {
     switch (admission.verdict) {
       case "admitted":
         try {
-          return await this.run(admission, facts!, ids.requestHash);
+          return answered(await this.run(admission, facts!, ids.requestHash));
         } catch (err) {
-          return this.failed(ids, err);
+          return answered(this.failed(ids, err));
         }
       case "resend":
         this.logger.info("identical command re-sent; returning its stored result", { commandId: admission.result.commandId });
-        return admission.result;
+        return answered(admission.result);
       case "refused":
-        return this.reject(ids, admission.refusal, facts);
+        return admission.refusal.audit.actor === undefined ? this.tallied(ids, admission.refusal, alwaysAnswer) : answered(this.reject(ids, admission.refusal, facts));
       case "failed":
-        return this.failed(ids, admission.error);
+        return answered(this.failed(ids, admission.error));
     }
+  }
+
+  /** An unauthenticated refusal: counted, not audited on its own; answered while its source has answers left. */
+  private tallied(ids: RequestIds, r: Refusal, alwaysAnswer: boolean): Processed {
+    const now = this.options.clock.now();
+    this.refused++;
+    const { answer, closed } = this.tally.count(r.audit.claimedKeyId?.slice(0, 64), r.code, now);
+    this.auditSummaries(closed);
+    const result = () => this.sign(ids.id, ids.requestHash, { code: r.code, message: r.message });
+    if (answer) this.logger.warn("command rejected", { code: r.code, commandId: ids.id });
+    return { answer: answer || alwaysAnswer ? result() : undefined, result };
+  }
+
+  private auditSummaries(summaries: readonly RefusalSummary[]): number {
+    if (summaries.length === 0) return 0;
+    const { db, audit } = this.options;
+    db.transaction(() => {
+      for (const s of summaries) audit.append({ type: "command.rejected_summary", details: { source: s.source, from: s.from, to: s.to, count: s.count, codes: s.codes, unanswered: s.unanswered } });
+    })();
+    const unanswered = summaries.reduce((n, s) => n + s.unanswered, 0);
+    if (unanswered > 0) this.logger.warn("unauthenticated commands refused without an answer", { sources: summaries.length, unanswered });
+    return summaries.length;
   }
 
   /** Something that is no refusal went wrong: logged, and answered command_failed. */

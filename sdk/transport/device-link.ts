@@ -25,7 +25,8 @@ import { OutboxPublisher } from "./outbox-publisher.js";
 
 /** What the link needs from the command layer (CommandProcessor implements it). */
 export interface CommandSink {
-  process(raw: Uint8Array): Promise<CommandResultMessage>;
+  /** The signed result to publish, or undefined when none is to be sent (a flood of unauthenticated requests). */
+  processForLink(raw: Uint8Array): Promise<CommandResultMessage | undefined>;
 }
 
 export interface DeviceLinkOptions {
@@ -163,7 +164,8 @@ export class DeviceLink {
 
   private async onMessage(topic: string, payload: Buffer): Promise<void> {
     if (topic !== this.topics.commandRequest || !this.options.commands) return;
-    const result = await this.options.commands.process(payload);
+    const result = await this.options.commands.processForLink(payload);
+    if (!result) return; // counted, summarised in the audit log, not answered
     // Not awaited: this runs before our PUBACK for the request, and MQTT.js reads no
     // further packets (such as the PUBACK for this result) until it returns.
     this.connection

@@ -75,3 +75,16 @@ export async function makeHarness(opts: { path?: string; clock?: ManualClock; ke
   registerBuiltinHandlers({ processor, registry, audit, clock, identity, software: "test" });
   return { db, clock, audit, registry, processor, signer, ...keys, boxPublicKey: boxKey.publicKey, boxKey };
 }
+
+/**
+ * Every refusal the audit log records, as codes (sorted): authenticated ones one entry each
+ * (`command.rejected`), unauthenticated ones from the per-source summaries, flushed first.
+ */
+export function auditedRefusalCodes(h: Pick<Harness, "audit" | "processor">): string[] {
+  h.processor.flushRefusals();
+  const one = h.audit.ofType("command.rejected").map((e) => String(e.details["code"]));
+  const counted = h.audit
+    .ofType("command.rejected_summary")
+    .flatMap((e) => Object.entries(e.details["codes"] as Record<string, number>).flatMap(([code, n]) => Array.from({ length: n }, () => code)));
+  return [...one, ...counted].sort();
+}
