@@ -10,6 +10,7 @@
  * - a key file that did not write this database (`key_mismatch`);
  * - a corrupt database (`store_corrupt`).
  */
+import { recordEvent } from "../store/record-event.js";
 import { existsSync, statSync } from "node:fs";
 import { auditMigrations } from "../audit/audit-migrations.js";
 import { AuditLog } from "../audit/audit-log.js";
@@ -86,9 +87,28 @@ export interface SecureStore {
   subjectStatus(subjectId: string): SubjectStatus;
   listSubjects(): SubjectStatus[];
   /** Starts the on-device expiry sweep (sweeps at once, then at each expiry). */
-  startExpiryScheduler(options: { setTimer: SetTimer; clearTimer?: ClearTimer; maxIntervalMs?: number; stepsPerTurn?: number; rights?: RightsSchedule }): ExpiryScheduler;
+  startExpiryScheduler(options: { setTimer: SetTimer; clearTimer?: ClearTimer; maxIntervalMs?: number; stepsPerTurn?: number; rights?: RightsSchedule; massExpiry?: MassExpiryGuard }): ExpiryScheduler;
   close(): void;
 }
+
+/**
+ * A large forward clock jump must not delete everyone's templates as "consent expired"
+ * (irreversible): a sweep that finds more than `bound` subjects due at once deletes none
+ * of them until the time is confirmed by a trusted source: `confirmedUpTo()` is the
+ * latest time one vouched for (the issue time of an authenticated operator command, whose
+ * signature the device checked). Until then the sweep records `alarm.expiry_held` (once
+ * per hold) and looks again at the next sweep.
+ */
+export interface MassExpiryGuard {
+  /** Most subjects one sweep may delete without confirmation. Default 20. */
+  bound?: number;
+  /** The latest time a trusted source vouched for, if any. */
+  confirmedUpTo: () => number | undefined;
+  /** How far behind the sweep's time a confirmation may be. Default 10 min. */
+  slackMs?: number;
+}
+
+export const DEFAULT_MASS_EXPIRY_BOUND = 20;
 
 export async function openSecureStore(options: OpenSecureStoreOptions): Promise<SecureStore> {
   const { dbPath, keyProvider, clock, logger, config } = options;
@@ -134,7 +154,27 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
       subjectStatus: (subjectId) => subjectStatus({ vault, consents, subjectId, at: clock.now() }),
       listSubjects: () => listSubjectIds(openDb).map((subjectId) => subjectStatus({ vault, consents, subjectId, at: clock.now() })),
       startExpiryScheduler: (timers) => {
-        const { rights, ...timing } = timers;
+        const { rights, massExpiry, ...timing } = timers;
+        let holding = false;
+        /** Whether `due` deletions at `now` may go ahead; records the hold once when not. */
+        const mayDelete = (due: number, now: number): boolean => {
+          if (!massExpiry || due <= (massExpiry.bound ?? DEFAULT_MASS_EXPIRY_BOUND)) return true;
+          const confirmed = massExpiry.confirmedUpTo();
+          if (confirmed !== undefined && confirmed >= now - (massExpiry.slackMs ?? 10 * 60_000)) {
+            holding = false;
+            return true;
+          }
+          if (!holding) {
+            holding = true;
+            const data = { due, bound: massExpiry.bound ?? DEFAULT_MASS_EXPIRY_BOUND, at: now, confirmedUpTo: confirmed ?? null };
+            openDb.transaction(() => {
+              audit.append({ type: "expiry.held", actor: "device", details: data });
+              recordEvent(options.events, clock, { type: "alarm.expiry_held", category: "alarm", data });
+            })();
+            log.warn("consent expiry held: more subjects due at once than the bound; waiting for the time to be confirmed (any signed operator command)", { due });
+          }
+          return false;
+        };
         const scheduler = new ExpiryScheduler({
           clock,
           ...timing,
@@ -142,6 +182,19 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
             // Each subject is judged at the time it is looked at, not when the sweep began: the
             // sweep spans turns, and a consent given in between must count.
             const step = (r: DeletionReceipt | "failed" | undefined): SweepStep => (r === undefined ? "checked" : r === "failed" ? "failed" : "deleted");
+            if (massExpiry) {
+              // Count first what this sweep would delete for expired consent.
+              const due = (subjects: Iterable<string>) => {
+                let n = 0;
+                for (const s of subjects) if (vault.hasData(s) && !consents.hasValidConsent(s, now)) n++;
+                return n;
+              };
+              const candidates = since !== undefined ? consents.expiringBetween(since, now) : allSubjectsWithData(vault);
+              if (!mayDelete(due(candidates), now)) {
+                yield "held";
+                return;
+              }
+            }
             if (rights) {
               const ended = since !== undefined && rights.endedBetween ? rights.endedBetween(since, now) : rights.endedBy(now);
               for (const s of ended) yield step(deletion.endRightsIfData(s));
@@ -154,7 +207,7 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
               for (const s of page) yield step(deletion.expireIfDue(s, clock.now()));
             }
           },
-          nextDue: (now) => earliest(consents.nextExpiryAfter(now), rights?.nextEndAfter(now)),
+          nextDue: (now) => (holding ? undefined : earliest(consents.nextExpiryAfter(now), rights?.nextEndAfter(now))),
           watchNewExpiries: (wake) => consents.onConsentGiven(wake),
           logger: logger.child("expiry"),
         });
@@ -179,4 +232,8 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
     keys.close();
     throw err;
   }
+}
+
+function* allSubjectsWithData(vault: TemplateVault): Generator<string> {
+  for (let page = vault.subjectsWithDataAfter("", SWEEP_PAGE); page.length > 0; page = vault.subjectsWithDataAfter(page.at(-1)!, SWEEP_PAGE)) yield* page;
 }
