@@ -5,7 +5,8 @@
  * implementing `KeyProvider`.
  *
  * Safety rules of the file provider:
- * - refuse a key file readable or writable by group or others, or owned by another user;
+ * - refuse a key file readable or writable by group or others, or owned by another user,
+ *   and a key directory writable by group or others (anyone could swap the key);
  * - refuse a file of the wrong size (a truncated or foreign file is never "repaired");
  * - create only when the caller allows it (a new device), exclusively (`wx`): an
  *   existing key is never overwritten.
@@ -72,6 +73,15 @@ export class FileKeyProvider implements KeyProvider {
         "key_permissions",
         `${this.description} has mode ${mode.toString(8).padStart(4, "0")}; it must be private to the device user (chmod 600)`,
         { path: this.path, mode: mode.toString(8) },
+      );
+    }
+    const dir = dirname(this.path);
+    const dirMode = lstatSync(dir).mode & 0o777;
+    if ((dirMode & 0o022) !== 0) {
+      throw new KeyError(
+        "key_permissions",
+        `the directory of ${this.description} has mode ${dirMode.toString(8).padStart(4, "0")}: others could replace the key; it must be writable by the device user only (chmod 700 ${dir})`,
+        { path: dir, mode: dirMode.toString(8) },
       );
     }
     const uid = process.getuid?.();

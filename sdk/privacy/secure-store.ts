@@ -11,7 +11,7 @@
  * - a corrupt database (`store_corrupt`).
  */
 import { recordEvent } from "../store/record-event.js";
-import { existsSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, statSync } from "node:fs";
 import { auditMigrations } from "../audit/audit-migrations.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { consentMigrations } from "../consent/consent-migrations.js";
@@ -24,7 +24,7 @@ import { deletionMigrations } from "../deletion/deletion-migrations.js";
 import { DeletionService } from "../deletion/deletion-service.js";
 import { ExpiryScheduler, type SweepStep } from "../deletion/expiry-scheduler.js";
 import type { ClearTimer, SetTimer } from "../time/timers.js";
-import { KeyError } from "../errors.js";
+import { KeyError, StoreError } from "../errors.js";
 import type { EventRecorder } from "../events/event.js";
 import type { Logger } from "../log/logger.js";
 import type { TemplateSink } from "../matcher/template-sink.js";
@@ -134,6 +134,7 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
       }
     }
     // The preflight ran quick_check on this file: not again (it reads every page; start-up, SPEC section 5).
+    if (dbPath !== ":memory:") privateDatabaseFile(dbPath, logger);
     db = openDatabase({ path: dbPath, migrations: [...secureStoreMigrations, ...(options.migrations ?? [])], checked: dbExists });
     const audit = new AuditLog({ db, signer: keys.signer, clock, checkpointEvery: config.auditCheckpointEvery });
     const openDb = db;
@@ -236,4 +237,27 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
 
 function* allSubjectsWithData(vault: TemplateVault): Generator<string> {
   for (let page = vault.subjectsWithDataAfter("", SWEEP_PAGE); page.length > 0; page = vault.subjectsWithDataAfter(page.at(-1)!, SWEEP_PAGE)) yield* page;
+}
+
+/**
+ * The database holds encrypted templates, hashed credentials and the audit log: its file
+ * is the device user's alone (0600) whatever the directory's mode or the umask, created so
+ * before SQLite opens it (SQLite gives the WAL and shared-memory files the database's
+ * mode); an existing file readable by others is made private, and said so.
+ */
+function privateDatabaseFile(path: string, logger: Logger): void {
+  try {
+    const fd = openSync(path, "wx", 0o600);
+    closeSync(fd);
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new StoreError("store_open_failed", `cannot create database ${path}: ${(err as Error).message}`, { path }, { cause: err });
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (st && (st.mode & 0o077) !== 0) {
+      chmodSync(file, 0o600);
+      logger.warn("database file was readable by others; made private to the device user", { path: file, mode: (st.mode & 0o777).toString(8) });
+    }
+  }
 }
