@@ -11,7 +11,7 @@
  * - create only when the caller allows it (a new device), exclusively (`wx`): an
  *   existing key is never overwritten.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { KeyError } from "../errors.js";
 import { loadSodium } from "./sodium.js";
@@ -28,6 +28,13 @@ export interface KeyProvider {
    * the device keys are derived. Creates one only if `create` is true and none exists.
    */
   loadMasterKey(options: { create: boolean }): Promise<Uint8Array>;
+  /**
+   * A short record kept with the key (public, not secret): which database the key's device
+   * writes (its audit chain's first entry), so a missing or replaced database is noticed.
+   * Providers that cannot keep one return undefined and ignore writes.
+   */
+  readRecord?(): string | undefined;
+  writeRecord?(text: string): void;
 }
 
 export interface FileKeyProviderOptions {
@@ -62,6 +69,29 @@ export class FileKeyProvider implements KeyProvider {
       throw new KeyError("key_invalid", `${this.description} is not a facegate master key (wrong size); it was left untouched`, { path: this.path });
     }
     return bytes;
+  }
+
+  /** `<key file>.store`, beside the key (same private directory). */
+  get recordPath(): string {
+    return `${this.path}.store`;
+  }
+
+  readRecord(): string | undefined {
+    return existsSync(this.recordPath) ? readFileSync(this.recordPath, "utf8") : undefined;
+  }
+
+  /** Written whole to a temporary file, synced, then renamed into place. */
+  writeRecord(text: string): void {
+    const tmp = `${this.recordPath}.${process.pid}.tmp`;
+    const fd = openSync(tmp, "w", 0o600);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.recordPath);
+    syncDir(dirname(this.path));
   }
 
   private checkPermissions(): void {

@@ -122,6 +122,15 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
     );
   }
   const keys = await KeyHierarchy.fromProvider({ provider: keyProvider, create: !dbExists });
+  const record = readStoreRecord(keyProvider);
+  if (!dbExists && record) {
+    keys.close();
+    throw new StoreError(
+      "store_missing",
+      `database ${dbPath} is missing, but ${keyProvider.description} belongs to a device whose database began ${new Date(record.createdAt).toISOString()}: restore the database from a backup. Only to start this device afresh (a new, empty database and audit chain; the old one's evidence is lost), move the key's record ${keyProvider.description}.store aside.`,
+      { path: dbPath },
+    );
+  }
   let db: Db | undefined;
   try {
     if (dbExists) {
@@ -144,6 +153,7 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
       }
       recordPolicy({ db: openDb, audit, policy });
     })();
+    checkStoreRecord(openDb, keyProvider, record, dbPath, () => Buffer.from(keys.crypto.randombytes_buf(16)).toString("hex"), clock.now());
     const log = logger.child("store");
     const consents = new ConsentRegistry({ db, audit, clock, policy, events: options.events });
     const vault = new TemplateVault({ db, keys, consents, audit, sink: options.sink, clock, logger: logger.child("vault"), events: options.events });
@@ -259,5 +269,54 @@ function privateDatabaseFile(path: string, logger: Logger): void {
       chmodSync(file, 0o600);
       logger.warn("database file was readable by others; made private to the device user", { path: file, mode: (st.mode & 0o777).toString(8) });
     }
+  }
+}
+
+/** What the key's record says of its database: a random id given to it when it was made. */
+interface StoreRecord {
+  format: "facegate-store/1";
+  databaseId: string;
+  createdAt: number;
+}
+
+function readStoreRecord(provider: KeyProvider): StoreRecord | undefined {
+  const text = provider.readRecord?.();
+  if (text === undefined) return undefined;
+  try {
+    const r = JSON.parse(text) as Partial<StoreRecord>;
+    if (r.format === "facegate-store/1" && typeof r.databaseId === "string" && typeof r.createdAt === "number") return r as StoreRecord;
+  } catch {
+    // fall through
+  }
+  throw new StoreError("store_record_invalid", `the record beside ${provider.description} is not a facegate store record; it was left untouched`, {});
+}
+
+/**
+ * The database must be the one the key's record names (a random id the database was given
+ * when made, kept in both): a database swapped for another, or made anew, is refused. A
+ * database without an id or record yet (a new one, or one from before records) gets both.
+ */
+function checkStoreRecord(db: Db, provider: KeyProvider, record: StoreRecord | undefined, dbPath: string, newId: () => string, now: number): void {
+  const read = () => db.prepare<[], { value: string }>("SELECT value FROM store_meta WHERE name = 'database_id'").get()?.value;
+  let id = read();
+  if (id === undefined) {
+    if (record) {
+      db.close();
+      throw new StoreError("store_replaced", `database ${dbPath} has no id, but ${provider.description} belongs to a database made ${new Date(record.createdAt).toISOString()}: restore the device's own database; nothing was changed`, { path: dbPath });
+    }
+    id = newId();
+    db.prepare("INSERT INTO store_meta (name, value) VALUES ('database_id', ?)").run(id);
+  }
+  if (!record) {
+    provider.writeRecord?.(`${JSON.stringify({ format: "facegate-store/1", databaseId: id, createdAt: now } satisfies StoreRecord)}\n`);
+    return;
+  }
+  if (record.databaseId !== id) {
+    db.close();
+    throw new StoreError(
+      "store_replaced",
+      `database ${dbPath} is not the one ${provider.description} belongs to (the device's was made ${new Date(record.createdAt).toISOString()}): restore the device's own database; nothing was changed`,
+      { path: dbPath },
+    );
   }
 }

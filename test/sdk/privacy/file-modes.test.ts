@@ -3,7 +3,7 @@
  * the device user's alone whatever the directory's mode, and a key directory others can
  * write to is refused (anyone could swap the key).
  */
-import { chmodSync, mkdirSync, mkdtempSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -49,5 +49,33 @@ describe("the device's files", () => {
     });
     chmodSync(keys, 0o700);
     (await KeyHierarchy.fromProvider({ provider: new FileKeyProvider({ path }), create: false })).close();
+  });
+});
+
+describe("a database that went missing or was replaced", () => {
+  it("is refused against the record kept with the key, with the way out named; moving the record aside starts afresh", async () => {
+    const f = await openFixture();
+    f.store.close();
+    const record = `${f.keyPath}.store`;
+    expect(JSON.parse(readFileSync(record, "utf8"))).toMatchObject({ format: "facegate-store/1", databaseId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${f.dbPath}${suffix}`, { force: true });
+    const missing = await f.reopen().then(
+      (s) => (s.close(), "opened"),
+      (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
+    );
+    expect(missing).toMatch(/^store_missing: .*restore the database from a backup.*move the key's record .*\.store aside/);
+    expect(existsSync(f.dbPath) && statSync(f.dbPath).size > 0).toBe(false);
+
+    // The documented way out: the record moved aside, the device starts a new database and audit chain.
+    renameSync(record, `${record}.old`);
+    const fresh = await f.reopen();
+    fresh.close();
+    // Putting the old record back in front of the new database: refused as replaced.
+    renameSync(`${record}.old`, record);
+    const replaced = await f.reopen().then(
+      (s) => (s.close(), "opened"),
+      (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
+    );
+    expect(replaced).toMatch(/^store_replaced: database .* is not the one .* belongs to/);
   });
 });
