@@ -134,7 +134,7 @@ export class PinHashError extends FacegateError<"pin_hash_failed"> {
   }
 }
 
-export type StoreErrorCode = "store_missing" | "store_open_failed" | "store_too_new" | "store_corrupt";
+export type StoreErrorCode = "store_missing" | "store_open_failed" | "store_too_new" | "store_corrupt" | "store_replaced" | "store_record_invalid";
 
 /** The device database could not be opened, migrated or written. `store_corrupt` is always a CorruptStoreError. */
 export class StoreError extends FacegateError<StoreErrorCode> {

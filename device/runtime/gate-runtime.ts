@@ -209,9 +209,14 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     cleanups.push(() => gate.stop());
 
     // Consent expiry and the end of access rights both delete face data here, offline (L7, L9).
+    // With an operator link, a sweep that would delete many subjects at once waits until a
+    // signed operator command vouches for the time (a clock jumped forward must not delete
+    // everyone's templates); a gate without one has no trusted time to wait for.
+    const commandsRef: { processor: CommandProcessor | null } = { processor: null };
     const expiry: ExpiryScheduler = store.startExpiryScheduler({
       setTimer: timers.setTimer,
       clearTimer: timers.clearTimer,
+      ...(config.mqtt ? { massExpiry: { confirmedUpTo: () => commandsRef.processor?.operatorTimeSeen } } : {}),
       rights: {
         endedBy: (at) => access.rightsEndedBy(at),
         endedBetween: (from, to) => access.rightsEndedBetween(from, to),
@@ -225,7 +230,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     if (config.mqtt) {
       const registry = new OperatorRegistry({ db: store.db, clock, audit: store.audit });
       registry.enrollFromConfig(config.operators);
-      processor = await CommandProcessor.create({ db: store.db, clock, audit: store.audit, signer: store.signer, boxKey: store.keys, registry, identity, logger: logger.child("commands") });
+      processor = commandsRef.processor = await CommandProcessor.create({ db: store.db, clock, audit: store.audit, signer: store.signer, boxKey: store.keys, registry, identity, logger: logger.child("commands") });
       const mqttLink = new DeviceLink({
         url: config.mqtt.url,
         identity,

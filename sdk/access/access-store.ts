@@ -21,7 +21,7 @@ import { type CredentialMatch, type CredentialRecord, type PersonAccess, assertN
 import type { WeeklySchedule } from "../policy/schedule.js";
 import { PolicyTable } from "./policy-table.js";
 import { type CardInput, type ParsedScope, type PersonInput, type PinInput, checkPersonRef, parseCard, parsePin, parseRights } from "./person-input.js";
-import { type PinHashing, hashCard, hashPin, interactivePinHashing, normalizeCardNumber, verifyPinHash } from "./secrets.js";
+import { type PinHashing, hashCard, hashPin, interactivePinHashing, normalizeCardNumber, pinPepper, verifyPinHash } from "./secrets.js";
 
 export interface AccessStoreOptions {
   /** A database opened with `accessMigrations` among its migration sets. */
@@ -98,6 +98,7 @@ export class AccessStore {
   private readonly clock: Clock;
   private readonly recorder: EventRecorder | undefined;
   private readonly pinHashing: PinHashing;
+  private readonly pepper: { sodium: Sodium; key: Uint8Array };
   private readonly newId: () => string;
   private readonly galleryTemplates: (() => number) | undefined;
   private readonly gatePolicies: PolicyTable;
@@ -113,6 +114,7 @@ export class AccessStore {
     }
     this.db = options.db;
     this.cardKey = Uint8Array.from(options.cardKey);
+    this.pepper = { sodium, key: pinPepper(sodium, this.cardKey) };
     this.clock = options.clock;
     this.recorder = options.recorder;
     this.pinHashing = options.pinHashing ?? interactivePinHashing();
@@ -124,6 +126,7 @@ export class AccessStore {
   /** Wipes the card key copy. The store is unusable afterwards. */
   close(): void {
     this.sodium.memzero(this.cardKey);
+    this.sodium.memzero(this.pepper.key);
   }
 
   // ---- gate policies -------------------------------------------------------------
@@ -286,7 +289,13 @@ export class AccessStore {
   async verifyPin(credentialId: string, pin: string): Promise<boolean> {
     const row = this.credentialRow(credentialId);
     if (!row || row.kind !== "pin" || row.pin_hash === null) return false;
-    return verifyPinHash(this.pwhash, row.pin_hash, pin);
+    const verdict = await verifyPinHash(this.pwhash, row.pin_hash, pin, this.pepper);
+    if (verdict === "legacy") {
+      // A hash from before peppering: replaced now that the PIN is known to be right.
+      const hash = await hashPin(this.pwhash, pin, this.pinHashing, this.pepper);
+      this.db.prepare("UPDATE access_credentials SET pin_hash = ? WHERE id = ? AND pin_hash = ?").run(hash, credentialId, row.pin_hash);
+    }
+    return verdict !== false;
   }
 
   // ---- internals ----------------------------------------------------------------------
@@ -307,7 +316,7 @@ export class AccessStore {
 
   private async preparePin(pin: PinInput, path: string): Promise<ParsedScope & { code: string; hash: string; path: string }> {
     const parsed = parsePin(pin, path);
-    return { gates: parsed.gates, validFrom: parsed.validFrom, validUntil: parsed.validUntil, code: parsed.code, hash: await hashPin(this.pwhash, parsed.pin, this.pinHashing), path };
+    return { gates: parsed.gates, validFrom: parsed.validFrom, validUntil: parsed.validUntil, code: parsed.code, hash: await hashPin(this.pwhash, parsed.pin, this.pinHashing, this.pepper), path };
   }
 
   private insertCard(personRef: string, c: ParsedScope & { hash: string; path: string }): CredentialRecord {

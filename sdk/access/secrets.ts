@@ -10,6 +10,11 @@
  *   during which the PIN waits (nothing else does); libsodium's own INTERACTIVE limits
  *   (64 MiB) took ~250 ms. Every offline guess
  *   at a stolen hash costs the same 19 MiB and two passes. Tests pass the MIN limits.
+ * - The PIN is peppered first: Argon2id runs over keyed BLAKE2b of the PIN under a pepper
+ *   derived from the device-held card key (never in the database in clear), so a copied
+ *   database alone does not let anyone try the 10,000 four-digit PINs offline. Stored as
+ *   `pepper1` + the Argon2id string; a hash from before peppering (`$argon2id$...`) still
+ *   verifies and is replaced by a peppered one at its next successful check.
  * Values that fail validation are reported without echoing them.
  */
 import { ConfigError } from "../errors.js";
@@ -57,13 +62,29 @@ export function hashCard(sodium: Sodium, cardKey: Uint8Array, normalized: string
   return sodium.to_hex(sodium.crypto_generichash(32, sodium.from_string(normalized), cardKey));
 }
 
-/** Hashes a PIN with Argon2id (a fresh random salt each time). */
-export async function hashPin(hasher: PinHasher, pin: string, limits: PinHashing): Promise<string> {
-  return hasher.hash(pin, limits.opsLimit, limits.memLimit);
+/** Marks a peppered PIN hash. */
+export const PEPPERED = "pepper1";
+
+/** The pepper of PIN hashes, derived from the device-held card key (a key of its own purpose). */
+export function pinPepper(sodium: Sodium, cardKey: Uint8Array): Uint8Array {
+  return sodium.crypto_generichash(32, sodium.from_string("facegate/pin-pepper/v1"), cardKey);
 }
 
-/** Whether `pin` matches `hash`; false (never an exception) for a hash that is not Argon2id. */
-export async function verifyPinHash(hasher: PinHasher, hash: string, pin: string): Promise<boolean> {
-  if (!hash.startsWith("$argon2id$")) return false;
-  return hasher.verify(hash, pin);
+function peppered(sodium: Sodium, pepper: Uint8Array, pin: string): string {
+  return sodium.to_hex(sodium.crypto_generichash(32, sodium.from_string(pin), pepper));
+}
+
+/** Hashes a PIN with Argon2id over its peppered form (a fresh random salt each time). */
+export async function hashPin(hasher: PinHasher, pin: string, limits: PinHashing, pepper: { sodium: Sodium; key: Uint8Array }): Promise<string> {
+  return PEPPERED + (await hasher.hash(peppered(pepper.sodium, pepper.key, pin), limits.opsLimit, limits.memLimit));
+}
+
+/**
+ * Whether `pin` matches `hash`: "peppered" or "legacy" (an unpeppered hash from before, to
+ * be replaced), false (never an exception) for a wrong PIN or a hash that is not Argon2id.
+ */
+export async function verifyPinHash(hasher: PinHasher, hash: string, pin: string, pepper: { sodium: Sodium; key: Uint8Array }): Promise<"peppered" | "legacy" | false> {
+  if (hash.startsWith(PEPPERED + "$argon2id$")) return (await hasher.verify(hash.slice(PEPPERED.length), peppered(pepper.sodium, pepper.key, pin))) ? "peppered" : false;
+  if (hash.startsWith("$argon2id$")) return (await hasher.verify(hash, pin)) ? "legacy" : false;
+  return false;
 }

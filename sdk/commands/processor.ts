@@ -84,6 +84,7 @@ export class CommandProcessor {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly tally: RefusalTally;
   private refused = 0;
+  private vouchedAt: number | undefined;
 
   private constructor(
     private readonly sodium: Sodium,
@@ -123,6 +124,15 @@ export class CommandProcessor {
   async processForLink(raw: Uint8Array | string): Promise<CommandResultMessage | undefined> {
     const { answer } = await this.enqueue(raw, false);
     return answer;
+  }
+
+  /**
+   * The latest issue time of an authenticated command this device admitted: a time the
+   * operator's clock vouched for (its signature checked, within the allowed skew). The
+   * expiry sweep waits for it before deleting many subjects at once (a clock jump).
+   */
+  get operatorTimeSeen(): number | undefined {
+    return this.vouchedAt;
   }
 
   /** Unauthenticated refusals counted since start (answered or not). */
@@ -222,6 +232,7 @@ export class CommandProcessor {
   /** Runs an admitted command: stored as pending and audited before its handler runs, completed after. */
   private async run(admitted: Extract<Admission, { verdict: "admitted" }>, facts: AdmissionFacts, requestHash: string): Promise<CommandResultMessage> {
     const { envelope: env, type, key, body } = admitted;
+    this.vouchedAt = Math.max(this.vouchedAt ?? env.issuedAt, env.issuedAt);
     const handler = this.handlers.get(type)!;
     const { now, contentHash } = facts;
     const { db, audit } = this.options;

@@ -5,12 +5,13 @@
  * implementing `KeyProvider`.
  *
  * Safety rules of the file provider:
- * - refuse a key file readable or writable by group or others, or owned by another user;
+ * - refuse a key file readable or writable by group or others, or owned by another user,
+ *   and a key directory writable by group or others (anyone could swap the key);
  * - refuse a file of the wrong size (a truncated or foreign file is never "repaired");
  * - create only when the caller allows it (a new device), exclusively (`wx`): an
  *   existing key is never overwritten.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { KeyError } from "../errors.js";
 import { loadSodium } from "./sodium.js";
@@ -27,6 +28,13 @@ export interface KeyProvider {
    * the device keys are derived. Creates one only if `create` is true and none exists.
    */
   loadMasterKey(options: { create: boolean }): Promise<Uint8Array>;
+  /**
+   * A short record kept with the key (public, not secret): which database the key's device
+   * writes (its audit chain's first entry), so a missing or replaced database is noticed.
+   * Providers that cannot keep one return undefined and ignore writes.
+   */
+  readRecord?(): string | undefined;
+  writeRecord?(text: string): void;
 }
 
 export interface FileKeyProviderOptions {
@@ -63,6 +71,29 @@ export class FileKeyProvider implements KeyProvider {
     return bytes;
   }
 
+  /** `<key file>.store`, beside the key (same private directory). */
+  get recordPath(): string {
+    return `${this.path}.store`;
+  }
+
+  readRecord(): string | undefined {
+    return existsSync(this.recordPath) ? readFileSync(this.recordPath, "utf8") : undefined;
+  }
+
+  /** Written whole to a temporary file, synced, then renamed into place. */
+  writeRecord(text: string): void {
+    const tmp = `${this.recordPath}.${process.pid}.tmp`;
+    const fd = openSync(tmp, "w", 0o600);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.recordPath);
+    syncDir(dirname(this.path));
+  }
+
   private checkPermissions(): void {
     const st = lstatSync(this.path);
     if (!st.isFile()) throw new KeyError("key_invalid", `${this.description} is not a regular file`, { path: this.path });
@@ -72,6 +103,15 @@ export class FileKeyProvider implements KeyProvider {
         "key_permissions",
         `${this.description} has mode ${mode.toString(8).padStart(4, "0")}; it must be private to the device user (chmod 600)`,
         { path: this.path, mode: mode.toString(8) },
+      );
+    }
+    const dir = dirname(this.path);
+    const dirMode = lstatSync(dir).mode & 0o777;
+    if ((dirMode & 0o022) !== 0) {
+      throw new KeyError(
+        "key_permissions",
+        `the directory of ${this.description} has mode ${dirMode.toString(8).padStart(4, "0")}: others could replace the key; it must be writable by the device user only (chmod 700 ${dir})`,
+        { path: dir, mode: dirMode.toString(8) },
       );
     }
     const uid = process.getuid?.();

@@ -20,8 +20,11 @@ import type { Logger } from "../log/logger.js";
 import type { Clock } from "../time/clock.js";
 import type { ClearTimer, SetTimer, TimerHandle } from "../time/timers.js";
 
-/** What one step of a sweep did ("failed": logged; the sweep is then not counted as done, so the next one looks again). */
-export type SweepStep = "checked" | "deleted" | "failed";
+/**
+ * What one step of a sweep did ("failed": logged; "held": deletions withheld until the
+ * time is confirmed; either way the sweep is not counted as done, so the next one looks again).
+ */
+export type SweepStep = "checked" | "deleted" | "failed" | "held";
 
 export interface ExpirySchedulerOptions {
   clock: Clock;
@@ -106,7 +109,7 @@ export class ExpiryScheduler {
           done = true;
           break;
         }
-        if (step.value === "failed") pass.failed = true;
+        if (step.value === "failed" || step.value === "held") pass.failed = true;
         // A deletion (a transaction, a WAL checkpoint) costs about half a turn.
         spent += step.value === "checked" ? 1 : Math.ceil(budget / 2);
       }

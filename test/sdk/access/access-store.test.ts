@@ -74,12 +74,12 @@ describe("access store (real SQLite file, real libsodium)", () => {
     await store.putPerson({ personRef: "p-1", rights: { gates: ["lobby"] }, cards: [{ cardNumber: "C1" }], pins: [{ code: "201", pin: "482913" }] });
     await store.putPerson({ personRef: "p-2", rights: { gates: ["lobby"] }, cards: [{ cardNumber: "C2" }], pins: [{ code: "202", pin: "482913" }] });
     const hashes = db.prepare("SELECT pin_hash FROM access_credentials WHERE kind = 'pin' ORDER BY pin_code").pluck().all() as string[];
-    for (const h of hashes) expect(h).toMatch(/^\$argon2id\$v=19\$m=8,t=1,p=1\$/);
+    for (const h of hashes) expect(h).toMatch(/^pepper1\$argon2id\$v=19\$m=8,t=1,p=1\$/);
     expect(hashes[0]).not.toBe(hashes[1]); // the same PIN, a different salt
     // The device default (no pinHashing given): OWASP's Argon2id baseline, 19 MiB and 2 passes.
     const device = await createAccessStore({ db, cardKey: CARD_KEY, clock });
     await device.putPerson({ personRef: "p-3", rights: { gates: ["lobby"] }, pins: [{ code: "203", pin: "739104" }] });
-    expect(db.prepare("SELECT pin_hash FROM access_credentials WHERE pin_code = '203'").pluck().get()).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(db.prepare("SELECT pin_hash FROM access_credentials WHERE pin_code = '203'").pluck().get()).toMatch(/^pepper1\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(await device.verifyPin(device.lookupPinCode("203")!.credential.id, "739104")).toBe(true);
     expect(await device.verifyPin(device.lookupPinCode("203")!.credential.id, "739105")).toBe(false);
     device.close();
