@@ -100,10 +100,16 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     const underFlood: number[] = [];
     // One swipe every 20 ms while the junk goes out, and until the gate has taken it all in.
     const took = () => sim.runtime.processor?.refusalsCounted ?? 0;
+    // A broker may drop QoS 0 messages it cannot deliver fast enough: once all are sent,
+    // stop when the gate has taken them all in or has taken none more for a second.
+    let last = { count: -1, at: 0 };
     while (sent < junk || took() < junk) {
       underFlood.push(await swipe());
       await new Promise((r) => setTimeout(r, 20));
-      if (sent >= junk && underFlood.length > 10_000) break;
+      if (sent < junk) continue;
+      const now = performance.now();
+      if (took() !== last.count) last = { count: took(), at: now };
+      else if (now - last.at > 1_000) break;
     }
     await flood;
     const flooded = summarize(underFlood);
