@@ -7,6 +7,9 @@
  *
  * `facegate simulate` and the tests both go through `simulateScenario`.
  */
+import { openOsdpReaders } from "./osdp-readers.js";
+import type { Clock } from "../../sdk/time/clock.js";
+import type { Logger } from "../../sdk/log/logger.js";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError, isFacegateError } from "../../sdk/errors.js";
@@ -63,7 +66,8 @@ export async function loadScenarioFile(path: string): Promise<Scenario> {
 
 /** Builds a simulated gate for the scenario, runs it, and closes the gate. */
 export async function simulateScenario(scenario: Scenario, options: Omit<SimulatedGateOptions, "gates" | "gateId" | "start"> = {}): Promise<ScenarioResult> {
-  const sim = await buildSimulatedGate({ ...options, gates: scenario.gates, gateId: scenario.gateId, start: scenario.start });
+  const readers = scenario.readers === "osdp" ? { readers: (clock: Clock, logger: Logger) => openOsdpReaders({ clock, logger: logger.child("osdp") }) } : {};
+  const sim = await buildSimulatedGate({ ...options, ...readers, gates: scenario.gates, gateId: scenario.gateId, start: scenario.start });
   try {
     return await runScenario(scenario, sim);
   } finally {
@@ -165,13 +169,16 @@ async function perform(step: ScenarioStep, sim: SimulatedGate): Promise<void> {
   const hw = sim.hardware;
   switch (step.do) {
     case "swipe":
-      hw.swipe(step.card);
+      if (sim.readers) await sim.readers.swipe(step.card);
+      else hw.swipe(step.card);
       break;
     case "pin":
-      hw.typePin(step.pin, step.code);
+      if (sim.readers) await sim.readers.typeKeys(step.code === undefined ? `${step.pin}#` : `${step.code}*${step.pin}#`);
+      else hw.typePin(step.pin, step.code);
       break;
     case "keys":
-      hw.typeKeys(step.keys);
+      if (sim.readers) await sim.readers.typeKeys(step.keys);
+      else hw.typeKeys(step.keys);
       break;
     case "present_face":
       await hw.presentFace(imagePath(sim, step.image), step.region ? { region: step.region } : {});

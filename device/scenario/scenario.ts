@@ -83,6 +83,13 @@ export const ScenarioSchema = Type.Object(
       }),
     ),
     start: Type.Optional(Type.Union([Type.String(), Type.Number()], { description: "Clock start, ISO 8601 or ms." })),
+    readers: Type.Optional(
+      Type.Unsafe<"simulated" | "osdp">({
+        type: "string",
+        enum: ["simulated", "osdp"],
+        description: 'The gate\'s card reader and keypad: "simulated" (default) or "osdp": the OSDP driver over a socat pty against the simulated reader, in the Secure Channel (needs socat; cards as hexadecimal).',
+      }),
+    ),
     gateId: Type.Optional(Type.String()),
     gates: Type.Array(Type.Unknown(), { hint: "must be an array of gate policies" }),
     people: Type.Optional(

@@ -8,6 +8,8 @@
  *
  * The analyzer is wrapped so scenarios can break and repair it (`break_analyzer`).
  */
+import type { GateHardware } from "../../sdk/hal/gate-hardware.js";
+import type { ScenarioReaders } from "./osdp-readers.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,7 +19,7 @@ import { type EventRecorder, MemoryEventRecorder, teeRecorder } from "../../sdk/
 import type { CameraFrame } from "../../sdk/hal/camera.js";
 import { type Logger, MemoryLogSink, createLogger } from "../../sdk/log/logger.js";
 import type { Db } from "../../sdk/store/database.js";
-import { ManualClock } from "../../sdk/time/clock.js";
+import { type Clock, ManualClock } from "../../sdk/time/clock.js";
 import type { GateController } from "../../sdk/gate/gate-controller.js";
 import type { GateSettings } from "../../sdk/gate/gate-settings.js";
 import { DEFAULT_TRACK_SETTINGS } from "../../sdk/vision/face-track.js";
@@ -69,6 +71,8 @@ export interface SimulatedGateOptions {
   site?: { id: string; processorId: string };
   mqtt?: DeviceConfig["mqtt"];
   operators?: DeviceConfig["operators"];
+  /** The gate's card reader and keypad on a driver instead of the simulator (a scenario's `"readers": "osdp"`), made on the gate's clock. */
+  readers?: (clock: Clock, logger: Logger) => Promise<ScenarioReaders>;
 }
 
 /** Wraps an analyzer so a scenario can make it fail like a broken model. */
@@ -98,6 +102,8 @@ export interface SimulatedGate {
   pipeline: FacePipeline | null;
   privacy: PrivacyDesk;
   facesDir: string;
+  /** The card reader and keypad the gate uses when they are not the simulated ones. */
+  readers: ScenarioReaders | undefined;
   /** Lets the gate handle everything sent so far, fires due timers, then runs its housekeeping tick. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -147,12 +153,13 @@ export async function buildSimulatedGate(options: SimulatedGateOptions): Promise
   const pinHashing =
     options.pinHashing === "interactive" ? interactivePinHashing() : options.pinHashing === undefined || options.pinHashing === "min" ? minimalPinHashing() : options.pinHashing;
   const hardware = new SimulatedHardware(gateId, clock);
+  const readers = options.readers ? await options.readers(clock, logger) : undefined;
   let analyzer: FaultInjectingAnalyzer | null = null;
   let runtime: GateRuntime;
   try {
     runtime = await startGateRuntime({
       config,
-      hardware,
+      hardware: readers ? { ...devicesOf(hardware), cardReader: readers.cardReader, keypad: readers.keypad } : hardware,
       clock,
       logger,
       timers,
@@ -163,6 +170,7 @@ export async function buildSimulatedGate(options: SimulatedGateOptions): Promise
       gateSettings: { tickMs: 0, ...options.settings },
     });
   } catch (err) {
+    await readers?.close();
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -185,6 +193,7 @@ export async function buildSimulatedGate(options: SimulatedGateOptions): Promise
     pipeline: runtime.pipeline,
     privacy: runtime.privacy,
     facesDir: options.facesDir ?? defaultFacesDir(),
+    readers,
     async settle() {
       await gate.idle();
       timers.runDue();
@@ -193,7 +202,13 @@ export async function buildSimulatedGate(options: SimulatedGateOptions): Promise
     },
     async close() {
       await runtime.stop();
+      await readers?.close();
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The simulated devices as a plain GateHardware (so that some can be swapped for drivers). */
+function devicesOf(h: SimulatedHardware): GateHardware {
+  return { camera: h.camera, cardReader: h.cardReader, keypad: h.keypad, relay: h.relay, display: h.display, doorSensor: h.doorSensor, exitButton: h.exitButton, indicator: h.indicator };
 }
