@@ -42,10 +42,12 @@ export interface DriversConfig {
   relay: Simulated | { kind: "gpio"; settings: GpioRelaySettings };
   doorSensor: Simulated | { kind: "gpio"; settings: GpioInputSettings };
   exitButton: Simulated | { kind: "gpio"; settings: GpioInputSettings };
+  /** The case's tamper switch; "simulated" means none (the gate does not act on it by itself). */
+  tamper: Simulated | { kind: "gpio"; settings: GpioInputSettings };
   camera: Simulated | { kind: "ffmpeg"; settings: CameraSettings };
 }
 
-export type DeviceName = "cardReader" | "keypad" | "indicator" | "display" | "relay" | "doorSensor" | "exitButton" | "camera";
+export type DeviceName = "cardReader" | "keypad" | "indicator" | "display" | "relay" | "doorSensor" | "exitButton" | "tamper" | "camera";
 
 /** The drivers each device may have besides "simulated". */
 export const DEVICE_DRIVERS: Readonly<Record<DeviceName, readonly string[]>> = {
@@ -56,6 +58,7 @@ export const DEVICE_DRIVERS: Readonly<Record<DeviceName, readonly string[]>> = {
   relay: ["gpio"],
   doorSensor: ["gpio"],
   exitButton: ["gpio"],
+  tamper: ["gpio"],
   camera: ["ffmpeg"],
 };
 
@@ -123,7 +126,7 @@ export function parseDriversConfig(raw: unknown, context: { dataDir: string; bas
   // The GPIO parts are checked together: one line, one use.
   const gpioRaw: Obj = {};
   if (raw["wiegand"] !== undefined) gpioRaw["wiegand"] = raw["wiegand"];
-  for (const d of ["relay", "doorSensor", "exitButton"] as const) if (choices[d].kind === "gpio") gpioRaw[d] = choices[d].rest;
+  for (const d of ["relay", "doorSensor", "exitButton", "tamper"] as const) if (choices[d].kind === "gpio") gpioRaw[d] = choices[d].rest;
   const gpio = parseGpioSettings(gpioRaw, path);
 
   const reader = (d: "cardReader" | "keypad"): DriversConfig["cardReader"] => {
@@ -149,6 +152,7 @@ export function parseDriversConfig(raw: unknown, context: { dataDir: string; bas
     relay: gpio.relay ? { kind: "gpio", settings: gpio.relay } : { kind: "simulated" },
     doorSensor: gpio.doorSensor ? { kind: "gpio", settings: gpio.doorSensor } : { kind: "simulated" },
     exitButton: gpio.exitButton ? { kind: "gpio", settings: gpio.exitButton } : { kind: "simulated" },
+    tamper: gpio.tamper ? { kind: "gpio", settings: gpio.tamper } : { kind: "simulated" },
     camera,
   };
 }

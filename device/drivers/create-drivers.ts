@@ -69,6 +69,7 @@ export async function createDeviceDrivers(config: DeviceConfig, clock: Clock, op
       ...(d.relay.kind === "gpio" ? { relay: d.relay.settings } : {}),
       ...(d.doorSensor.kind === "gpio" ? { doorSensor: d.doorSensor.settings } : {}),
       ...(d.exitButton.kind === "gpio" ? { exitButton: d.exitButton.settings } : {}),
+      ...(d.tamper.kind === "gpio" ? { tamper: d.tamper.settings } : {}),
       ...(d.wiegand && (d.cardReader.kind === "wiegand" || d.keypad.kind === "wiegand") ? { wiegand: d.wiegand } : {}),
     };
     const gpio = Object.keys(gpioSettings).length > 0 ? createGpioDrivers({ settings: gpioSettings, gateId: config.gateId, clock, logger, ...(options.timers ? { timers: options.timers } : {}), ...(options.spawn ? { spawn: options.spawn } : {}) }) : undefined;
@@ -89,7 +90,8 @@ export async function createDeviceDrivers(config: DeviceConfig, clock: Clock, op
       camera = ffmpeg;
     }
     await gpio?.start();
-    const result: DeviceDrivers = { hardware: { camera, cardReader, keypad, relay, display, doorSensor, exitButton, indicator }, close };
+    const tamper = d.tamper.kind === "gpio" ? gpio!.tamper : undefined;
+    const result: DeviceDrivers = { hardware: { camera, cardReader, keypad, relay, display, doorSensor, exitButton, indicator, ...(tamper ? { tamper } : {}) }, close };
     if (osdp) result.osdp = osdp;
     return result;
   } catch (err) {

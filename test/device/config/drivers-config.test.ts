@@ -43,6 +43,7 @@ describe("drivers in the device configuration", () => {
       display: { kind: "osdp", address: 0 },
       relay: { kind: "gpio", chip: "gpiochip0", line: 17, active: "high" },
       exitButton: { kind: "gpio", chip: "gpiochip0", line: 22, active: "low", bias: "pull-up" },
+      tamper: { kind: "gpio", chip: "gpiochip0", line: 23, active: "high", bias: "pull-up" },
       camera: { kind: "ffmpeg", source: "/dev/video0", fps: 5 },
     });
     if (d === "simulated") throw new Error("expected drivers per device");
@@ -53,6 +54,7 @@ describe("drivers in the device configuration", () => {
     expect(d.doorSensor).toEqual({ kind: "simulated" });
     expect(d.relay).toEqual({ kind: "gpio", settings: { chip: "gpiochip0", line: 17, active: "high", maxUnlockMs: 60_000 } });
     expect(d.exitButton).toMatchObject({ kind: "gpio", settings: { line: 22, bias: "pull-up", debounceMs: 30 } });
+    expect(d.tamper).toMatchObject({ kind: "gpio", settings: { line: 23, active: "high", bias: "pull-up" } });
     expect(d.camera).toMatchObject({ kind: "ffmpeg", settings: { kind: "v4l2", fps: 5 } });
   });
 

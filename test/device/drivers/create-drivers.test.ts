@@ -35,6 +35,7 @@ function config(cameraUrl: string): DeviceConfig {
         relay: { kind: "gpio", chip: "gpiochip0", line: 3, active: "high", maxUnlockMs: 30_000 },
         doorSensor: { kind: "gpio", chip: "gpiochip0", line: 6, active: "high" },
         exitButton: { kind: "gpio", chip: "gpiochip0", line: 7, active: "low" },
+        tamper: { kind: "gpio", chip: "gpiochip0", line: 8, active: "high" },
         camera: { kind: "ffmpeg", source: cameraUrl, fps: 5 },
       },
     },
@@ -65,6 +66,7 @@ describe.skipIf(!facesAvailable)("createDeviceDrivers: real and simulated device
       "lobby.camera",
       "lobby.display",
     ]);
+    expect(hw.tamper?.id).toBe("lobby.tamper");
     expect(hw.keypad).toBeInstanceOf(SimKeypad);
     // The relay was claimed before createDeviceDrivers resolved: the line is driven locked.
     expect(hw.relay.status).toBe("connected");
