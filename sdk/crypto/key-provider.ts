@@ -83,13 +83,7 @@ export class FileKeyProvider implements KeyProvider {
   /** Written whole to a temporary file, synced, then renamed into place. */
   writeRecord(text: string): void {
     const tmp = `${this.recordPath}.${process.pid}.tmp`;
-    const fd = openSync(tmp, "w", 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writePrivateSynced(tmp, new TextEncoder().encode(text), "w");
     renameSync(tmp, this.recordPath);
     syncDir(dirname(this.path));
   }
@@ -142,13 +136,7 @@ export class FileKeyProvider implements KeyProvider {
     const key = sodium.randombytes_buf(MASTER_KEY_BYTES);
     try {
       rmSync(tmp, { force: true });
-      const fd = openSync(tmp, "wx", 0o600);
-      try {
-        writeSync(fd, key);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      writePrivateSynced(tmp, key, "wx");
       linkSync(tmp, this.path);
     } catch (err) {
       throw new KeyError("key_create_failed", `cannot create ${this.description}: ${(err as Error).message}`, { path: this.path });
@@ -157,6 +145,17 @@ export class FileKeyProvider implements KeyProvider {
       rmSync(tmp, { force: true });
     }
     syncDir(dirname(this.path));
+  }
+}
+
+/** Writes `data` to a new private (0600) file and syncs it to disk before closing. */
+function writePrivateSynced(path: string, data: Uint8Array, flag: "w" | "wx"): void {
+  const fd = openSync(path, flag, 0o600);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -193,15 +193,16 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
             // Each subject is judged at the time it is looked at, not when the sweep began: the
             // sweep spans turns, and a consent given in between must count.
             const step = (r: DeletionReceipt | "failed" | undefined): SweepStep => (r === undefined ? "checked" : r === "failed" ? "failed" : "deleted");
+            const expiring = since !== undefined ? consents.expiringBetween(since, now) : undefined;
             if (massExpiry) {
-              // Count first what this sweep would delete for expired consent.
-              const due = (subjects: Iterable<string>) => {
-                let n = 0;
-                for (const s of subjects) if (vault.hasData(s) && !consents.hasValidConsent(s, now)) n++;
-                return n;
-              };
-              const candidates = since !== undefined ? consents.expiringBetween(since, now) : allSubjectsWithData(vault);
-              if (!mayDelete(due(candidates), now)) {
+              // Count first what this sweep would delete for expired consent, a step per
+              // subject looked at (in bounded turns, like the sweep itself).
+              let due = 0;
+              for (const s of expiring ?? allSubjectsWithData(vault)) {
+                if (vault.hasData(s) && !consents.hasValidConsent(s, now)) due++;
+                yield "checked";
+              }
+              if (!mayDelete(due, now)) {
                 yield "held";
                 return;
               }
@@ -210,8 +211,8 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
               const ended = since !== undefined && rights.endedBetween ? rights.endedBetween(since, now) : rights.endedBy(now);
               for (const s of ended) yield step(deletion.endRightsIfData(s));
             }
-            if (since !== undefined) {
-              for (const s of consents.expiringBetween(since, now)) yield step(deletion.expireIfDue(s, clock.now()));
+            if (expiring) {
+              for (const s of expiring) yield step(deletion.expireIfDue(s, clock.now()));
               return;
             }
             for (let page = vault.subjectsWithDataAfter("", SWEEP_PAGE); page.length > 0; page = vault.subjectsWithDataAfter(page.at(-1)!, SWEEP_PAGE)) {

@@ -33,6 +33,7 @@ export function describeWithSocat(name: string, body: () => void): void {
     }));
     return;
   }
+  // Skipped only off CI, and said so: CI installs socat (.ci/run) and fails above without it.
   console.warn(`SKIPPED "${name}": socat is not installed (apt-get install -y socat); these OSDP tests run over socat pty pairs`);
   describe.skip(name, body);
 }

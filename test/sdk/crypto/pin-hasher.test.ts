@@ -7,26 +7,10 @@ import { describe, expect, it } from "vitest";
 import { INTERACTIVE_PIN_HASHING, MIN_PIN_HASHING } from "../../../sdk/access/secrets.js";
 import { loadPasswordHashing } from "../../../sdk/crypto/password-hashing.js";
 import { inThreadPinHasher, workerPinHasher } from "../../../sdk/crypto/pin-hasher.js";
+import { turnsDuring } from "../../support/event-loop-turns.js";
 
 const { opsLimit, memLimit } = MIN_PIN_HASHING;
 
-/** Event-loop turns (setImmediate callbacks) that ran while `work` was pending. */
-async function turnsDuring(work: () => Promise<unknown>): Promise<number> {
-  let turns = 0;
-  let running = true;
-  const spin = (): void => {
-    if (!running) return;
-    turns++;
-    setImmediate(spin);
-  };
-  setImmediate(spin);
-  try {
-    await work();
-  } finally {
-    running = false;
-  }
-  return turns;
-}
 
 describe("PIN hasher", () => {
   it("makes hashes that libsodium on this thread verifies, and verifies the ones it makes", async () => {

@@ -1,18 +1,8 @@
 /** The impostor tail model: the fit recovers a known generalized Pareto tail, and the threshold inverts the rate. */
 import { describe, expect, it } from "vitest";
+import { mulberry32 as prng } from "../../../sdk/matcher/synthetic-embeddings.js";
 import { DEFAULT_IMPOSTOR_TAIL, expectedFpir, faceAloneOperatingPoint, fitImpostorTail, impostorRate, minModelledRate, perComparisonRate, thresholdForRate } from "../../../sdk/vision/impostor-model.js";
 
-/** Deterministic uniform numbers (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("impostor tail model", () => {
   it("recovers the scale and shape of a generalized Pareto tail from its samples", () => {

@@ -10,6 +10,7 @@ import { ModelError } from "../../../sdk/errors.js";
 import { mulberry32 } from "../../../sdk/matcher/synthetic-embeddings.js";
 import { createVerifiedSession, ort, runSession, sessionPlace } from "../../../sdk/vision/onnx-session.js";
 import type { ModelSource } from "../../../sdk/vision/model-source.js";
+import { turnsDuring } from "../../support/event-loop-turns.js";
 
 const models = verifiedModels(defaultModelsDir());
 const SHAPES = { feature: [1, 3, 112, 112], liveness: [1, 3, 128, 128], detect: [1, 3, 240, 320] } as const;
@@ -20,22 +21,6 @@ function input(shape: readonly number[], seed: number): ort.Tensor {
   return new ort.Tensor("float32", Float32Array.from({ length: n }, () => random() * 2 - 1), [...shape]);
 }
 
-async function turnsDuring(work: () => Promise<unknown>): Promise<number> {
-  let turns = 0;
-  let running = true;
-  const spin = (): void => {
-    if (!running) return;
-    turns++;
-    setImmediate(spin);
-  };
-  setImmediate(spin);
-  try {
-    await work();
-  } finally {
-    running = false;
-  }
-  return turns;
-}
 
 const open: ort.InferenceSession[] = [];
 async function session(name: "feature" | "liveness" | "detect", worker: boolean): Promise<ort.InferenceSession> {
