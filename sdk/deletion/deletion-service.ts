@@ -5,6 +5,7 @@
  *   one transaction:  end open consents (if the trigger ends them)
  *                     destroy templates + wrapped data key (crypto-shredding)
  *                     audit entry `deletion.completed`, signed receipt, event
+ *                     a row of zeros written and deleted again (see scrubCellBuffer)
  *   then:             remove the subject from the in-memory gallery
  *                     checkpoint and truncate the WAL (secure_delete zeroed the pages)
  *
@@ -23,6 +24,20 @@ import type { TemplateVault } from "../vault/template-vault.js";
 import { type DeletionReceipt, type DeletionTrigger, RECEIPT_FORMAT } from "../protocol/index.js";
 import { signReceipt } from "../crypto/signatures.js";
 import { DeletionError } from "./deletion-error.js";
+
+/**
+ * SQLite builds each new row in one buffer per database connection and keeps it, so the
+ * last template stored stays in the process's memory, in part, long after its row was
+ * deleted (found by test/device/runtime/memory-after-deletion.test.ts). Writing a row of
+ * zeros as large as a page holds overwrites that buffer; deleting it again leaves the
+ * table empty, and secure_delete zeroes the page.
+ */
+export function scrubCellBuffer(db: Db): void {
+  const pageSize = db.pragma("page_size", { simple: true }) as number;
+  // The largest payload a table leaf keeps on its page (usable size - 35), less room for the cell header.
+  db.prepare("INSERT INTO deletion_scrub (pad) VALUES (zeroblob(?))").run(pageSize - 64);
+  db.prepare("DELETE FROM deletion_scrub").run();
+}
 
 export interface DeletionServiceOptions {
   db: Db;
@@ -130,6 +145,7 @@ export class DeletionService {
     const receipt = db.transaction((): DeletionReceipt => {
       const ended = endReason ? consents.endConsents({ subjectId, reason: endReason, by: actor }) : [];
       const counts = vault.destroyRows(subjectId);
+      scrubCellBuffer(db);
       const receiptId = randomUUID();
       const deleted = { templates: counts.templates, dataKeys: counts.dataKeys, consentsEnded: ended.length };
       const seq = audit.append({ type: "deletion.completed", actor, subject: subjectId, details: { receiptId, trigger, ...deleted } });

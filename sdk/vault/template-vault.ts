@@ -101,7 +101,16 @@ export class TemplateVault {
         const templateIds = copies.map((embedding) => {
           const templateId = randomUUID();
           const sealed = sealTemplate(sodium, key, { subjectId: input.subjectId, templateId, keyVersion }, embedding);
-          insert.run(templateId, input.subjectId, keyVersion, Buffer.from(sealed.nonce), Buffer.from(sealed.ciphertext), input.gateId, now);
+          // Buffer.from copies a small array into Node's shared buffer pool, which outlives
+          // this call: the copy is wiped once SQLite has its own (L7: no sealed template
+          // lingers in memory after a deletion).
+          const ciphertext = Buffer.from(sealed.ciphertext);
+          try {
+            insert.run(templateId, input.subjectId, keyVersion, Buffer.from(sealed.nonce), ciphertext, input.gateId, now);
+          } finally {
+            ciphertext.fill(0);
+            sealed.ciphertext.fill(0);
+          }
           return templateId;
         });
         const auditSeq = this.audit.append({

@@ -11,6 +11,11 @@
  * unknown formats with `image_unsupported`. Error messages never carry image bytes.
  */
 import sharp from "sharp";
+
+// libvips' operation cache would keep the last images decoded (the photo of an enrollment,
+// camera frames) alive in memory after they were analysed and wiped here (L4, L5); each
+// frame is new, so the cache saves nothing either.
+sharp.cache(false);
 import { ImageError } from "../errors.js";
 import type { RawFrame, RgbImage } from "./types.js";
 

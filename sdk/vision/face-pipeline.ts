@@ -13,7 +13,7 @@
  * returned embeddings are never logged, and nothing is logged per frame (L4).
  */
 import { type Logger, silentLogger } from "../log/logger.js";
-import { decodeImage, MAX_INPUT_PIXELS } from "./decode-image.js";
+import { decodeImage, isRawFrame, MAX_INPUT_PIXELS } from "./decode-image.js";
 import { FaceDetector } from "./detector.js";
 import { PipelineClosedError } from "./pipeline-closed-error.js";
 import type { ModelSource } from "./model-source.js";
@@ -22,7 +22,7 @@ import { Landmarker } from "./landmarker.js";
 import { LivenessChecker } from "./liveness.js";
 import { faceSharpness } from "./face-sharpness.js";
 import { assessFace, DEFAULT_QUALITY_POLICY, frameQuality, landmarkQuality, MIN_LANDMARK_QUALITY, type Quality, type QualityPolicy, rankDoorFaces } from "./quality.js";
-import type { Box, ChannelOrder, Point, RawFrame } from "./types.js";
+import type { Box, ChannelOrder, Point, RawFrame, RgbImage } from "./types.js";
 
 /** How many of the best-ranked faces get their landmarks checked before one is taken as the face at the door. */
 export const DOOR_TRIES = 3;
@@ -143,10 +143,20 @@ export class FacePipeline {
 
   private async analyzeNow(input: Uint8Array | RawFrame, options: AnalyzeOptions): Promise<FaceAnalysis> {
     if (this.closed) throw new PipelineClosedError();
+    const start = this.now();
+    const img = await decodeImage(input, { maxPixels: this.options.maxPixels ?? MAX_INPUT_PIXELS });
+    try {
+      return await this.analyzeImage(img, start, options);
+    } finally {
+      // The decoded pixels are the face image: wiped once analysed (L4, L5). A raw frame
+      // is the caller's buffer (the camera's), and the caller's to wipe.
+      if (!isRawFrame(input)) img.data.fill(0);
+    }
+  }
+
+  private async analyzeImage(img: RgbImage, start: number, options: AnalyzeOptions): Promise<FaceAnalysis> {
     const now = this.now;
     const t: StageTimings = { decode: 0, detect: 0, landmarks: 0, align: 0, liveness: 0, embed: 0, total: 0 };
-    const start = now();
-    const img = await decodeImage(input, { maxPixels: this.options.maxPixels ?? MAX_INPUT_PIXELS });
     let mark = now();
     t.decode = mark - start;
 

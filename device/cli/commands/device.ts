@@ -37,6 +37,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   // The runtime and the drivers are loaded only to run: `--check` and `--help` stay quick.
   const [{ createDeviceDrivers }, { startGateRuntime }] = await Promise.all([import("../../drivers/create-drivers.js"), import("../../runtime/gate-runtime.js")]);
   const logger = createLogger({ sink: jsonLineSink((l) => io.err(l)), level: config.log.level, now: () => systemClock.now() });
+  const { mallocWipeActive, onGlibc, MALLOC_WIPE_TUNABLE } = await import("../../runtime/malloc-wipe.js");
+  if (onGlibc() && !mallocWipeActive(process.env)) {
+    logger.warn(`freed memory is not wiped: start the gate with GLIBC_TUNABLES=${MALLOC_WIPE_TUNABLE} (the systemd unit sets it; README: Installing a terminal)`);
+  }
   const drivers = await createDeviceDrivers(config, systemClock, { logger });
   const runtime = await startGateRuntime({
     config,

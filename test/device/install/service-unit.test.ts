@@ -9,6 +9,7 @@
  * sandbox itself is exercised only on a terminal (README: Installing a terminal).
  */
 import { spawnSync } from "node:child_process";
+import { MALLOC_WIPE_TUNABLE, mallocWipeActive, withMallocWipe } from "../../../device/runtime/malloc-wipe.js";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,6 +68,13 @@ describe("device/install/facegate.service", () => {
     expect(one("StateDirectory")).toBe("facegate");
     expect(one("ExecStart")).toMatch(/\/bin\/facegate\.mjs device --config \/etc\/facegate\/device\.json$/);
     expect(section("Install").get("WantedBy")).toEqual(["multi-user.target"]);
+  });
+
+  it("starts the gate with glibc's freed-memory wipe, which the gate checks for at start", () => {
+    const env = Object.fromEntries((service.get("Environment") ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    expect(mallocWipeActive(env)).toBe(true);
+    expect(mallocWipeActive({})).toBe(false);
+    expect(withMallocWipe({ GLIBC_TUNABLES: "glibc.malloc.arena_max=2:glibc.malloc.perturb=7" })["GLIBC_TUNABLES"]).toBe(`glibc.malloc.arena_max=2:${MALLOC_WIPE_TUNABLE}`);
   });
 
   it("restarts on failure, but not on what a restart cannot fix, and stops by SIGTERM within TimeoutStopSec", () => {
