@@ -36,7 +36,8 @@ import { untilAnswered } from "../../sdk/operator/until-answered.js";
 import { parseGatePolicies } from "../../sdk/policy/gate-policy.js";
 import { toBase64 } from "../../sdk/protocol/index.js";
 import { systemClock } from "../../sdk/time/clock.js";
-import { type FacePipeline, createFacePipeline } from "../../sdk/vision/index.js";
+import { type FacePipeline, LIVENESS_THRESHOLD, createFacePipeline } from "../../sdk/vision/index.js";
+import { DEFAULT_TRACK_SETTINGS } from "../../sdk/vision/face-track.js";
 import { SimulatedHardware } from "../../simulator/sim-hardware.js";
 import { decodeToRgbFrame } from "../../simulator/devices/sim-camera.js";
 import type { DeviceConfig } from "../config/device-config.js";
@@ -59,6 +60,8 @@ const BURST = { commands: 10, everyMs: 100 };
 const STALL_TARGET_MS = 20;
 /** Short unlocks, so that the next presentation of the same resident is outside the grant's quiet period. */
 const UNLOCK_MS = 100;
+/** Frames of one face that must agree before face alone decides (the runtime's default track settings). */
+const FRAMES_REQUIRED = DEFAULT_TRACK_SETTINGS.framesRequired;
 const PIN_ENTRIES = 16;
 
 /** Resident i's keypad user code and PIN. */
@@ -76,8 +79,11 @@ interface SizeResult {
   templates: number;
   presentations: number;
   granted: number;
+  /** From the frame that completed the decision (the last of FRAMES_REQUIRED) to the relay, and to the committed event. */
   frameToRelayMs: LatencySummary;
   frameToEventMs: LatencySummary;
+  /** From the first frame of the presentation to the relay: FRAMES_REQUIRED frames analysed back to back. */
+  firstFrameToRelayMs: LatencySummary;
   /** Last key of a user code and PIN to the relay (PIN_ENTRIES entries, Argon2id at the device's limits). */
   pinToRelayMs: LatencySummary;
   searchMs: LatencySummary;
@@ -110,7 +116,21 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   const pipeline = await createFacePipeline({ models: verifiedModels(modelsDir) });
   const results: SizeResult[] = [];
   try {
-    const probes = await Promise.all(identities.map(async (name) => ({ name, frame: await decodeToRgbFrame(join(facesDir, "identities", name, `${name}2.png`)) })));
+    const all = await Promise.all(identities.map(async (name) => ({ name, frame: await decodeToRgbFrame(join(facesDir, "identities", name, `${name}2.png`)) })));
+    // The door's liveness check refuses some of the fixture photos (a photo shown to a
+    // camera is what it is there for): the bench times the path that opens the door, so
+    // it presents the photos the pipeline finds live; the others are named.
+    const probes: typeof all = [];
+    const refused: string[] = [];
+    for (const p of all) {
+      const analysis = await pipeline.analyze({ ...p.frame, data: Uint8Array.from(p.frame.data) });
+      const face = analysis.primaryIndex === undefined ? undefined : analysis.faces[analysis.primaryIndex];
+      face?.embedding?.fill(0);
+      if (face && (face.liveness ?? 0) >= LIVENESS_THRESHOLD) probes.push(p);
+      else refused.push(p.name);
+    }
+    if (probes.length === 0) throw new UsageError(`none of the <name>2.png photos under ${facesDir} passes the liveness check`);
+    if (refused.length > 0) progress(`door bench: not presented (not live to the model): ${refused.join(", ")}`);
     for (const size of sizes) {
       progress(`door bench: ${size} templates: setting up`);
       results.push(await runSize({ size, presentations, withSweep, withMqtt, identities, probes, facesDir, pipeline, url, protocolVersion, progress }));
@@ -136,7 +156,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
         `door bench: ${presentations} faces at each size, sweeps and MQTT bursts running (${report.broker})`,
         ...results.map(
           (r) =>
-            `${String(r.templates).padStart(7)} templates  relay p50 ${r.frameToRelayMs.p50} ms p95 ${r.frameToRelayMs.p95} ms, event p95 ${r.frameToEventMs.p95} ms, ` +
+            `${String(r.templates).padStart(7)} templates  relay p50 ${r.frameToRelayMs.p50} ms p95 ${r.frameToRelayMs.p95} ms, event p95 ${r.frameToEventMs.p95} ms, from the first of ${FRAMES_REQUIRED} frames p50 ${r.firstFrameToRelayMs.p50} ms p95 ${r.firstFrameToRelayMs.p95} ms, ` +
             `search p50 ${r.searchMs.p50} ms; PIN to relay p50 ${r.pinToRelayMs.p50} ms p95 ${r.pinToRelayMs.p95} ms; granted ${r.granted}/${r.presentations}; longest stall ${r.eventLoop.maxStallMs} ms (p99 ${r.eventLoop.p99Ms}, GC ${r.eventLoop.longestGcMs}, idle ${r.eventLoop.idleMaxStallMs}); ` +
             `${r.sweeps.catchUpPasses} catch-up sweeps, ${r.sweeps.expiredDeleted} expired deleted; ${r.mqtt.commandsAnswered} commands (p95 ${r.mqtt.commandP95Ms} ms)`,
         ),
@@ -310,6 +330,7 @@ async function runSize(o: {
     const loop = monitorEventLoopDelay({ resolution: 1 });
     const relaySamples: number[] = [];
     const eventSamples: number[] = [];
+    const firstFrameSamples: number[] = [];
     let presented = 0;
     for (let i = 0; i < WARMUP + o.presentations; i++) {
       // A copy each time: the gate wipes a frame once it has been analysed.
@@ -321,16 +342,28 @@ async function runSize(o: {
       }
       hardware.leave();
       await rt.gate.idle();
-      await new Promise((r) => setTimeout(r, UNLOCK_MS + 10));
+      // The last person has left: their face track ended (no frame for longer than the
+      // track's gap), as at a real door; and the door has locked again.
+      await new Promise((r) => setTimeout(r, Math.max(UNLOCK_MS, DEFAULT_TRACK_SETTINGS.maxGapMs) + 10));
       const grantedBefore = stamps.granted;
-      const t0 = performance.now();
-      hardware.camera.presentFrame(frame);
-      await rt.gate.idle();
+      // Face alone decides once FRAMES_REQUIRED consecutive frames of one track agree
+      // (sdk/vision/face-track.ts): the person stands in view, frame after frame, each
+      // presented as soon as the one before was analysed.
+      let first = 0;
+      let last = 0;
+      for (let f = 0; f < FRAMES_REQUIRED && stamps.granted === grantedBefore; f++) {
+        const next: RawRgbFrame = f === 0 ? frame : { ...source, data: Uint8Array.from(source.data) };
+        last = performance.now();
+        if (f === 0) first = last;
+        hardware.camera.presentFrame(next);
+        await rt.gate.idle();
+      }
       if (i < WARMUP) continue;
       presented++;
       if (stamps.granted > grantedBefore) {
-        relaySamples.push(stamps.relay - t0);
-        eventSamples.push(stamps.event - t0);
+        relaySamples.push(stamps.relay - last);
+        eventSamples.push(stamps.event - last);
+        firstFrameSamples.push(stamps.relay - first);
       }
     }
     // PINs at the keypad (Argon2id at the device's limits), with the same load running.
@@ -356,6 +389,7 @@ async function runSize(o: {
       granted: relaySamples.length,
       frameToRelayMs: summarize(relaySamples),
       frameToEventMs: summarize(eventSamples),
+      firstFrameToRelayMs: summarize(firstFrameSamples),
       pinToRelayMs: summarize(pinSamples),
       searchMs: summarize(searchSamples),
       eventLoop: { maxStallMs: round(loop.max / 1e6), p99Ms: round(loop.percentile(99) / 1e6), meanMs: round(loop.mean / 1e6), longestGcMs: round(longestGcMs), idleMaxStallMs: round(idle.max / 1e6) },
