@@ -128,7 +128,7 @@ describe.each(SITE_ENGINES)("people and their secrets on $engine", ({ engine, av
       expect((await bad({ ...base, rights: { gates: [], groups: ["Building 9"] } })).code).toBe("site_unknown_group");
       expect((await bad({ ...base, subjectRef: "has space" })).code).toBe("site_input_invalid");
       expect(await store.listPeople({ includeEnded: true })).toEqual([]);
-      expect((await store.personSecrets("res-9").catch((e: SiteStoreError) => e)).code).toBe("site_unknown_subject");
+      expect(((await store.personSecrets("res-9").catch((e: unknown) => e)) as SiteStoreError).code).toBe("site_unknown_subject");
       expect(JSON.stringify(f.logs.records)).not.toContain(CARD_A);
     });
 
