@@ -177,11 +177,18 @@ describe("opening the site database: where and what", () => {
     }
   });
 
-  it("refuses a data key of the wrong size", async () => {
+  it("refuses a data key of the wrong size and an unknown SQLite sync mode", async () => {
     const f = await freshSiteDb("sqlite");
     try {
       const err = await f.open({ dataKey: new Uint8Array(16) }).catch((e: unknown) => e);
       expect((err as SiteStoreError).code).toBe("site_input_invalid");
+      const sync = await f.open({ sqliteSync: "sometimes" as never }).catch((e: unknown) => e);
+      expect((sync as SiteStoreError).code).toBe("site_input_invalid");
+      // Both sync modes open the same file.
+      const normal = await f.open({ sqliteSync: "normal" });
+      await normal.addGate(await gateInput("g1"));
+      await normal.close();
+      expect((await (await f.open()).listGates()).length).toBe(1);
     } finally {
       await f.cleanup();
     }
