@@ -8,7 +8,7 @@
  */
 import { closeSync, existsSync, openSync } from "node:fs";
 import Database from "better-sqlite3";
-import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, type Migration, Migrator, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { loadPasswordHashing } from "../../crypto/password-hashing.js";
 import { loadSodium } from "../../crypto/sodium.js";
@@ -17,6 +17,7 @@ import type { Clock } from "../../time/clock.js";
 import { contextFor, KyselySiteStore } from "./kysely-site-store.js";
 import { SITE_MIGRATION_NAMES, SITE_MIGRATIONS } from "./migrations.js";
 import type { SiteSchema } from "./schema.js";
+import { ScopedPostgresDialect } from "./scoped-postgres-dialect.js";
 import { SecretSeal } from "./secret-seal.js";
 import { SiteStoreError } from "./site-store-error.js";
 import { DEFAULT_DELETION_DEADLINE_MS, type SiteEngine, type SiteStore } from "./site-store.js";
@@ -170,7 +171,7 @@ function openPostgres(target: Target, options: OpenSiteStoreOptions): Kysely<Sit
         oid === INT8_OID && format !== "binary" ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     },
   });
-  return new Kysely<SiteSchema>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<SiteSchema>({ dialect: new ScopedPostgresDialect({ pool }, options.schema) });
 }
 
 async function migrate(db: Kysely<SiteSchema>, target: Target, schema: string | undefined): Promise<void> {

@@ -6,7 +6,7 @@ import { SITE_MIGRATION_NAMES } from "../../../../sdk/site/store/migrations.js";
 import { openSiteStore, siteStoreTarget } from "../../../../sdk/site/store/open-site-store.js";
 import { SiteStoreError } from "../../../../sdk/site/store/site-store-error.js";
 import { ManualClock } from "../../../../sdk/time/clock.js";
-import { freshSiteDb, gateInput, pgQuery, SITE_ENGINES, type SiteDbFixture } from "../../../support/site-db.js";
+import { freshSiteDb, gateInput, PG_URL, pgQuery, SITE_ENGINES, type SiteDbFixture } from "../../../support/site-db.js";
 
 const TABLES = [
   "site_audit_cursors",
@@ -120,6 +120,37 @@ describe.each(SITE_ENGINES)("site store migrations on $engine", ({ engine, avail
       expect(await store.countWork("g1", "pending")).toBe(0);
     });
   });
+});
+
+describe.skipIf(!PG_URL)("opening on a PostgreSQL shared with others", () => {
+  it("migrates while other schemas of the same database are created and dropped", async () => {
+    // Kysely's stock introspector reads every schema's tables and fails when one is dropped
+    // meanwhile; the store's migrations look only at its own schema (scoped-postgres-dialect.ts).
+    let churning = true;
+    const churn = Promise.all(
+      [0, 1, 2, 3].map(async (worker) => {
+        for (let i = 0; churning; i++) {
+          const name = `fg_churn_${process.pid}_${worker}_${i}`;
+          await pgQuery("public", `CREATE SCHEMA ${name}; CREATE TABLE ${name}.t (id serial PRIMARY KEY, v text)`);
+          await pgQuery("public", `DROP SCHEMA ${name} CASCADE`);
+        }
+      }),
+    );
+    try {
+      for (let i = 0; i < 12; i++) {
+        const f = await freshSiteDb("postgres");
+        try {
+          const store = await f.open();
+          expect((await store.listGates()).length).toBe(0);
+        } finally {
+          await f.cleanup();
+        }
+      }
+    } finally {
+      churning = false;
+      await churn;
+    }
+  }, 60_000);
 });
 
 describe("opening the site database: where and what", () => {
