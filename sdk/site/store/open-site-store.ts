@@ -8,12 +8,13 @@
  */
 import { closeSync, existsSync, openSync } from "node:fs";
 import Database from "better-sqlite3";
-import { Kysely, type Migration, Migrator, SqliteDialect, sql } from "kysely";
+import { Kysely, type Migration, Migrator, sql } from "kysely";
 import pg from "pg";
 import { loadPasswordHashing } from "../../crypto/password-hashing.js";
 import { loadSodium } from "../../crypto/sodium.js";
 import type { Logger } from "../../log/logger.js";
 import type { Clock } from "../../time/clock.js";
+import { ImmediateSqliteDialect } from "./immediate-sqlite-dialect.js";
 import { contextFor, KyselySiteStore } from "./kysely-site-store.js";
 import { SITE_MIGRATION_NAMES, SITE_MIGRATIONS } from "./migrations.js";
 import type { SiteSchema } from "./schema.js";
@@ -153,7 +154,7 @@ function openSqlite(target: Target, sync: "full" | "normal"): Kysely<SiteSchema>
     database.close();
     throw new SiteStoreError("site_store_open_failed", `${target.shown} is not a SQLite database (${(err as Error).message}); it was left untouched`, { path }, { cause: err });
   }
-  return new Kysely<SiteSchema>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<SiteSchema>({ dialect: new ImmediateSqliteDialect({ database }) });
 }
 
 function openPostgres(target: Target, options: OpenSiteStoreOptions): Kysely<SiteSchema> {

@@ -217,6 +217,19 @@ export interface WorkRow extends WorkKey {
   createdAt: number;
   updatedAt: number;
   sentAt: number | null;
+  /** The service instance that claimed the item (claimWork) and until when; null when unclaimed. */
+  claimedBy: string | null;
+  claimedUntil: number | null;
+}
+
+export interface ClaimWorkInput {
+  /** Who claims: one id per service instance. */
+  holder: string;
+  /** How long the claim holds if the holder neither sends the work nor comes back. */
+  leaseMs: number;
+  /** Default 100. */
+  limit?: number;
+  at?: number;
 }
 
 // ---------------------------------------------------------------- deletion
@@ -341,7 +354,7 @@ export interface SiteStore {
   addToGroup(group: string, gateIds: string[]): Promise<void>;
   removeFromGroup(group: string, gateIds: string[]): Promise<void>;
   listGroups(): Promise<GroupRow[]>;
-  /** The gate ids a scope covers (its gates plus the members of its groups), sorted, unique. */
+  /** The registered gate ids a scope covers (its gates plus the members of its groups), sorted, unique. */
   resolveScope(scope: Scope): Promise<string[]>;
 
   // operators and sessions
@@ -382,6 +395,12 @@ export interface SiteStore {
   getWork(key: WorkKey): Promise<WorkRow | null>;
   /** Pending work of a gate: deletions first, then by priority, then oldest first. */
   nextWork(gateId: string, limit?: number): Promise<WorkRow[]>;
+  /**
+   * Claims a gate's pending work for one service instance, in nextWork's order, skipping
+   * items another holder claimed until after `at`. Of two instances claiming at once, each
+   * item goes to one of them. The claim ends when the lease runs out or the item moves on.
+   */
+  claimWork(gateId: string, input: ClaimWorkInput): Promise<WorkRow[]>;
   workOf(subjectRef: string): Promise<WorkRow[]>;
   workOfGate(gateId: string, states?: WorkState[]): Promise<WorkRow[]>;
   workByCommand(commandId: string): Promise<WorkRow | null>;
