@@ -259,3 +259,21 @@ describe("opening the site database: where and what", () => {
     }
   });
 });
+
+describe.skipIf(!PG_URL)("a PostgreSQL connection lost while idle", () => {
+  it("is logged, does not end the process, and the next query reconnects", async () => {
+    const f = await freshSiteDb("postgres");
+    const name = `fg-site-test-${process.pid}-${Date.now()}`;
+    try {
+      const store = await f.open({ applicationName: name });
+      await store.addGate(await gateInput("g1"));
+      const killed = await pgQuery<{ ok: boolean }>("public", "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1", [name]);
+      expect(killed.length).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(f.logs.records.some((r) => r.level === "warn" && r.message.includes("connection lost"))).toBe(true);
+      expect((await store.listGates()).map((g) => g.gateId)).toEqual(["g1"]);
+    } finally {
+      await f.cleanup();
+    }
+  });
+});
