@@ -21,7 +21,7 @@ export const SDK_LAYERS: ReadonlyArray<{ layer: number; folders: readonly string
   { layer: 3, folders: ["store", "gate", "osdp"], what: "the device database; the gate orchestrator (on ports only); the OSDP protocol (frames, Secure Channel)" },
   { layer: 4, folders: ["audit", "access", "transport"], what: "audit log, people and credentials, MQTT link and outbox" },
   { layer: 5, folders: ["consent", "operator"], what: "consent registry; the operator client" },
-  { layer: 6, folders: ["vault"], what: "encrypted templates" },
+  { layer: 6, folders: ["vault", "site"], what: "encrypted templates; the site service (one office running every gate of an estate) and its database" },
   { layer: 7, folders: ["deletion"], what: "the one deletion path and receipts" },
   { layer: 8, folders: ["privacy"], what: "the secure store: keys, database, audit, consent, vault and deletion wired together" },
   { layer: 9, folders: ["commands"], what: "signed command processing and the device's handlers" },
