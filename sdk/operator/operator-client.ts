@@ -169,6 +169,54 @@ export class OperatorClient {
     }
   }
 
+  /**
+   * Publishes a signed command without awaiting its result: for a caller that follows
+   * every result of its gates with `watchResults` (the site service), so that an answer
+   * arriving late, after a reconnect, is still seen.
+   */
+  async post(command: CommandEnvelope): Promise<void> {
+    const topics = gateTopics({ prefix: this.prefix, site: command.site, gate: command.gate });
+    await this.connection.publish(topics.commandRequest, encodePayload("commandRequest", command), { qos: 1 });
+  }
+
+  /**
+   * Every command result of the gates matched, believed only when signed by the gate's
+   * pinned key and addressed as its topic says (the others dropped and counted in
+   * `rejected`). The caller matches `commandId` and `requestHash` against what it sent.
+   */
+  async watchResults(o: { site: string | "+"; gate: string | "+"; deviceKeys: DeviceKeyLookup; onResult: (result: CommandResultMessage) => void }): Promise<Watch> {
+    const sodium = await loadSodium();
+    let received = 0;
+    let rejected = 0;
+    const warned = new Set<string>();
+    const unroute = await this.route(fleetFilter(this.prefix, o.site, o.gate, "commands/result/+"), (topic, payload) => {
+      const t = parseTopic(this.prefix, topic);
+      if (!t) return;
+      const msg = parseMessage<CommandResultMessage>(payload);
+      const key = o.deviceKeys(t.site, t.gate);
+      if (msg && key && msg.site === t.site && msg.gate === t.gate && (msg.commandId ?? "unknown") === t.commandId && verifyResultSignature(sodium, msg, key)) {
+        received++;
+        o.onResult(msg);
+        return;
+      }
+      rejected++;
+      if (!warned.has(`${t.site}/${t.gate}`)) {
+        warned.add(`${t.site}/${t.gate}`);
+        this.logger.warn("dropped a result not signed by the gate's device key", { site: t.site, gate: t.gate, why: key ? "signature or address" : "no pinned key for this gate" });
+      }
+    });
+    return {
+      get received() {
+        return received;
+      },
+      duplicates: 0,
+      get rejected() {
+        return rejected;
+      },
+      stop: unroute,
+    };
+  }
+
   /** Watches events (duplicates dropped by id), and optionally gate state and notices. */
   async watch(o: WatchOptions): Promise<Watch> {
     const dedupe = o.dedupe ?? new DuplicateFilter();

@@ -16,6 +16,9 @@ import { randomBytes } from "node:crypto";
 import { type Ed25519KeyPair, generateEd25519KeyPair } from "../../sdk/crypto/keys.js";
 import { gateTopics, toBase64 } from "../../sdk/protocol/index.js";
 import { ManualClock } from "../../sdk/time/clock.js";
+import { buildCommand } from "../../sdk/operator/command-builder.js";
+import { OperatorClient } from "../../sdk/operator/operator-client.js";
+import { untilAnswered } from "../../sdk/operator/until-answered.js";
 import type { FacePipeline } from "../../sdk/vision/index.js";
 import { DEFAULT_SIM_START, type SimulatedGate, buildSimulatedGate } from "../../device/scenario/simulated-gate.js";
 import { type TestBroker, clearRetained } from "./broker.js";
@@ -109,6 +112,21 @@ export async function startSiteHarness(options: SiteHarnessOptions): Promise<Sit
       });
     }
     for (const g of gates) await g.sim.runtime.link!.connection.waitConnected(10_000);
+    // A gate subscribes to its commands just after connecting: wait until each answers one.
+    const op = new OperatorClient({ url: broker.url, prefix, protocolVersion: broker.protocolVersion });
+    await op.start();
+    try {
+      for (const g of gates) {
+        await untilAnswered(async () =>
+          op.send(await buildCommand({ site, gate: g.gateId, type: "gate.status", body: {}, key: admin, sealTo: g.boxPublicKey, clock: g.sim.clock }), {
+            devicePublicKey: g.signingPublicKey,
+            timeoutMs: 1_000,
+          }),
+        );
+      }
+    } finally {
+      await op.stop();
+    }
   } catch (err) {
     await close();
     throw err;
