@@ -113,9 +113,14 @@ export type KeyErrorCode =
   | "key_version"
   | "key_write_failed";
 
-/** A document checked offline does not verify against the device key: a deletion receipt (L7), an audit export (L8). */
-export class VerificationError extends FacegateError<"receipt_unverified" | "audit_unverified"> {
-  constructor(code: "receipt_unverified" | "audit_unverified", message: string, details: Record<string, unknown> = {}) {
+export type VerificationErrorCode = "receipt_unverified" | "audit_unverified" | "certificate_unverified";
+
+/**
+ * A document checked offline does not verify: a deletion receipt (L7) or an audit export
+ * (L8) against the device key, a site deletion certificate against the site key.
+ */
+export class VerificationError extends FacegateError<VerificationErrorCode> {
+  constructor(code: VerificationErrorCode, message: string, details: Record<string, unknown> = {}) {
     super(code, message, details);
   }
 }

@@ -21,6 +21,7 @@ import {
   EventMessageSchema,
   GateStateMessageSchema,
   NoticeMessageSchema,
+  SiteDeletionCertificateSchema,
   TOPIC_RULES,
 } from "../../sdk/protocol/index.js";
 import { jsonSchemaOf } from "../../sdk/schema/schema-check.js";
@@ -44,6 +45,7 @@ const PAYLOADS: Array<{ name: string; schema: TSchema; title: string }> = [
   { name: "command-envelope", schema: CommandEnvelopeSchema, title: "Signed command" },
   { name: "command-result", schema: CommandResultMessageSchema, title: "Signed command result" },
   { name: "deletion-receipt", schema: DeletionReceiptSchema, title: "Deletion receipt (L7)" },
+  { name: "site-deletion-certificate", schema: SiteDeletionCertificateSchema, title: "Site deletion certificate (L7): every gate's receipt, signed by the site key" },
 ];
 
 export function contractSchemas(): PublishedFile[] {

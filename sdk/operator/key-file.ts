@@ -3,15 +3,23 @@
  * mode 0600 (never overwritten); reading refuses a file that group or others can read
  * (SPEC section 6: key files are private to their user). The public key is what the
  * installer enrols on the device (config) or an admin adds with operator.key_add.
+ *
+ * The site key (it signs site deletion certificates, sdk/site/certificate) uses the same
+ * file with `kind: "facegate-site-key"`: reading asks for one kind, so a site key file is
+ * never taken for an operator's command key, nor the other way round.
  */
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { KeyError } from "../errors.js";
 import { type Ed25519KeyPair, ED25519_PUBLIC_KEY_BYTES, generateEd25519KeyPair, keyIdFor } from "../crypto/keys.js";
 import { fromBase64, toBase64 } from "../protocol/index.js";
 
+export type KeyFileKind = "facegate-operator-key" | "facegate-site-key";
+
+const KIND_NAMES: Record<KeyFileKind, string> = { "facegate-operator-key": "facegate operator key file", "facegate-site-key": "facegate site key file" };
+
 export interface OperatorKeyFile {
   v: 1;
-  kind: "facegate-operator-key";
+  kind: KeyFileKind;
   keyId: string;
   publicKey: string;
   secretKey: string;
@@ -21,8 +29,8 @@ export async function generateOperatorKey(): Promise<Ed25519KeyPair> {
   return generateEd25519KeyPair();
 }
 
-export function writeOperatorKeyFile(path: string, key: Ed25519KeyPair): void {
-  const file: OperatorKeyFile = { v: 1, kind: "facegate-operator-key", keyId: key.keyId, publicKey: toBase64(key.publicKey), secretKey: toBase64(key.secretKey) };
+export function writeOperatorKeyFile(path: string, key: Ed25519KeyPair, kind: KeyFileKind = "facegate-operator-key"): void {
+  const file: OperatorKeyFile = { v: 1, kind, keyId: key.keyId, publicKey: toBase64(key.publicKey), secretKey: toBase64(key.secretKey) };
   try {
     writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: "wx" });
   } catch (err) {
@@ -32,7 +40,7 @@ export function writeOperatorKeyFile(path: string, key: Ed25519KeyPair): void {
   }
 }
 
-export function readOperatorKeyFile(path: string): Ed25519KeyPair {
+export function readOperatorKeyFile(path: string, kind: KeyFileKind = "facegate-operator-key"): Ed25519KeyPair {
   let mode: number;
   try {
     mode = statSync(path).mode;
@@ -46,12 +54,12 @@ export function readOperatorKeyFile(path: string): Ed25519KeyPair {
   try {
     file = JSON.parse(readFileSync(path, "utf8")) as Partial<OperatorKeyFile>;
   } catch {
-    throw new KeyError("key_file_invalid", `${path}: not a facegate operator key file`, { path });
+    throw new KeyError("key_file_invalid", `${path}: not a ${KIND_NAMES[kind]}`, { path });
   }
   const publicKey = typeof file.publicKey === "string" ? fromBase64(file.publicKey) : undefined;
   const secretKey = typeof file.secretKey === "string" ? fromBase64(file.secretKey) : undefined;
-  if (file.kind !== "facegate-operator-key" || !publicKey || publicKey.length !== 32 || !secretKey || secretKey.length !== 64) {
-    throw new KeyError("key_file_invalid", `${path}: not a facegate operator key file`, { path });
+  if (file.kind !== kind || !publicKey || publicKey.length !== 32 || !secretKey || secretKey.length !== 64) {
+    throw new KeyError("key_file_invalid", `${path}: not a ${KIND_NAMES[kind]}`, { path });
   }
   if (Buffer.compare(Buffer.from(secretKey.subarray(32)), Buffer.from(publicKey)) !== 0) {
     throw new KeyError("key_file_invalid", `${path}: public and secret key do not match`, { path });

@@ -21,4 +21,5 @@ export * from "./event-category.js";
 export * from "./json-depth.js";
 export * from "./messages.js";
 export * from "./schedule-window.js";
+export * from "./site-certificate.js";
 export * from "./topics.js";
