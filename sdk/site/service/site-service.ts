@@ -24,19 +24,14 @@ import type { Clock } from "../../time/clock.js";
 import type { Timers } from "../../time/timers.js";
 import type { Logger } from "../../log/logger.js";
 import type { DeletionReason, DeletionRequestRow, GateRow, PersonRow, Scope, SiteStore, WorkKey, WorkRow } from "../store/site-store.js";
+import type { Signer } from "../../crypto/keys.js";
+import { issueCertificate } from "../certificate/issue-certificate.js";
 import { checkReceipt } from "./receipt-check.js";
 import { SiteServiceError } from "./site-service-error.js";
 import { keyString, type SenderGate, WorkSender } from "./work-sender.js";
 
 export interface SiteMqttOptions extends Omit<OperatorClientOptions, "logger" | "prefix"> {
   prefix: string;
-}
-
-/** What the certificate port receives when every gate's receipt is in. */
-export interface CertificateRequest {
-  request: DeletionRequestRow;
-  /** Each expected gate with its pinned signing key (base64). */
-  gates: Array<{ gateId: string; signPublicKey: string }>;
 }
 
 export interface SiteServiceOptions {
@@ -50,8 +45,8 @@ export interface SiteServiceOptions {
   operatorKey: SigningKey;
   /** A fresh opaque id (commands, consents, requests). */
   randomId: () => string;
-  /** Issues the site deletion certificate (sdk/site/certificate); absent: requests stay complete-pending-certificate. */
-  issueCertificate?: (input: CertificateRequest) => Promise<string>;
+  /** Signs site deletion certificates (sdk/site/certificate); absent: requests stay complete-pending-certificate. */
+  siteKey?: Signer;
   /** Opaque reference of the office recorded as having collected consents. Default "site-office". */
   collectedBy?: string;
   /** Default 5 minutes. */
@@ -120,6 +115,7 @@ export class SiteService {
   private readonly watches: Watch[] = [];
   private retryTimer: unknown;
   private started = false;
+  private completions: Promise<void> = Promise.resolve();
   /** Receipts refused (forged, another gate's, another subject's). */
   refusedReceipts = 0;
 
@@ -336,7 +332,11 @@ export class SiteService {
   /** Requests whose receipts are all in but which have no certificate yet: issues it now (once sitecert's port is given). */
   async completePending(): Promise<number> {
     let n = 0;
-    for (const r of await this.o.store.openDeletionRequests()) if (r.gates.every((g) => g.receipt !== null) && (await this.complete(r))) n++;
+    const run = this.completions.then(async () => {
+      for (const r of await this.o.store.openDeletionRequests()) if (r.gates.every((g) => g.receipt !== null) && (await this.complete(r))) n++;
+    });
+    this.completions = run.catch(() => undefined);
+    await run;
     return n;
   }
 
@@ -434,8 +434,14 @@ export class SiteService {
       this.o.logger.warn("refused a deletion receipt", { gate: item.gateId, request: request.id, why: check.reason });
       throw new SiteServiceError("site_receipt_refused", check.reason, { gate: item.gateId, request: request.id });
     }
-    const updated = await this.o.store.recordReceipt({ requestId: request.id, gateId: item.gateId, receipt: JSON.stringify(check.receipt), verifiedAt: this.o.clock.now() });
-    if (updated.gates.every((g) => g.receipt !== null)) await this.complete(updated);
+    await this.o.store.recordReceipt({ requestId: request.id, gateId: item.gateId, receipt: JSON.stringify(check.receipt), verifiedAt: this.o.clock.now() });
+    // Receipts of many gates arrive at once: whether all are in is read afresh, one check at a time.
+    const checked = this.completions.then(async () => {
+      const fresh = await this.o.store.getDeletionRequest(request.id);
+      if (fresh && fresh.completedAt === null && fresh.gates.every((g) => g.receipt !== null)) await this.complete(fresh);
+    });
+    this.completions = checked.catch(() => undefined);
+    await checked;
   }
 
   private async requestFor(item: WorkRow): Promise<DeletionRequestRow | null> {
@@ -445,10 +451,25 @@ export class SiteService {
   }
 
   private async complete(request: DeletionRequestRow): Promise<boolean> {
-    if (!this.o.issueCertificate || request.completedAt !== null) return false;
-    const gates = await Promise.all(request.gates.map(async (g) => ({ gateId: g.gateId, signPublicKey: (await this.o.store.requireGate(g.gateId)).signPublicKey })));
-    const certificate = await this.o.issueCertificate({ request, gates });
-    await this.o.store.completeDeletion(request.id, certificate, this.o.clock.now());
+    const siteKey = this.o.siteKey;
+    if (!siteKey || request.completedAt !== null) return false;
+    const gates = await Promise.all(request.gates.map(async (g) => ({ gateId: g.gateId, signingPublicKey: (await this.o.store.requireGate(g.gateId)).signPublicKey })));
+    let certificate;
+    try {
+      certificate = await issueCertificate({
+        request: { requestId: request.id, siteId: this.o.siteId, subjectRef: request.subjectRef, reason: request.reason, requestedAt: request.requestedAt },
+        gates,
+        receipts: request.gates.map((g) => ({ gateId: g.gateId, receipt: JSON.parse(g.receipt!) as unknown })),
+        siteKey,
+        clock: this.o.clock,
+        newId: this.o.randomId,
+      });
+    } catch (err) {
+      // The receipts stay; the request shows complete-pending-certificate and `completePending` tries again.
+      this.o.logger.error("the site deletion certificate could not be issued", { request: request.id, error: err });
+      return false;
+    }
+    await this.o.store.completeDeletion(request.id, JSON.stringify(certificate), this.o.clock.now());
     this.o.logger.info("deletion complete at every gate; certificate issued", { request: request.id, gates: gates.length });
     return true;
   }
@@ -464,8 +485,9 @@ export class SiteService {
     }, retryMs);
   }
 
-  /** Unanswered work of online gates goes back to pending and is sent again. */
+  /** Unanswered work of online gates goes back to pending and is sent again; certificates not yet issued are tried again. */
   async retry(): Promise<void> {
+    await this.completePending();
     for (const g of this.gates.values()) {
       if (!g.online || this.sender?.busy(g.gateId)) continue;
       await this.o.store.requeueSent(g.gateId, this.o.clock.now());

@@ -15,6 +15,8 @@ import { defaultModelsDir } from "../../../../models/manifest.js";
 import { verifiedModels } from "../../../../models/verify.js";
 import { loadSodium } from "../../../../sdk/crypto/sodium.js";
 import { verifyReceipt } from "../../../../sdk/crypto/signatures.js";
+import { ed25519Signer, generateEd25519KeyPair, type Signer } from "../../../../sdk/crypto/keys.js";
+import { verifyCertificate } from "../../../../sdk/site/certificate/index.js";
 import { buildCommand } from "../../../../sdk/operator/command-builder.js";
 import { type CommandResultMessage, type DeletionReceipt, toBase64 } from "../../../../sdk/protocol/index.js";
 import { createFacePipeline, type FacePipeline } from "../../../../sdk/vision/index.js";
@@ -48,13 +50,15 @@ describe.each(SITE_ENGINES)("a site of 5 gates run by the site service on $name"
   let s: ServiceUnderTest;
   let sniffer: Awaited<ReturnType<typeof sniffCommands>>;
   let noticeVersion: string;
+  let siteKey: Signer;
 
   beforeAll(async () => {
     if (engine.skip) return;
     site = await startSiteHarness({ broker, gateIds: GATES, pipeline: facesAvailable ? pipeline : null });
     db = await openTestSiteStore(engine, site.clock);
     sniffer = await sniffCommands(site);
-    s = await startService(site, db.store);
+    siteKey = await ed25519Signer((await generateEd25519KeyPair()).secretKey);
+    s = await startService(site, db.store, { siteKey });
     for (const g of site.gates) {
       await s.service.addGate({ gateId: g.gateId, name: `Gate ${g.gateId}`, signingPublicKey: g.signingPublicKey, boxPublicKey: g.boxPublicKey, groups: g.gateId === "b3" ? ["Building 3"] : [] });
     }
@@ -108,10 +112,15 @@ describe.each(SITE_ENGINES)("a site of 5 gates run by the site service on $name"
     for (const { envelope } of sniffer.seen) expect(JSON.stringify(envelope)).not.toContain("evidence");
   }, 90_000);
 
-  it.skipIf(engine.skip)("deletes at every gate: 5 receipts, each verified against its gate's pinned key; the card still works (L7, L2)", async () => {
+  it.skipIf(engine.skip)("deletes at every gate: 5 receipts, each verified against its gate's pinned key, one certificate; the card still works (L7, L2)", async () => {
     const request = await s.service.requestDeletion({ subject: AMY.subject, reason: "resident_request" });
-    const status = await until("5 receipts", async () => ((await s.service.deletionStatus(request.id)).receipts === 5 ? s.service.deletionStatus(request.id) : undefined));
-    expect(status.state).toBe("complete_pending_certificate");
+    const status = await until("the certificate", async () => ((await s.service.deletionStatus(request.id)).state === "complete" ? s.service.deletionStatus(request.id) : undefined));
+    expect(status.receipts).toBe(5);
+    const certificate = status.request.certificate!;
+    expect(await verifyCertificate(JSON.parse(certificate), { siteKey: siteKey.publicKey })).toMatchObject({ ok: true });
+    const tampered = certificate.replace(`"subjectRef":"${AMY.subject}"`, `"subjectRef":"r-0999"`);
+    expect(tampered).not.toBe(certificate);
+    expect((await verifyCertificate(JSON.parse(tampered), { siteKey: siteKey.publicKey })).ok).toBe(false);
     expect(status.missingGates).toEqual([]);
     for (const g of status.request.gates) {
       const receipt = JSON.parse(g.receipt!) as DeletionReceipt;
@@ -159,10 +168,12 @@ describe.each(SITE_ENGINES)("a site of 5 gates run by the site service on $name"
     expect(open.state).toBe("open");
     expect(open.missingGates.sort()).toEqual(["b1", "b2"]);
     expect(open.request.certificate).toBeNull();
+    expect(open.request.completedAt).toBeNull();
     const seenBefore = sniffer.seen.length;
     for (const g of offline) await g.goOnline();
-    const done = await until("5 receipts", async () => ((await s.service.deletionStatus(request.id)).receipts === 5 ? s.service.deletionStatus(request.id) : undefined));
-    expect(done.state).toBe("complete_pending_certificate");
+    const done = await until("the certificate", async () => ((await s.service.deletionStatus(request.id)).state === "complete" ? s.service.deletionStatus(request.id) : undefined));
+    expect(done.receipts).toBe(5);
+    expect((await verifyCertificate(JSON.parse(done.request.certificate!), { siteKey: siteKey.publicKey })).ok).toBe(true);
     for (const gate of ["b1", "b2"]) {
       const first = sniffer.seen.slice(seenBefore).find((x) => x.gate === gate && x.envelope.type !== "gate.status");
       expect({ gate, first: first?.envelope.type }).toEqual({ gate, first: "subject.delete" });
