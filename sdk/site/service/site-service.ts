@@ -96,7 +96,7 @@ export interface DeletionStatus {
 }
 
 export interface SiteAlarm {
-  kind: "deletion_overdue";
+  kind: "deletion_overdue" | "certificate_missing";
   requestId: string;
   ageMs: number;
   deadlineAt: number;
@@ -179,6 +179,11 @@ export class SiteService {
     await this.sender?.idle();
     for (const w of this.watches.splice(0)) await w.stop().catch(() => undefined);
     await this.op?.stop();
+  }
+
+  /** Whether work is being sent to the gate right now (waiting for its answer included). */
+  busy(gateId: string): boolean {
+    return this.sender?.busy(gateId) ?? false;
   }
 
   /** Resolves when no work is being sent (tests and the CLI wait on it). */
@@ -317,16 +322,17 @@ export class SiteService {
     return this.statusOf(request);
   }
 
-  /** Open deletion requests past their deadline (default 5 days), as alarms. */
+  /**
+   * Open deletion requests past their deadline (default 5 days), as alarms: `deletion_overdue`
+   * while gates have not answered, `certificate_missing` when every receipt is in but no
+   * certificate could be issued.
+   */
   async alarms(): Promise<SiteAlarm[]> {
     const now = this.o.clock.now();
-    return (await this.o.store.overdueDeletionRequests(now)).map((r) => ({
-      kind: "deletion_overdue",
-      requestId: r.id,
-      ageMs: now - r.requestedAt,
-      deadlineAt: r.deadlineAt,
-      missingGates: r.gates.filter((g) => g.receipt === null).map((g) => g.gateId),
-    }));
+    return (await this.o.store.overdueDeletionRequests(now)).map((r) => {
+      const missingGates = r.gates.filter((g) => g.receipt === null).map((g) => g.gateId);
+      return { kind: missingGates.length > 0 ? "deletion_overdue" : "certificate_missing", requestId: r.id, ageMs: now - r.requestedAt, deadlineAt: r.deadlineAt, missingGates };
+    });
   }
 
   /** Requests whose receipts are all in but which have no certificate yet: issues it now (once sitecert's port is given). */
