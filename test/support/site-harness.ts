@@ -60,6 +60,8 @@ export interface SiteHarnessOptions {
   /** Shared face pipeline (not closed here); null: gates without a face path. */
   pipeline?: FacePipeline | null;
   mode?: string;
+  /** Start time of every clock (ms); default DEFAULT_SIM_START. A service on the system clock needs Date.now(). */
+  start?: number;
 }
 
 export async function startSiteHarness(options: SiteHarnessOptions): Promise<SiteHarness> {
@@ -69,7 +71,7 @@ export async function startSiteHarness(options: SiteHarnessOptions): Promise<Sit
   const processorId = "acme-property";
   const prefix = `t${tag}`;
   const admin = await generateEd25519KeyPair();
-  const clock = new ManualClock(DEFAULT_SIM_START);
+  const clock = new ManualClock(options.start ?? DEFAULT_SIM_START);
   const gates: SiteHarnessGate[] = [];
   const close = async (): Promise<void> => {
     for (const g of gates) await g.sim.close().catch(() => undefined);
