@@ -9,7 +9,7 @@
  *
  * On SQLite, and on PostgreSQL when FACEGATE_PG_URL is set (visible skip otherwise).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultModelsDir } from "../../../../models/manifest.js";
 import { verifiedModels } from "../../../../models/verify.js";
@@ -22,6 +22,7 @@ import { type CommandResultMessage, type DeletionReceipt, toBase64 } from "../..
 import { createFacePipeline, type FacePipeline } from "../../../../sdk/vision/index.js";
 import { SiteServiceError } from "../../../../sdk/site/service/index.js";
 import { startTestBroker, type TestBroker } from "../../../support/broker.js";
+import { dbFiles, findBytes, windows } from "../../../support/db-files.js";
 import { facePath, facesAvailable } from "../../../support/faces.js";
 import { type SiteHarness, startSiteHarness } from "../../../support/site-harness.js";
 import { SITE_ENGINES, openTestSiteStore, type TestSiteStore } from "./site-service-db.js";
@@ -98,6 +99,18 @@ describe.each(SITE_ENGINES)("a site of 5 gates run by the site service on $name"
       const opened = g.sim.hardware.relay.pulses.length > before;
       expect({ gate: g.gateId, opened }).toEqual({ gate: g.gateId, opened: ["main", "car", "b3"].includes(g.gateId) });
     }
+    // Each gate's access events stored once by the site, queryable by gate and type.
+    for (const gateId of ["main", "b1"]) {
+      const type = gateId === "main" ? "access.granted" : "access.denied";
+      const stored = await until(`${type} at ${gateId} stored`, async () => {
+        const rows = await db.store.queryEvents({ gateId, type });
+        return rows.length > 0 ? rows : undefined;
+      });
+      expect(stored.every((e) => e.gateId === gateId && e.type === type)).toBe(true);
+    }
+    const all = await db.store.queryEvents({ limit: 10_000 });
+    expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+    expect(JSON.stringify(all)).not.toContain(AMY.card);
     // The card number went to the gates sealed: nothing on the broker carries it.
     for (const { envelope } of sniffer.seen) expect(JSON.stringify(envelope)).not.toContain(AMY.card);
   });
@@ -110,6 +123,16 @@ describe.each(SITE_ENGINES)("a site of 5 gates run by the site service on $name"
     const templates = Object.fromEntries(site.gates.map((g) => [g.gateId, g.sim.runtime.index.size]));
     expect(templates).toEqual({ main: 1, b1: 0, b2: 0, b3: 1, car: 0 });
     for (const { envelope } of sniffer.seen) expect(JSON.stringify(envelope)).not.toContain("evidence");
+    // The photo is never stored by the site: no 48-byte window of it in the database files.
+    if (db.path) {
+      const photo = readFileSync(facePath("identities", "amy", "amy1.png"));
+      const needles = windows(photo.subarray(photo.length >> 2), 48).slice(0, 40);
+      expect(findBytes(dbFiles(db.path), needles)).toEqual([]);
+      // Positive control: the same scan finds a window planted in a copy of the file.
+      const copy = `${db.path}.copy`;
+      writeFileSync(copy, Buffer.concat([readFileSync(db.path), needles[7]!]));
+      expect(findBytes([copy], needles)).toHaveLength(1);
+    }
   }, 90_000);
 
   it.skipIf(engine.skip)("deletes at every gate: 5 receipts, each verified against its gate's pinned key, one certificate; the card still works (L7, L2)", async () => {

@@ -29,6 +29,8 @@ export const SITE_ENGINES: SiteEngineCase[] = [
 
 export interface TestSiteStore {
   store: SiteStore;
+  /** The SQLite file, for the SQLite engine. */
+  path?: string;
   dataKey: Uint8Array;
   close(): Promise<void>;
 }
@@ -39,9 +41,11 @@ export async function openTestSiteStore(engine: SiteEngineCase, clock: Clock): P
   const passwordLimits = { opsLimit: 1, memLimit: 8192 };
   if (engine.name === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "fg-site-"));
-    const store = await openSiteStore({ path: join(dir, "site.db"), clock, logger, dataKey, passwordLimits });
+    const path = join(dir, "site.db");
+    const store = await openSiteStore({ path, clock, logger, dataKey, passwordLimits });
     return {
       store,
+      path,
       dataKey,
       close: async () => {
         await store.close();
