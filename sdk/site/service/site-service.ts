@@ -126,6 +126,9 @@ export class SiteService {
   private completions: Promise<void> = Promise.resolve();
   /** Receipts refused (forged, another gate's, another subject's). */
   refusedReceipts = 0;
+  /** Events this instance stored, and those it found stored already (a redelivery, or another instance's). */
+  eventsStored = 0;
+  eventDuplicates = 0;
 
   constructor(private readonly o: SiteServiceOptions) {}
 
@@ -422,7 +425,8 @@ export class SiteService {
   private async onEvent(e: EventMessage): Promise<void> {
     const data = e.data as { subjectRef?: unknown; personRef?: unknown };
     const subject = typeof data.subjectRef === "string" ? data.subjectRef : typeof data.personRef === "string" ? data.personRef : null;
-    await this.o.store.insertEvent({ id: `${e.gate}.${e.id}`, gateId: e.gate, subjectRef: subject, type: e.type, at: e.at, body: e });
+    if (await this.o.store.insertEvent({ id: `${e.gate}.${e.id}`, gateId: e.gate, subjectRef: subject, type: e.type, at: e.at, body: e })) this.eventsStored++;
+    else this.eventDuplicates++;
   }
 
   /** Template count and the gate's own pending messages, from a signed gate.status. */
