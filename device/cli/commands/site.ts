@@ -19,7 +19,12 @@
  */
 import type { CliIo } from "../cli-io.js";
 import { commandUsage, dispatch, type Subcommand } from "../usage.js";
+import * as deleteSubject from "../../site/cli/delete.js";
+import * as deletions from "../../site/cli/deletions.js";
+import * as gates from "../../site/cli/gates.js";
 import * as keygen from "../../site/cli/keygen.js";
+import * as people from "../../site/cli/people.js";
+import * as serve from "../../site/cli/serve.js";
 import * as verifyCertificate from "../../site/cli/verify-certificate.js";
 
 /** A subcommand file's exports (see the header). */
@@ -28,11 +33,16 @@ interface SiteSubcommand extends Subcommand {
 }
 
 const SUBCOMMANDS: Readonly<Record<string, SiteSubcommand>> = {
+  delete: deleteSubject,
+  deletions,
+  gates,
   keygen,
+  people,
+  serve,
   "verify-certificate": verifyCertificate,
 };
 
-export const summary = "the estate office: site key, offline check of site deletion certificates (verify-certificate FILE --site-key KEY)";
+export const summary = "the estate office: the site service (serve), its gates, people and deletions, site key, offline check of certificates";
 export const subcommands = Object.keys(SUBCOMMANDS);
 export const usage = commandUsage("site", SUBCOMMANDS, [
   ...Object.entries(SUBCOMMANDS).map(([name, sub]) => `  ${name.padEnd(20)} ${sub.summary}`),

@@ -1,0 +1,76 @@
+/**
+ * The site service's composition root (`facegate site serve`): opens the site database
+ * (SQLite file or PostgreSQL), reads the data key, the operator key and the site key,
+ * starts the service on the broker and pins the gates the configuration lists (a gate
+ * pinned before with other keys stops the start: nothing signed by another key is ever
+ * believed). Stop runs the other way round.
+ */
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../../sdk/log/logger.js";
+import { readOperatorKeyFile } from "../../sdk/operator/key-file.js";
+import { readSiteKeyFile } from "../../sdk/site/certificate/site-key.js";
+import { SiteService } from "../../sdk/site/service/site-service.js";
+import { openSiteStore } from "../../sdk/site/store/open-site-store.js";
+import type { SiteStore } from "../../sdk/site/store/site-store.js";
+import type { Clock } from "../../sdk/time/clock.js";
+import type { Timers } from "../../sdk/time/timers.js";
+import { loadBrokerCredentials } from "../../sdk/transport/broker-credentials.js";
+import { readDataKeyFile } from "./data-key-file.js";
+import type { SiteConfig } from "./site-config.js";
+
+export interface SiteRuntime {
+  service: SiteService;
+  store: SiteStore;
+  stop(): Promise<void>;
+}
+
+/** The site database alone (for `facegate site gates|people|deletions`). */
+export async function openConfiguredStore(config: SiteConfig, clock: Clock, logger: Logger, options: { createDataKey?: boolean } = {}): Promise<SiteStore> {
+  const dataKey = readDataKeyFile(config.dataKeyFile, { create: options.createDataKey ?? false });
+  return openSiteStore({ ...config.database, clock, logger, dataKey, deletionDeadlineMs: config.deletionDeadlineMs });
+}
+
+export async function startSiteRuntime(o: { config: SiteConfig; clock: Clock; timers: Timers; logger: Logger }): Promise<SiteRuntime> {
+  const { config, clock, timers, logger } = o;
+  // Key files first: a key others can read stops the start before anything opens.
+  const credentials = loadBrokerCredentials(config.mqtt);
+  const operatorKey = readOperatorKeyFile(config.operatorKeyFile);
+  const siteKey = config.siteKeyFile ? await readSiteKeyFile(config.siteKeyFile) : undefined;
+  const store = await openConfiguredStore(config, clock, logger.child("store"), { createDataKey: true });
+  const service = new SiteService({
+    store,
+    siteId: config.site.id,
+    mqtt: { url: config.mqtt.url, prefix: config.mqtt.prefix, protocolVersion: config.mqtt.protocolVersion, credentials, ...(config.mqtt.clientId ? { clientId: config.mqtt.clientId } : {}) },
+    clock,
+    timers,
+    logger: logger.child("site"),
+    operatorKey: { keyId: operatorKey.keyId, secretKey: operatorKey.secretKey },
+    randomId: () => randomUUID(),
+    collectedBy: config.collectedBy,
+    retryMs: config.retryMs,
+    sendWork: config.sendWork,
+    ...(config.mqtt.shareEvents !== undefined ? { shareEvents: config.mqtt.shareEvents } : {}),
+    ...(siteKey ? { siteKey } : {}),
+  });
+  try {
+    await service.start();
+    for (const g of config.gates) {
+      await service.addGate({ gateId: g.id, ...(g.name ? { name: g.name } : {}), ...(g.groups ? { groups: g.groups } : {}), signingPublicKey: g.signingPublicKey, boxPublicKey: g.boxPublicKey });
+    }
+  } catch (err) {
+    await service.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  logger.info("site service started", { site: config.site.id, gates: config.gates.length, engine: store.engine, certificates: siteKey ? "on" : "off", operatorKey: operatorKey.keyId });
+  return {
+    service,
+    store,
+    async stop() {
+      await service.stop();
+      await store.close();
+      logger.info("site service stopped", { eventsStored: service.eventsStored, eventDuplicates: service.eventDuplicates, rejectedMessages: service.rejectedMessages, refusedReceipts: service.refusedReceipts });
+    },
+  };
+}
+

@@ -1,0 +1,25 @@
+/**
+ * Errors of the site service, each with a stable code. Messages name gates, subjects
+ * (opaque references) and request ids, never a card number, PIN, photo or key.
+ */
+import { FacegateError } from "../../errors.js";
+
+export type SiteServiceErrorCode =
+  | "site_service_not_started"
+  | "site_service_input_invalid"
+  | "site_gate_unknown"
+  | "site_gate_keys_invalid"
+  | "site_scope_empty"
+  | "site_subject_tombstoned"
+  | "site_subject_deleted"
+  | "site_no_consent"
+  | "site_notice_unknown"
+  | "site_notice_mismatch"
+  | "site_photo_gone"
+  | "site_receipt_refused";
+
+export class SiteServiceError extends FacegateError<SiteServiceErrorCode> {
+  constructor(code: SiteServiceErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(code, message, details, options);
+  }
+}
