@@ -23,7 +23,7 @@ import { OperatorClient, type OperatorClientOptions, type Watch } from "../../op
 import type { Clock } from "../../time/clock.js";
 import type { Timers } from "../../time/timers.js";
 import type { Logger } from "../../log/logger.js";
-import type { DeletionReason, DeletionRequestRow, GateRow, PersonRow, Scope, SiteStore, WorkKey, WorkRow } from "../store/site-store.js";
+import type { DeletionReason, DeletionRequestRow, GateRow, PersonRow, Scope, SiteEventInput, SiteStore, WorkKey, WorkRow } from "../store/site-store.js";
 import type { Signer } from "../../crypto/keys.js";
 import { issueCertificate } from "../certificate/issue-certificate.js";
 import { checkReceipt } from "./receipt-check.js";
@@ -72,6 +72,8 @@ export interface RegisterPerson {
   pin?: string;
   rights: Partial<Scope>;
   schedule?: unknown;
+  /** The acting operator's key: the commands of this action are signed with it (L12). Default the service's key. */
+  actor?: SigningKey;
 }
 
 export interface RecordConsent {
@@ -81,6 +83,8 @@ export interface RecordConsent {
   evidenceHash: string;
   noticeVersion: string;
   expiresAt: number;
+  /** The acting operator's key (L12). */
+  actor?: SigningKey;
 }
 
 export type DeletionState = "open" | "complete_pending_certificate" | "complete";
@@ -112,6 +116,9 @@ export class SiteService {
   private sender: WorkSender | undefined;
   private readonly gates = new Map<string, LiveGate>();
   private readonly photos = new Map<string, string>();
+  /** Who asked for each pending work item, when not the service itself (kept in memory: after a restart the service's key signs). */
+  private readonly actors = new Map<string, SigningKey>();
+  private readonly eventListeners = new Set<(event: SiteEventInput) => void>();
   private readonly watches: Watch[] = [];
   private retryTimer: unknown;
   private started = false;
@@ -144,12 +151,16 @@ export class SiteService {
       timers: o.timers,
       logger: o.logger.child("work"),
       key: o.operatorKey,
+      keyFor: (item) => this.actors.get(keyString(item)),
       randomId: o.randomId,
       gate: (id) => this.gates.get(id),
       collectedBy: o.collectedBy ?? "site-office",
       sealedPhoto: (item) => this.photos.get(keyString(item)),
       onApplied: (item, result) => this.applied(item, result),
-      onSettled: (key) => this.photos.delete(keyString(key)),
+      onSettled: (key) => {
+        this.photos.delete(keyString(key));
+        this.actors.delete(keyString(key));
+      },
       commandTtlMs: o.commandTtlMs ?? 5 * 60_000,
       commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
     });
@@ -211,6 +222,7 @@ export class SiteService {
     this.remember(row);
     // Its retained state and notice were dropped while its key was unknown: ask for them again.
     if (!known && this.op) this.watches.push(await this.op.watch({ site: this.o.siteId, gate: row.gateId, deviceKeys: this.gates.get(row.gateId)!.signPublicKey, onState: (st) => void this.onState(st).catch((err: unknown) => this.o.logger.error("handling gate state failed", { error: err })), onNotice: (n) => this.onNotice(n) }));
+    for (const op of await this.o.store.listOperators()) if (op.disabledAt === null) await this.queue({ subjectRef: op.id, gateId: row.gateId, kind: "operator_key", ref: op.id });
     for (const p of await this.o.store.peopleForGate(row.gateId)) await this.queue({ subjectRef: p.subjectRef, gateId: row.gateId, kind: "rights" });
     this.kick(row.gateId);
     return row;
@@ -240,9 +252,9 @@ export class SiteService {
       at: this.o.clock.now(),
     });
     const covered = new Set(inScope);
-    for (const gateId of inScope) await this.queue({ subjectRef: subject, gateId, kind: "rights" });
+    for (const gateId of inScope) await this.queue({ subjectRef: subject, gateId, kind: "rights" }, input.actor);
     for (const w of await this.o.store.workOf(subject)) {
-      if (w.kind === "rights" && !covered.has(w.gateId)) await this.queue({ subjectRef: subject, gateId: w.gateId, kind: "end_access" });
+      if (w.kind === "rights" && !covered.has(w.gateId)) await this.queue({ subjectRef: subject, gateId: w.gateId, kind: "end_access" }, input.actor);
     }
     this.kickAll();
     return person;
@@ -260,7 +272,7 @@ export class SiteService {
     if (!(input.expiresAt > now)) throw new SiteServiceError("site_service_input_invalid", "expiresAt: must be in the future (consent has a finite term, L9)");
     const id = this.o.randomId();
     await this.o.store.recordConsent({ id, subjectRef: subject, scope: s, noticeVersion: input.noticeVersion, evidenceHash: input.evidenceHash, recordedAt: now, expiresAt: input.expiresAt });
-    for (const gateId of gates) await this.queue({ subjectRef: subject, gateId, kind: "consent", ref: id });
+    for (const gateId of gates) await this.queue({ subjectRef: subject, gateId, kind: "consent", ref: id }, input.actor);
     this.kickAll();
     return id;
   }
@@ -270,7 +282,7 @@ export class SiteService {
    * each gate's key at once. Refused for a tombstoned subject (a deletion stands until a
    * new consent) and without a current consent.
    */
-  async enroll(input: { subject: string; photo: Uint8Array }): Promise<string[]> {
+  async enroll(input: { subject: string; photo: Uint8Array; actor?: SigningKey }): Promise<string[]> {
     const subject = opaque(input.subject, "subject");
     if (await this.o.store.isTombstoned(subject)) throw new SiteServiceError("site_subject_tombstoned", `${subject}: deleted; a new consent is needed before any enrollment`);
     const now = this.o.clock.now();
@@ -285,7 +297,7 @@ export class SiteService {
       if (!gate) continue;
       const key: WorkKey = { subjectRef: subject, gateId, kind: "enroll" };
       this.photos.set(keyString(key), toBase64(sodium.crypto_box_seal(input.photo, gate.boxPublicKey)));
-      await this.queue({ ...key, ref: consent.id });
+      await this.queue({ ...key, ref: consent.id }, input.actor);
     }
     this.kickAll();
     return gates;
@@ -294,7 +306,7 @@ export class SiteService {
   // ------------------------------------------------------------------ deletion
 
   /** Tombstone, request and a `subject.delete` for every gate of the site (one store transaction); pending consent and enrollment cancelled. */
-  async requestDeletion(input: { subject: string; reason: DeletionReason; deadlineMs?: number }): Promise<DeletionRequestRow> {
+  async requestDeletion(input: { subject: string; reason: DeletionReason; deadlineMs?: number; actor?: SigningKey }): Promise<DeletionRequestRow> {
     const subject = opaque(input.subject, "subject");
     const id = this.o.randomId();
     const request = await this.o.store.requestDeletion({
@@ -305,7 +317,11 @@ export class SiteService {
       ...(input.deadlineMs !== undefined ? { deadlineMs: input.deadlineMs } : {}),
     });
     for (const w of await this.o.store.workOf(subject)) {
-      if (w.kind === "delete") this.sender?.moveOn(w);
+      if (w.kind === "delete") {
+        this.sender?.moveOn(w);
+        if (input.actor) this.actors.set(keyString(w), input.actor);
+        else this.actors.delete(keyString(w));
+      }
       if ((w.kind === "consent" || w.kind === "enroll") && (w.state === "pending" || w.state === "sent")) {
         this.sender?.moveOn(w);
         this.photos.delete(keyString(w));
@@ -314,6 +330,43 @@ export class SiteService {
     }
     this.kickAll();
     return request;
+  }
+
+  /** Ends the person's access at every gate that had their rights (cards and PIN removed there); the record stays, ended. */
+  async endAccess(input: { subject: string; actor?: SigningKey }): Promise<string[]> {
+    const subject = opaque(input.subject, "subject");
+    await this.o.store.requirePerson(subject);
+    await this.o.store.endPerson(subject, this.o.clock.now());
+    const gates: string[] = [];
+    for (const w of await this.o.store.workOf(subject)) {
+      if (w.kind !== "rights") continue;
+      this.sender?.moveOn(w);
+      if (w.state === "pending" || w.state === "sent") await this.o.store.markWorkFailed(w, { code: "site_access_ended", message: "superseded: access ended" }, this.o.clock.now());
+      await this.queue({ subjectRef: subject, gateId: w.gateId, kind: "end_access" }, input.actor);
+      gates.push(w.gateId);
+    }
+    this.kickAll();
+    return gates;
+  }
+
+  /**
+   * Sends an operator's own command key to every gate (operator.key_add, signed by the
+   * service's admin key), so gates accept what is signed on the operator's behalf and their
+   * audit logs name the operator (L12). Gates added later get it in addGate.
+   */
+  async enrollOperatorKey(operatorId: string): Promise<string[]> {
+    const op = await this.o.store.getOperator(operatorId);
+    if (!op) throw new SiteServiceError("site_service_input_invalid", `no operator ${operatorId}`);
+    const gates = (await this.o.store.listGates()).map((g) => g.gateId);
+    for (const gateId of gates) await this.queue({ subjectRef: op.id, gateId, kind: "operator_key", ref: op.id });
+    this.kickAll();
+    return gates;
+  }
+
+  /** Called with every event stored for the first time (the HTTP API's live stream); returns the unsubscribe. */
+  onEventStored(listener: (event: SiteEventInput) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
   }
 
   async deletionStatus(requestId: string): Promise<DeletionStatus> {
@@ -375,8 +428,10 @@ export class SiteService {
     });
   }
 
-  private async queue(input: WorkKey & { ref?: string | null }): Promise<WorkRow> {
+  private async queue(input: WorkKey & { ref?: string | null }, actor?: SigningKey): Promise<WorkRow> {
     this.sender?.moveOn(input);
+    if (actor) this.actors.set(keyString(input), actor);
+    else this.actors.delete(keyString(input));
     return this.o.store.queueWork({ ...input, at: this.o.clock.now() });
   }
 
@@ -410,7 +465,15 @@ export class SiteService {
   private async onEvent(e: EventMessage): Promise<void> {
     const data = e.data as { subjectRef?: unknown; personRef?: unknown };
     const subject = typeof data.subjectRef === "string" ? data.subjectRef : typeof data.personRef === "string" ? data.personRef : null;
-    await this.o.store.insertEvent({ id: `${e.gate}.${e.id}`, gateId: e.gate, subjectRef: subject, type: e.type, at: e.at, body: e });
+    const row: SiteEventInput = { id: `${e.gate}.${e.id}`, gateId: e.gate, subjectRef: subject, type: e.type, at: e.at, body: e };
+    if (!(await this.o.store.insertEvent(row))) return;
+    for (const l of this.eventListeners) {
+      try {
+        l(row);
+      } catch (err) {
+        this.o.logger.warn("an event listener failed", { error: err });
+      }
+    }
   }
 
   /** Template count and the gate's own pending messages, from a signed gate.status. */
