@@ -328,7 +328,11 @@ export interface AdvanceAuditInput {
 export interface SiteStore {
   readonly engine: SiteEngine;
 
-  /** Runs `fn` in one transaction (nested calls join the outer one). */
+  /**
+   * Runs `fn` in one transaction (nested calls join the outer one). Inside `fn`, use only
+   * the store it is given: the outer store's calls wait for the transaction to end (on
+   * SQLite, one connection, they would wait for ever).
+   */
   transaction<T>(fn: (store: SiteStore) => Promise<T>): Promise<T>;
 
   // gates and groups
