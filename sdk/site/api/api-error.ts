@@ -43,14 +43,8 @@ const STATUS: Readonly<Record<string, number>> = {
   operator_name_taken: 409,
   certificate_not_issued: 409,
   internal_error: 500,
-  // service and store
-  site_unknown_gate: 404,
-  site_unknown_group: 404,
-  site_unknown_subject: 404,
-  site_unknown_operator: 404,
-  site_unknown_consent: 404,
-  site_unknown_request: 404,
-  site_unknown_work: 404,
+  // service and store (a `site_unknown_*` is a body naming something that does not exist: 400;
+  // a route's own resource that does not exist is `not_found`, 404)
   site_duplicate: 409,
   site_gate_key_mismatch: 409,
   site_subject_tombstoned: 409,

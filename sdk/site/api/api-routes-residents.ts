@@ -105,7 +105,12 @@ export function residentRoutes(d: ApiDeps): RouteDef[] {
       need: "read",
       params: S.GateIdParams,
       response: S.GateOut,
-      handler: async ({ req }) => gateView(store, await store.requireGate((req.params as { gateId: string }).gateId)),
+      handler: async ({ req }) => {
+        const id = (req.params as { gateId: string }).gateId;
+        const g = await store.getGate(id);
+        if (!g) throw new ApiError("not_found", `no gate ${id}`);
+        return gateView(store, g);
+      },
     },
     {
       method: "POST",

@@ -94,6 +94,8 @@ export async function createSiteApi(options: SiteApiOptions): Promise<FastifyIns
     forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: false, allErrors: false } },
   });
+  // JSON everywhere, raw bytes for a photo; nothing else (text/plain is refused with 415).
+  app.removeContentTypeParser("text/plain");
   app.addContentTypeParser("application/octet-stream", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err: FastifyErrorLike, _req, reply) => sendError(reply, err, options.logger));
   app.setNotFoundHandler((req, reply) => void reply.code(404).send({ error: { code: "not_found", message: `no route ${req.method} ${req.url.split("?")[0]}` } }));
