@@ -48,6 +48,8 @@ export async function startSiteRuntime(o: { config: SiteConfig; clock: Clock; ti
     randomId: () => randomUUID(),
     collectedBy: config.collectedBy,
     retryMs: config.retryMs,
+    sendWork: config.sendWork,
+    ...(config.mqtt.shareEvents !== undefined ? { shareEvents: config.mqtt.shareEvents } : {}),
     ...(siteKey ? { siteKey } : {}),
   });
   try {
@@ -67,6 +69,7 @@ export async function startSiteRuntime(o: { config: SiteConfig; clock: Clock; ti
     async stop() {
       await service.stop();
       await store.close();
+      logger.info("site service stopped", { eventsStored: service.eventsStored, eventDuplicates: service.eventDuplicates, rejectedMessages: service.rejectedMessages, refusedReceipts: service.refusedReceipts });
     },
   };
 }
