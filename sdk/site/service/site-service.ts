@@ -324,18 +324,29 @@ export class SiteService {
   async requestDeletion(input: { subject: string; reason: DeletionReason; deadlineMs?: number; actor?: SigningKey }): Promise<DeletionRequestRow> {
     const subject = opaque(input.subject, "subject");
     const id = this.o.randomId();
-    const request = await this.o.store.requestDeletion({
-      id,
-      subjectRef: subject,
-      reason: input.reason,
-      requestedAt: this.o.clock.now(),
-      ...(input.deadlineMs !== undefined ? { deadlineMs: input.deadlineMs } : {}),
-    });
+    // Who asked is known before the items exist, so a gate already being sent to signs the deletion with that key too (L12).
+    const deleteKeys = [...this.gates.keys()].map((gateId) => keyString({ subjectRef: subject, gateId, kind: "delete" }));
+    for (const k of deleteKeys) {
+      if (input.actor) this.actors.set(k, input.actor);
+      else this.actors.delete(k);
+    }
+    let request: DeletionRequestRow;
+    try {
+      request = await this.o.store.requestDeletion({
+        id,
+        subjectRef: subject,
+        reason: input.reason,
+        requestedAt: this.o.clock.now(),
+        ...(input.deadlineMs !== undefined ? { deadlineMs: input.deadlineMs } : {}),
+      });
+    } catch (err) {
+      for (const k of deleteKeys) this.actors.delete(k);
+      throw err;
+    }
     for (const w of await this.o.store.workOf(subject)) {
       if (w.kind === "delete") {
         this.sender?.moveOn(w);
         if (input.actor) this.actors.set(keyString(w), input.actor);
-        else this.actors.delete(keyString(w));
       }
       if ((w.kind === "consent" || w.kind === "enroll") && (w.state === "pending" || w.state === "sent")) {
         this.sender?.moveOn(w);

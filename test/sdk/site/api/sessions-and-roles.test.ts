@@ -76,6 +76,8 @@ describe("sessions", () => {
     const none = await app.inject({ method: "GET", url: "/api/people" });
     expect(none.statusCode).toBe(401);
     expect(errorOf(none).code).toBe("unauthenticated");
+    const stream = await app.inject({ method: "GET", url: "/api/events/stream" });
+    expect([stream.statusCode, errorOf(stream).code]).toEqual([401, "unauthenticated"]);
     const forged = await app.inject({ method: "GET", url: "/api/people", headers: { authorization: "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" } });
     expect(errorOf(forged).code).toBe("unauthenticated");
     const token = await login(app, "operator");
