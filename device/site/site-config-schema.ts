@@ -57,6 +57,17 @@ export const SiteConfigFileSchema = Type.Object(
     sendWork: Type.Optional(Type.Boolean({ description: "false: this instance stores events and follows the gates, another instance sends the work. Default true." })),
     retrySeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: "How often unanswered or newly queued work is sent again; default 30." })),
     collectedBy: Type.Optional(Id("The office's opaque reference recorded with consents it collects.")),
+    http: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String({ minLength: 1, maxLength: 253, hint: "must be a host name or address", description: "Where the HTTP API listens; default 127.0.0.1 (never all interfaces unless named here)." })),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: `Default ${8470}; 0 picks a free port (printed at start).` })),
+          sessionMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 60, description: "How long a login lasts; default 480." })),
+          secureCookies: Type.Optional(Type.Boolean({ description: "Mark the session cookie Secure (the API is behind TLS)." })),
+        },
+        { additionalProperties: false, description: "The HTTP API for the operator's console (issue 13 item 6); absent: no HTTP API." },
+      ),
+    ),
     log: Type.Optional(Type.Object({ level: Type.Optional(Type.Unsafe<"debug" | "info" | "warn" | "error">({ type: "string", enum: ["debug", "info", "warn", "error"] })) }, { additionalProperties: false })),
   },
   { additionalProperties: false, description: "facegate site service configuration" },

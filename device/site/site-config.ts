@@ -34,7 +34,11 @@ export interface SiteConfig {
   sendWork: boolean;
   collectedBy: string;
   log: { level: LogLevel };
+  /** The HTTP API, when configured. */
+  http?: { host: string; port: number; sessionTtlMs: number; secureCookies: boolean };
 }
+
+export const DEFAULT_HTTP_PORT = 8470;
 
 const checkFile = compileChecker(SiteConfigFileSchema, {
   error: (message, d) => new ConfigError(message, { path: d.path }),
@@ -88,6 +92,7 @@ export function parseSiteConfig(raw: unknown, baseDir: string): SiteConfig {
     sendWork: c.sendWork ?? true,
     collectedBy: c.collectedBy ?? "site-office",
     log: { level: c.log?.level ?? "info" },
+    ...(c.http ? { http: { host: c.http.host ?? "127.0.0.1", port: c.http.port ?? DEFAULT_HTTP_PORT, sessionTtlMs: (c.http.sessionMinutes ?? 480) * 60_000, secureCookies: c.http.secureCookies ?? false } } : {}),
   };
 }
 

@@ -23,7 +23,7 @@ import { OperatorClient, type OperatorClientOptions, type Watch } from "../../op
 import type { Clock } from "../../time/clock.js";
 import type { Timers } from "../../time/timers.js";
 import type { Logger } from "../../log/logger.js";
-import type { DeletionReason, DeletionRequestRow, GateRow, PersonRow, Scope, SiteStore, WorkKey, WorkRow } from "../store/site-store.js";
+import type { DeletionReason, DeletionRequestRow, GateRow, PersonRow, Scope, SiteEventInput, SiteStore, WorkKey, WorkRow } from "../store/site-store.js";
 import type { Signer } from "../../crypto/keys.js";
 import { DeletionDesk, type DeletionStatus, type SiteAlarm } from "./deletion-desk.js";
 import { SiteServiceError } from "./site-service-error.js";
@@ -79,6 +79,8 @@ export interface RegisterPerson {
   pin?: string;
   rights: Partial<Scope>;
   schedule?: unknown;
+  /** The acting operator's key: the commands of this action are signed with it (L12). Default the service's key. */
+  actor?: SigningKey;
 }
 
 export interface RecordConsent {
@@ -88,6 +90,8 @@ export interface RecordConsent {
   evidenceHash: string;
   noticeVersion: string;
   expiresAt: number;
+  /** The acting operator's key (L12). */
+  actor?: SigningKey;
 }
 
 interface LiveGate extends SenderGate {
@@ -99,6 +103,9 @@ export class SiteService {
   private sender: WorkSender | undefined;
   private readonly gates = new Map<string, LiveGate>();
   private readonly photos = new Map<string, string>();
+  /** Who asked for each pending work item, when not the service itself (kept in memory: after a restart the service's key signs). */
+  private readonly actors = new Map<string, SigningKey>();
+  private readonly eventListeners = new Set<(event: SiteEventInput) => void>();
   private readonly watches: Watch[] = [];
   private retryTimer: unknown;
   private started = false;
@@ -147,6 +154,7 @@ export class SiteService {
       timers: o.timers,
       logger: o.logger.child("work"),
       key: o.operatorKey,
+      keyFor: (item) => this.actors.get(keyString(item)),
       randomId: o.randomId,
       gate: (id) => this.gates.get(id),
       collectedBy: o.collectedBy ?? "site-office",
@@ -154,7 +162,10 @@ export class SiteService {
       onApplied: async (item, result) => {
         if (item.kind === "delete") await this.deletions.onDeleted(item, result);
       },
-      onSettled: (key) => this.photos.delete(keyString(key)),
+      onSettled: (key) => {
+        this.photos.delete(keyString(key));
+        this.actors.delete(keyString(key));
+      },
       commandTtlMs: o.commandTtlMs ?? 5 * 60_000,
       commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
     });
@@ -220,6 +231,7 @@ export class SiteService {
     this.remember(row);
     // Its retained state and notice were dropped while its key was unknown: ask for them again.
     if (!known && this.op) this.watches.push(await this.op.watch({ site: this.o.siteId, gate: row.gateId, deviceKeys: this.gates.get(row.gateId)!.signPublicKey, onState: (st) => void this.onState(st).catch((err: unknown) => this.o.logger.error("handling gate state failed", { error: err })), onNotice: (n) => this.onNotice(n) }));
+    for (const op of await this.o.store.listOperators()) if (op.disabledAt === null) await this.queue({ subjectRef: op.id, gateId: row.gateId, kind: "operator_key", ref: op.id });
     for (const p of await this.o.store.peopleForGate(row.gateId)) await this.queue({ subjectRef: p.subjectRef, gateId: row.gateId, kind: "rights" });
     this.kick(row.gateId);
     return row;
@@ -249,9 +261,9 @@ export class SiteService {
       at: this.o.clock.now(),
     });
     const covered = new Set(inScope);
-    for (const gateId of inScope) await this.queue({ subjectRef: subject, gateId, kind: "rights" });
+    for (const gateId of inScope) await this.queue({ subjectRef: subject, gateId, kind: "rights" }, input.actor);
     for (const w of await this.o.store.workOf(subject)) {
-      if (w.kind === "rights" && !covered.has(w.gateId)) await this.queue({ subjectRef: subject, gateId: w.gateId, kind: "end_access" });
+      if (w.kind === "rights" && !covered.has(w.gateId)) await this.queue({ subjectRef: subject, gateId: w.gateId, kind: "end_access" }, input.actor);
     }
     this.kickAll();
     return person;
@@ -269,7 +281,7 @@ export class SiteService {
     if (!(input.expiresAt > now)) throw new SiteServiceError("site_service_input_invalid", "expiresAt: must be in the future (consent has a finite term, L9)");
     const id = this.o.randomId();
     await this.o.store.recordConsent({ id, subjectRef: subject, scope: s, noticeVersion: input.noticeVersion, evidenceHash: input.evidenceHash, recordedAt: now, expiresAt: input.expiresAt });
-    for (const gateId of gates) await this.queue({ subjectRef: subject, gateId, kind: "consent", ref: id });
+    for (const gateId of gates) await this.queue({ subjectRef: subject, gateId, kind: "consent", ref: id }, input.actor);
     this.kickAll();
     return id;
   }
@@ -279,7 +291,7 @@ export class SiteService {
    * each gate's key at once. Refused for a tombstoned subject (a deletion stands until a
    * new consent) and without a current consent.
    */
-  async enroll(input: { subject: string; photo: Uint8Array }): Promise<string[]> {
+  async enroll(input: { subject: string; photo: Uint8Array; actor?: SigningKey }): Promise<string[]> {
     const subject = opaque(input.subject, "subject");
     if (await this.o.store.isTombstoned(subject)) throw new SiteServiceError("site_subject_tombstoned", `${subject}: deleted; a new consent is needed before any enrollment`);
     const now = this.o.clock.now();
@@ -294,7 +306,7 @@ export class SiteService {
       if (!gate) continue;
       const key: WorkKey = { subjectRef: subject, gateId, kind: "enroll" };
       this.photos.set(keyString(key), toBase64(sodium.crypto_box_seal(input.photo, gate.boxPublicKey)));
-      await this.queue({ ...key, ref: consent.id });
+      await this.queue({ ...key, ref: consent.id }, input.actor);
     }
     this.kickAll();
     return gates;
@@ -303,18 +315,33 @@ export class SiteService {
   // ------------------------------------------------------------------ deletion
 
   /** Tombstone, request and a `subject.delete` for every gate of the site (one store transaction); pending consent and enrollment cancelled. */
-  async requestDeletion(input: { subject: string; reason: DeletionReason; deadlineMs?: number }): Promise<DeletionRequestRow> {
+  async requestDeletion(input: { subject: string; reason: DeletionReason; deadlineMs?: number; actor?: SigningKey }): Promise<DeletionRequestRow> {
     const subject = opaque(input.subject, "subject");
     const id = this.o.randomId();
-    const request = await this.o.store.requestDeletion({
-      id,
-      subjectRef: subject,
-      reason: input.reason,
-      requestedAt: this.o.clock.now(),
-      ...(input.deadlineMs !== undefined ? { deadlineMs: input.deadlineMs } : {}),
-    });
+    // Who asked is known before the items exist, so a gate already being sent to signs the deletion with that key too (L12).
+    const deleteKeys = [...this.gates.keys()].map((gateId) => keyString({ subjectRef: subject, gateId, kind: "delete" }));
+    for (const k of deleteKeys) {
+      if (input.actor) this.actors.set(k, input.actor);
+      else this.actors.delete(k);
+    }
+    let request: DeletionRequestRow;
+    try {
+      request = await this.o.store.requestDeletion({
+        id,
+        subjectRef: subject,
+        reason: input.reason,
+        requestedAt: this.o.clock.now(),
+        ...(input.deadlineMs !== undefined ? { deadlineMs: input.deadlineMs } : {}),
+      });
+    } catch (err) {
+      for (const k of deleteKeys) this.actors.delete(k);
+      throw err;
+    }
     for (const w of await this.o.store.workOf(subject)) {
-      if (w.kind === "delete") this.sender?.moveOn(w);
+      if (w.kind === "delete") {
+        this.sender?.moveOn(w);
+        if (input.actor) this.actors.set(keyString(w), input.actor);
+      }
       if ((w.kind === "consent" || w.kind === "enroll") && (w.state === "pending" || w.state === "sent")) {
         this.sender?.moveOn(w);
         this.photos.delete(keyString(w));
@@ -323,6 +350,43 @@ export class SiteService {
     }
     this.kickAll();
     return request;
+  }
+
+  /** Ends the person's access at every gate that had their rights (cards and PIN removed there); the record stays, ended. */
+  async endAccess(input: { subject: string; actor?: SigningKey }): Promise<string[]> {
+    const subject = opaque(input.subject, "subject");
+    await this.o.store.requirePerson(subject);
+    await this.o.store.endPerson(subject, this.o.clock.now());
+    const gates: string[] = [];
+    for (const w of await this.o.store.workOf(subject)) {
+      if (w.kind !== "rights") continue;
+      this.sender?.moveOn(w);
+      if (w.state === "pending" || w.state === "sent") await this.o.store.markWorkFailed(w, { code: "site_access_ended", message: "superseded: access ended" }, this.o.clock.now());
+      await this.queue({ subjectRef: subject, gateId: w.gateId, kind: "end_access" }, input.actor);
+      gates.push(w.gateId);
+    }
+    this.kickAll();
+    return gates;
+  }
+
+  /**
+   * Sends an operator's own command key to every gate (operator.key_add, signed by the
+   * service's admin key), so gates accept what is signed on the operator's behalf and their
+   * audit logs name the operator (L12). Gates added later get it in addGate.
+   */
+  async enrollOperatorKey(operatorId: string): Promise<string[]> {
+    const op = await this.o.store.getOperator(operatorId);
+    if (!op) throw new SiteServiceError("site_service_input_invalid", `no operator ${operatorId}`);
+    const gates = (await this.o.store.listGates()).map((g) => g.gateId);
+    for (const gateId of gates) await this.queue({ subjectRef: op.id, gateId, kind: "operator_key", ref: op.id });
+    this.kickAll();
+    return gates;
+  }
+
+  /** Called with every event stored for the first time (the HTTP API's live stream); returns the unsubscribe. */
+  onEventStored(listener: (event: SiteEventInput) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
   }
 
   async deletionStatus(requestId: string): Promise<DeletionStatus> {
@@ -353,8 +417,10 @@ export class SiteService {
     });
   }
 
-  private async queue(input: WorkKey & { ref?: string | null }): Promise<WorkRow> {
+  private async queue(input: WorkKey & { ref?: string | null }, actor?: SigningKey): Promise<WorkRow> {
     this.sender?.moveOn(input);
+    if (actor) this.actors.set(keyString(input), actor);
+    else this.actors.delete(keyString(input));
     return this.o.store.queueWork({ ...input, at: this.o.clock.now() });
   }
 
@@ -388,8 +454,19 @@ export class SiteService {
   private async onEvent(e: EventMessage): Promise<void> {
     const data = e.data as { subjectRef?: unknown; personRef?: unknown };
     const subject = typeof data.subjectRef === "string" ? data.subjectRef : typeof data.personRef === "string" ? data.personRef : null;
-    if (await this.o.store.insertEvent({ id: `${e.gate}.${e.id}`, gateId: e.gate, subjectRef: subject, type: e.type, at: e.at, body: e })) this.eventsStored++;
-    else this.eventDuplicates++;
+    const row: SiteEventInput = { id: `${e.gate}.${e.id}`, gateId: e.gate, subjectRef: subject, type: e.type, at: e.at, body: e };
+    if (!(await this.o.store.insertEvent(row))) {
+      this.eventDuplicates++;
+      return;
+    }
+    this.eventsStored++;
+    for (const l of this.eventListeners) {
+      try {
+        l(row);
+      } catch (err) {
+        this.o.logger.warn("an event listener failed", { error: err });
+      }
+    }
   }
 
   /** Template count and the gate's own pending messages, from a signed gate.status. */

@@ -82,6 +82,11 @@ export async function workCommand(item: WorkRow, ctx: WorkCommandContext): Promi
       if (sealedPhoto === undefined) throw new SiteServiceError("site_photo_gone", `enrollment of ${subject} at ${gate.gateId}: the photo is not kept by the site; enroll again`);
       return { type: "enroll.photo", body: { subjectRef: subject, sealedPhoto } };
     }
+    case "operator_key": {
+      const operator = item.ref ? await store.getOperator(item.ref) : null;
+      if (!operator || operator.disabledAt !== null) throw new SiteServiceError("site_service_input_invalid", `operator ${item.ref ?? item.subjectRef} is unknown or disabled`);
+      return { type: "operator.key_add", body: { publicKey: operator.commandPublicKey, role: operator.role, label: `site operator ${operator.id}` } };
+    }
     case "delete": {
       const request = item.ref ? await store.getDeletionRequest(item.ref) : null;
       const reason = request ? DELETE_REASON[request.reason] : "operator_request";

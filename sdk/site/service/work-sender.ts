@@ -46,6 +46,8 @@ export interface WorkSenderOptions {
   timers: Timers;
   logger: Logger;
   key: SigningKey;
+  /** The key of the operator who asked for this work, when another than `key` (L12); absent: `key`. */
+  keyFor?(item: WorkKey): SigningKey | undefined;
   randomId: () => string;
   gate(gateId: string): SenderGate | undefined;
   collectedBy: string;
@@ -149,7 +151,7 @@ export class WorkSender {
         gate: gate.gateId,
         type: command.type,
         body: command.body,
-        key: this.o.key,
+        key: this.o.keyFor?.(item) ?? this.o.key,
         sealTo: gate.boxPublicKey,
         clock: this.o.clock,
         ttlMs: this.o.commandTtlMs,

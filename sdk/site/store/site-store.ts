@@ -63,11 +63,16 @@ export type SiteEngine = "sqlite" | "postgres";
 export type OperatorRole = "admin" | "operator" | "auditor";
 export const OPERATOR_ROLES: readonly OperatorRole[] = ["admin", "operator", "auditor"];
 
-export type WorkKind = "rights" | "consent" | "enroll" | "delete" | "end_access";
-export const WORK_KINDS: readonly WorkKind[] = ["rights", "consent", "enroll", "delete", "end_access"];
+/** `operator_key`: an operator's own command key sent to a gate (operator.key_add); its subjectRef and ref are the operator id. */
+export type WorkKind = "rights" | "consent" | "enroll" | "delete" | "end_access" | "operator_key";
+export const WORK_KINDS: readonly WorkKind[] = ["rights", "consent", "enroll", "delete", "end_access", "operator_key"];
 
-/** Deletions first (L7), then what takes access away, then consent before the enrollment it allows. */
-export const WORK_PRIORITY: Readonly<Record<WorkKind, number>> = { delete: 0, end_access: 1, consent: 2, rights: 3, enroll: 4 };
+/**
+ * Deletions first (L7), then what takes access away, then consent before the enrollment it allows.
+ * An operator's key goes before all of them: a deletion signed with that key is refused by a gate
+ * that does not know it yet (L12).
+ */
+export const WORK_PRIORITY: Readonly<Record<WorkKind, number>> = { operator_key: -1, delete: 0, end_access: 1, consent: 2, rights: 3, enroll: 4 };
 
 /** Work a tombstone blocks until a new consent (face data must not come back, L7). */
 export const TOMBSTONE_BLOCKS: readonly WorkKind[] = ["enroll", "consent"];
