@@ -13,9 +13,19 @@
  * its place and zeroes the freed slot, so the arrays stay dense and a removed template is
  * gone from memory before `remove` returns (L6). Nothing here logs: vectors, scores and
  * identifiers stay inside the index and its return values.
+ *
+ * Large galleries (from `partition.minTemplates`, default 20,000) get a coarse partition
+ * (coarse-partition.ts): stage 1 scans only the templates of the `nprobe` lists closest
+ * to the query; stage 2 is unchanged. The slots are then kept sorted by list (removal
+ * closes the gap list by list instead of swapping in the last slot; still dense, still
+ * wiped). The partition is built by `buildPartition()` (the runtime calls it once the
+ * vault is loaded), or by the first search that finds none; it is rebuilt when the
+ * gallery has doubled since, and dropped below half of `minTemplates`.
  */
 import { CodeStore, type KernelChoice } from "./code-store.js";
+import { CoarsePartition } from "./coarse-partition.js";
 import { MatcherError } from "./matcher-error.js";
+import { mulberry32, type Random } from "./synthetic-embeddings.js";
 import { DIMS, normalizeInto } from "./template-codes.js";
 import type { TemplateSink } from "./template-sink.js";
 import { TopCandidates } from "./top-candidates.js";
@@ -37,6 +47,27 @@ export const SCORE_TOLERANCE = 3e-4;
 
 export const DEFAULT_RERANK_DEPTH = 64;
 
+/** Below this many templates a search scans every template (a partition would save under 1 ms). */
+export const DEFAULT_PARTITION_MIN_TEMPLATES = 20_000;
+/** Lists scanned per query, unless configured (measured by `facegate bench partition`). */
+export const DEFAULT_NPROBE = 24;
+/** Seed of the partition's default random source: the same gallery gives the same lists. */
+const PARTITION_SEED = 0x1f5a7e;
+
+export interface PartitionOptions {
+  /** Smallest gallery that gets a partition (default 20,000); smaller ones are searched exhaustively. */
+  minTemplates?: number;
+  /** Lists (k-means centroids); default round(sqrt(templates)). */
+  lists?: number;
+  /** Lists scanned per query (default DEFAULT_NPROBE). */
+  nprobe?: number;
+  /** Random source of k-means (sample, starts); default a fixed-seed mulberry32. */
+  random?: Random;
+  /** k-means iterations (default 8) and training vectors per list (default 16). */
+  iterations?: number;
+  samplePerList?: number;
+}
+
 export interface GalleryIndexOptions {
   /** Candidates from the coarse scan that are re-scored with the fine codes (default 64). */
   rerankDepth?: number;
@@ -49,6 +80,8 @@ export interface GalleryIndexOptions {
    * templates are overwritten. The index otherwise never exposes its storage.
    */
   store?: CodeStore;
+  /** The coarse partition for large galleries (see the top); `false` keeps every search exhaustive. */
+  partition?: PartitionOptions | false;
 }
 
 interface Subject {
@@ -65,14 +98,59 @@ export class GalleryIndex implements TemplateSink {
   private subjects = new Map<string, Subject>();
   /** Scratch for the unit-length copy of an embedding or query; zeroed after use. */
   private readonly unit = new Float64Array(DIMS);
+  private readonly kernelChoice: KernelChoice;
+  private readonly partitionOptions: Required<Omit<PartitionOptions, "lists">> & { lists?: number } | null;
+  private partition: CoarsePartition | null = null;
+  private chosenLists = new Int32Array(0);
+  private ranges = new Int32Array(0);
+  private readonly moveSlot = (from: number, to: number): void => this.moveSlotTo(from, to);
 
   constructor(options: GalleryIndexOptions = {}) {
     this.rerankDepth = options.rerankDepth ?? DEFAULT_RERANK_DEPTH;
     if (!Number.isInteger(this.rerankDepth) || this.rerankDepth < 1) {
       throw new MatcherError("matcher_argument_invalid", "rerankDepth must be a positive integer");
     }
-    this.store = options.store ?? new CodeStore({ kernel: options.kernel ?? "auto" });
+    this.kernelChoice = options.kernel ?? "auto";
+    this.store = options.store ?? new CodeStore({ kernel: this.kernelChoice });
+    this.partitionOptions = options.partition === false ? null : partitionDefaults(options.partition ?? {});
     if (options.initialCapacity !== undefined) this.reserve(options.initialCapacity);
+  }
+
+  /** Lists of the coarse partition in use; 0 while every search is exhaustive. */
+  get partitionLists(): number {
+    return this.partition?.listCount ?? 0;
+  }
+
+  /** Templates in the longest list of the partition (0 while exhaustive): for reports. */
+  partitionLongestList(): number {
+    return this.partition?.longestList() ?? 0;
+  }
+
+  /**
+   * Builds (or rebuilds) the coarse partition now if the gallery has at least
+   * `minTemplates` templates, else drops it; returns the number of lists (0: exhaustive).
+   * Costs about 12 us per template (k-means on a sample, then one assignment each).
+   */
+  buildPartition(): number {
+    this.dropPartition();
+    const o = this.partitionOptions;
+    if (!o || this.size < o.minTemplates) return 0;
+    const count = this.size;
+    const lists = Math.max(1, Math.min(count, o.lists ?? Math.round(Math.sqrt(count))));
+    this.partition = CoarsePartition.build({
+      count,
+      decode: (slot, out) => this.store.decode(slot, out),
+      lists,
+      random: o.random,
+      iterations: o.iterations,
+      samplePerList: o.samplePerList,
+      kernel: this.kernelChoice,
+      permute: (dest) => this.permute(dest),
+    });
+    const nprobe = Math.min(o.nprobe, lists);
+    this.chosenLists = new Int32Array(nprobe);
+    this.ranges = new Int32Array(2 * nprobe);
+    return lists;
   }
 
   /** Number of templates. */
@@ -112,20 +190,30 @@ export class GalleryIndex implements TemplateSink {
       normalizeInto(embedding, this.unit, "embedding");
       let subject = this.subjects.get(subjectId);
       const existing = subject?.slots.find((slot) => this.slotTemplate[slot] === templateId);
+      const list = this.partition?.listFor(this.unit);
       if (existing !== undefined) {
-        this.store.write(existing, this.unit);
-        return;
+        if (!this.partition || this.partition.listOf(existing) === list) {
+          this.store.write(existing, this.unit);
+          return;
+        }
+        // Its list changes: out of the old one (wiped), then in as a new template.
+        subject!.slots.splice(subject!.slots.indexOf(existing), 1);
+        this.removeSlot(existing);
       }
-      const slot = this.slotSubject.length;
-      this.store.reserve(slot + 1);
-      this.store.write(slot, this.unit);
+      this.store.reserve(this.slotSubject.length + 1);
       if (!subject) {
         subject = { id: subjectId, slots: [] };
         this.subjects.set(subjectId, subject);
       }
-      subject.slots.push(slot);
       this.slotSubject.push(subject);
       this.slotTemplate.push(templateId);
+      // Partitioned: a slot at the end of its list (later lists shift by one slot each).
+      const slot = this.partition ? this.partition.insert(list!, this.moveSlot) : this.slotSubject.length - 1;
+      this.store.write(slot, this.unit);
+      subject.slots.push(slot);
+      this.slotSubject[slot] = subject;
+      this.slotTemplate[slot] = templateId;
+      if (this.partition && this.size >= 2 * this.partition.trainedSize) this.buildPartition();
     } finally {
       this.unit.fill(0);
     }
@@ -137,6 +225,7 @@ export class GalleryIndex implements TemplateSink {
     if (!subject) return;
     this.subjects.delete(subjectId);
     while (subject.slots.length > 0) this.removeSlot(subject.slots.pop()!);
+    if (this.partition && this.size < this.partitionOptions!.minTemplates / 2) this.dropPartition();
   }
 
   /**
@@ -151,10 +240,17 @@ export class GalleryIndex implements TemplateSink {
       this.unit.fill(0);
       return [];
     }
+    if (!this.partition && this.partitionOptions && count >= this.partitionOptions.minTemplates) this.buildPartition();
     try {
       normalizeInto(query, this.unit, "query");
       const candidates = new TopCandidates(Math.min(count, Math.max(this.rerankDepth, 8 * k)));
-      this.store.scan(this.unit, count, (scores, first) => candidates.offerAll(scores, first));
+      const offer = (scores: Float32Array, first: number) => candidates.offerAll(scores, first);
+      if (this.partition) {
+        const runs = this.partition.probe(this.unit, this.chosenLists.length, this.chosenLists, this.ranges);
+        this.store.scanRanges(this.unit, this.ranges, runs, offer);
+      }
+      // Exhaustive without a partition (or if the probed lists were all empty).
+      if (candidates.size === 0) this.store.scan(this.unit, count, offer);
       const reranked: Array<{ slot: number; score: number }> = [];
       for (let i = 0; i < candidates.size; i++) {
         const slot = candidates.slots[i]!;
@@ -193,34 +289,100 @@ export class GalleryIndex implements TemplateSink {
     }
   }
 
-  /** Bytes of the index's typed arrays (codes, scales, scores, query area). */
+  /** Bytes of the index's typed arrays (codes, scales, scores, query area, centroids). */
   memoryBytes(): number {
-    return this.store.memoryBytes();
+    return this.store.memoryBytes() + (this.partition?.memoryBytes() ?? 0);
   }
 
-  /** Removes everything and overwrites all stored codes with zeros; capacity is kept. */
+  /** Removes everything and overwrites all stored codes (and centroids) with zeros; capacity is kept. */
   clear(): void {
+    this.dropPartition();
     this.store.wipeAll();
     this.slotSubject = [];
     this.slotTemplate = [];
     this.subjects = new Map();
   }
 
-  /** Swap-remove: zero the slot, move the last template into it, zero the last slot. */
+  /**
+   * Zero the slot, then close the gap: swap-remove (the last template moves into it), or,
+   * partitioned, one move per later list (inverted-lists.ts). The freed last slot is
+   * zeroed. The caller has taken the slot out of its subject's list.
+   */
   private removeSlot(slot: number): void {
     const last = this.slotSubject.length - 1;
     this.store.wipe(slot);
-    if (slot !== last) {
-      this.store.move(last, slot);
-      this.store.wipe(last);
-      const moved = this.slotSubject[last]!;
-      moved.slots[moved.slots.indexOf(last)] = slot;
-      this.slotSubject[slot] = moved;
-      this.slotTemplate[slot] = this.slotTemplate[last]!;
-    }
+    const freed = this.partition ? this.partition.remove(slot, this.moveSlot) : slot;
+    if (!this.partition && slot !== last) this.moveSlotTo(last, slot);
+    this.store.wipe(this.partition ? freed : last);
     this.slotSubject.pop();
     this.slotTemplate.pop();
   }
+
+  /** Moves a template's codes and identifiers from one slot to another (the source is left for the caller to overwrite). */
+  private moveSlotTo(from: number, to: number): void {
+    this.store.move(from, to);
+    const moved = this.slotSubject[from]!;
+    moved.slots[moved.slots.indexOf(from)] = to;
+    this.slotSubject[to] = moved;
+    this.slotTemplate[to] = this.slotTemplate[from]!;
+  }
+
+  /**
+   * Reorders every slot (slot i to dest[i]) by following the permutation's cycles, one
+   * template parked in the spare slot past the end per cycle; the spare is zeroed after.
+   */
+  private permute(dest: Int32Array): void {
+    const count = dest.length;
+    const spare = count;
+    this.store.reserve(count + 1);
+    const src = new Int32Array(count);
+    for (let i = 0; i < count; i++) src[dest[i]!] = i;
+    const done = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      if (done[i] || dest[i] === i) continue;
+      this.store.move(i, spare);
+      let j = i;
+      for (let k = src[j]!; k !== i; k = src[j]!) {
+        this.store.move(k, j);
+        done[j] = 1;
+        j = k;
+      }
+      this.store.move(spare, j);
+      done[j] = 1;
+    }
+    this.store.wipe(spare);
+    // Identifiers follow the codes.
+    const subjects = this.slotSubject.slice();
+    const templates = this.slotTemplate.slice();
+    for (let i = 0; i < count; i++) {
+      this.slotSubject[dest[i]!] = subjects[i]!;
+      this.slotTemplate[dest[i]!] = templates[i]!;
+    }
+    for (const subject of this.subjects.values()) {
+      for (let t = 0; t < subject.slots.length; t++) subject.slots[t] = dest[subject.slots[t]!]!;
+    }
+  }
+
+  private dropPartition(): void {
+    this.partition?.wipe();
+    this.partition = null;
+  }
+}
+
+function partitionDefaults(o: PartitionOptions): Required<Omit<PartitionOptions, "lists">> & { lists?: number } {
+  const positive = (name: string, value: number | undefined, fallback: number): number => {
+    const v = value ?? fallback;
+    if (!Number.isInteger(v) || v < 1) throw new MatcherError("matcher_argument_invalid", `partition.${name} must be a positive integer`);
+    return v;
+  };
+  return {
+    minTemplates: positive("minTemplates", o.minTemplates, DEFAULT_PARTITION_MIN_TEMPLATES),
+    ...(o.lists !== undefined ? { lists: positive("lists", o.lists, 1) } : {}),
+    nprobe: positive("nprobe", o.nprobe, DEFAULT_NPROBE),
+    random: o.random ?? mulberry32(PARTITION_SEED),
+    iterations: positive("iterations", o.iterations, 8),
+    samplePerList: positive("samplePerList", o.samplePerList, 16),
+  };
 }
 
 function checkId(name: string, value: string): void {

@@ -1,0 +1,192 @@
+/**
+ * `facegate bench partition [--sizes 1000,10000,100000] [--queries Q] [--impostors SHARE]
+ *   [--nprobe P] [--lists L] [--threshold T] [--seed S] [--json]`
+ *
+ * The coarse partition (sdk/matcher/coarse-partition.ts) against an exhaustive search of
+ * the same codes, at each gallery size: p50/p95 search time of both, the partition's build
+ * time, and the agreement of the door decisions.
+ *
+ * Gallery: N templates, two per subject, from the seeded face-like model
+ * (sdk/matcher/synthetic-embeddings.ts). Queries, shuffled: genuine probes (a new capture
+ * of an enrolled identity: a noisy copy around the identity its templates come from) and
+ * impostor probes (an identity that is not enrolled, from the same population clusters),
+ * SHARE impostors (default 0.5).
+ *
+ * Two indexes hold the same templates: one exhaustive (`partition: false`, every
+ * template's coarse score, then the 12-bit re-rank), one partitioned (same re-rank, only
+ * the `nprobe` closest lists scanned). A door decision is the top-1 subject if its score is
+ * at least the threshold (the gate's match threshold, DEFAULT_MATCH_THRESHOLD; not changed
+ * here), else "shut". Reported: the share of queries whose decision is the same, per kind;
+ * the share whose top-1 subject is the same whatever the score (faiss's "top-1 recall");
+ * and false accepts the exhaustive search would not make (the partition opens for a
+ * subject where the exhaustive search stays shut or opens for someone else).
+ * The two are timed alternately, query by query, after 50 warm-up queries each.
+ */
+import { DEFAULT_NPROBE, GalleryIndex, type SearchHit } from "../../sdk/matcher/gallery-index.js";
+import { mulberry32, SyntheticFaces } from "../../sdk/matcher/synthetic-embeddings.js";
+import { DEFAULT_MATCH_THRESHOLD } from "../../sdk/vision/similarity.js";
+import { intValue, parseArgs } from "../cli/args.js";
+import { type CliIo, EXIT, UsageError } from "../cli/cli-io.js";
+import { type LatencySummary, summarize } from "./stats.js";
+
+const WARMUP = 50;
+const PER_SUBJECT = 2;
+
+export const usage = [
+  "usage: facegate bench partition [--sizes 1000,10000,100000] [--queries Q] [--impostors SHARE] [--nprobe P] [--lists L]",
+  "         [--threshold T] [--seed S] [--json]",
+  "  Search time and door-decision agreement of the coarse partition (inverted lists) against an exhaustive search.",
+].join("\n");
+
+interface Query {
+  kind: "genuine" | "impostor";
+  vector: Float32Array;
+}
+
+interface SizeReport {
+  size: number;
+  lists: number;
+  nprobe: number;
+  longestList: number;
+  partitionBuildMs: number;
+  exactMs: LatencySummary;
+  partitionedMs: LatencySummary;
+  speedup: number;
+  decisionAgreement: { all: number; genuine: number | null; impostor: number | null };
+  top1SubjectAgreement: number;
+  falseAcceptsNotExact: number;
+  missedAccepts: number;
+  partitionMemoryBytes: number;
+}
+
+export async function runBench(argv: string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, { values: ["sizes", "queries", "impostors", "nprobe", "lists", "threshold", "seed"], usage });
+  const sizes = (args.values["sizes"] ?? "1000,10000,100000").split(",").map((s) => Number(s.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 2)) throw new UsageError("--sizes must be a comma-separated list of integers of at least 2");
+  const queryCount = intValue(args, "queries", 1000);
+  const nprobe = intValue(args, "nprobe", DEFAULT_NPROBE);
+  const lists = args.values["lists"] !== undefined ? intValue(args, "lists", 1) : undefined;
+  const seed = intValue(args, "seed", 1, 0);
+  const threshold = Number(args.values["threshold"] ?? DEFAULT_MATCH_THRESHOLD);
+  if (!(threshold > -1 && threshold < 1)) throw new UsageError("--threshold must be a cosine between -1 and 1");
+  const impostorShare = Number(args.values["impostors"] ?? 0.5);
+  if (!(impostorShare >= 0 && impostorShare <= 1)) throw new UsageError("--impostors must be a share between 0 and 1");
+
+  const reports: SizeReport[] = [];
+  for (const size of sizes) {
+    reports.push(measure({ size, queryCount, nprobe, lists, seed, threshold, impostorShare }));
+    if (!args.flags.has("json")) io.err(`partition bench: ${size} templates done`);
+  }
+  const report = { bench: "partition", threshold, queries: queryCount, impostorShare, seed, templatesPerSubject: PER_SUBJECT, sizes: reports };
+  if (args.flags.has("json")) {
+    io.out(JSON.stringify(report));
+    return EXIT.ok;
+  }
+  io.out(`partition bench: ${queryCount} queries per size (${Math.round(impostorShare * 100)}% impostors), threshold ${threshold}, seed ${seed}`);
+  for (const r of reports) {
+    io.out(
+      [
+        `${String(r.size).padStart(7)} templates: ${r.lists} lists (longest ${r.longestList}), nprobe ${r.nprobe}, built in ${r.partitionBuildMs} ms`,
+        `          exact       p50 ${r.exactMs.p50} ms  p95 ${r.exactMs.p95} ms`,
+        `          partitioned p50 ${r.partitionedMs.p50} ms  p95 ${r.partitionedMs.p95} ms  (x${r.speedup} at p50)`,
+        `          same decision ${pct(r.decisionAgreement.all)} (genuine ${pct(r.decisionAgreement.genuine)}, impostor ${pct(r.decisionAgreement.impostor)}); same top-1 subject ${pct(r.top1SubjectAgreement)}; false accepts exact would not make: ${r.falseAcceptsNotExact}; accepts missed: ${r.missedAccepts}`,
+      ].join("\n"),
+    );
+  }
+  return EXIT.ok;
+}
+
+function measure(o: { size: number; queryCount: number; nprobe: number; lists: number | undefined; seed: number; threshold: number; impostorShare: number }): SizeReport {
+  const random = mulberry32(o.seed);
+  const faces = new SyntheticFaces(random);
+  const exact = new GalleryIndex({ partition: false, initialCapacity: o.size });
+  const partitioned = new GalleryIndex({
+    partition: { minTemplates: 1, nprobe: o.nprobe, ...(o.lists !== undefined ? { lists: o.lists } : {}), random: mulberry32(o.seed + 1) },
+    initialCapacity: o.size,
+  });
+  const subjects = Math.ceil(o.size / PER_SUBJECT);
+  const genuineTotal = Math.round(o.queryCount * (1 - o.impostorShare));
+  const probed = new Set<number>();
+  while (probed.size < Math.min(genuineTotal, subjects)) probed.add(Math.floor(random() * subjects));
+  const centres: Float32Array[] = [];
+  for (let s = 0, t = 0; s < subjects; s++) {
+    const centre = faces.identity();
+    if (probed.has(s)) centres.push(centre);
+    for (let j = 0; j < PER_SUBJECT && t < o.size; j++, t++) {
+      const v = faces.template(centre);
+      exact.add(`s${s}`, `t${t}`, v);
+      partitioned.add(`s${s}`, `t${t}`, v);
+    }
+  }
+  const queries: Query[] = [];
+  for (let i = 0; i < o.queryCount; i++) {
+    queries.push(i < genuineTotal ? { kind: "genuine", vector: faces.probe(centres[i % centres.length]!) } : { kind: "impostor", vector: faces.probe(faces.identity()) });
+  }
+  for (let i = queries.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [queries[i], queries[j]] = [queries[j]!, queries[i]!];
+  }
+
+  const buildStart = performance.now();
+  const lists = partitioned.buildPartition();
+  const partitionBuildMs = performance.now() - buildStart;
+
+  for (let i = 0; i < WARMUP; i++) {
+    exact.search(queries[i % queries.length]!.vector, 1);
+    partitioned.search(queries[i % queries.length]!.vector, 1);
+  }
+  const exactMs: number[] = [];
+  const partitionedMs: number[] = [];
+  const counts = { genuine: [0, 0], impostor: [0, 0] };
+  let sameTop1 = 0;
+  let falseAccepts = 0;
+  let missedAccepts = 0;
+  for (const q of queries) {
+    let start = performance.now();
+    const e = exact.search(q.vector, 1);
+    exactMs.push(performance.now() - start);
+    start = performance.now();
+    const p = partitioned.search(q.vector, 1);
+    partitionedMs.push(performance.now() - start);
+    const de = decision(e, o.threshold);
+    const dp = decision(p, o.threshold);
+    counts[q.kind][1]!++;
+    if (de === dp) counts[q.kind][0]!++;
+    else if (dp !== null) falseAccepts++;
+    else missedAccepts++;
+    if (e[0]?.subjectId === p[0]?.subjectId) sameTop1++;
+  }
+  const exactSummary = summarize(exactMs);
+  const partitionedSummary = summarize(partitionedMs);
+  const share = ([n, total]: number[]) => (total === 0 ? null : round(n! / total!, 5));
+  return {
+    size: o.size,
+    lists,
+    nprobe: Math.min(o.nprobe, lists),
+    longestList: partitioned.partitionLongestList(),
+    partitionBuildMs: round(partitionBuildMs, 1),
+    exactMs: exactSummary,
+    partitionedMs: partitionedSummary,
+    speedup: round(exactSummary.p50 / partitionedSummary.p50, 1),
+    decisionAgreement: { all: round((counts.genuine[0]! + counts.impostor[0]!) / queries.length, 5), genuine: share(counts.genuine), impostor: share(counts.impostor) },
+    top1SubjectAgreement: round(sameTop1 / queries.length, 5),
+    falseAcceptsNotExact: falseAccepts,
+    missedAccepts,
+    partitionMemoryBytes: partitioned.memoryBytes() - exact.memoryBytes(),
+  };
+}
+
+/** The subject the door opens for, or null (shut). */
+function decision(hits: SearchHit[], threshold: number): string | null {
+  const top = hits[0];
+  return top && top.score >= threshold ? top.subjectId : null;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function pct(x: number | null): string {
+  return x === null ? "-" : `${(x * 100).toFixed(2)}%`;
+}
