@@ -12,59 +12,24 @@
  * one above the threshold. The agreement with an exact search is measured by the tests
  * (test/sdk/matcher/partitioned-search.test.ts) and `facegate bench partition`.
  *
- * Build: train (spherical-kmeans.ts), assign every slot to its nearest centroid, and hand
- * the caller the permutation that sorts slots by list (`permute(dest)`: slot i moves to
- * dest[i]). Later adds and removes keep the lists in order (inverted-lists.ts).
+ * Built by partition-builder.ts (k-means on a sample, every slot assigned to its nearest
+ * centroid, slots sorted by list); later adds and removes keep the lists in order
+ * (inverted-lists.ts).
  */
 import type { CentroidTable } from "./centroid-table.js";
-import type { KernelChoice } from "./code-store.js";
 import { InvertedLists, type MoveSlot } from "./inverted-lists.js";
-import { trainCentroids } from "./spherical-kmeans.js";
-import type { Random } from "./synthetic-embeddings.js";
-import { DIMS } from "./template-codes.js";
-
-export interface PartitionBuild {
-  count: number;
-  decode: (slot: number, out: Float64Array) => void;
-  lists: number;
-  random: Random;
-  iterations?: number;
-  samplePerList?: number;
-  kernel?: KernelChoice;
-  /** Reorders the caller's slots: slot i goes to dest[i] (a permutation of 0..count-1). */
-  permute: (dest: Int32Array) => void;
-}
 
 export class CoarsePartition {
-  private constructor(
-    private readonly centroids: CentroidTable,
-    private readonly lists: InvertedLists,
-    /** Templates the centroids were trained over (the gallery retrains when it has doubled). */
-    readonly trainedSize: number,
-  ) {}
+  private readonly lists: InvertedLists;
 
-  static build(o: PartitionBuild): CoarsePartition {
-    const centroids = trainCentroids(o);
-    const listOf = new Int32Array(o.count);
-    const sizes = new Int32Array(centroids.count);
-    const v = new Float64Array(DIMS);
-    try {
-      for (let slot = 0; slot < o.count; slot++) {
-        o.decode(slot, v);
-        const l = centroids.nearest(v);
-        listOf[slot] = l;
-        sizes[l]!++;
-      }
-    } finally {
-      v.fill(0);
-    }
-    // Counting sort: slots keep their relative order inside a list.
-    const next = new Int32Array(centroids.count);
-    for (let l = 1; l < centroids.count; l++) next[l] = next[l - 1]! + sizes[l - 1]!;
-    const dest = new Int32Array(o.count);
-    for (let slot = 0; slot < o.count; slot++) dest[slot] = next[listOf[slot]!]!++;
-    o.permute(dest);
-    return new CoarsePartition(centroids, InvertedLists.fromSizes(sizes), o.count);
+  /** A partition over slots already sorted by list, `sizes[l]` slots in list l (partition-builder.ts makes them). */
+  constructor(
+    private readonly centroids: CentroidTable,
+    sizes: Int32Array,
+    /** Templates the centroids were trained over. */
+    readonly trainedSize: number,
+  ) {
+    this.lists = InvertedLists.fromSizes(sizes);
   }
 
   get listCount(): number {

@@ -18,12 +18,16 @@
  * (coarse-partition.ts): stage 1 scans only the templates of the `nprobe` lists closest
  * to the query; stage 2 is unchanged. The slots are then kept sorted by list (removal
  * closes the gap list by list instead of swapping in the last slot; still dense, still
- * wiped). The partition is built by `buildPartition()` (the runtime calls it once the
- * vault is loaded), or by the first search that finds none; it is rebuilt when the
- * gallery has doubled since, and dropped below half of `minTemplates`.
+ * wiped). The partition is built in bounded steps by `partitionStep()` (the runtime runs
+ * them between other work once the vault is loaded; searches stay exhaustive until the
+ * partition is ready) or at once by `buildPartition()`. It is built at each start-up (it
+ * is not stored), kept up to date by every add and remove, and dropped when the gallery
+ * falls below half of `minTemplates`. A search never builds one (that would hold up a
+ * door for seconds).
  */
 import { CodeStore, type KernelChoice } from "./code-store.js";
-import { CoarsePartition } from "./coarse-partition.js";
+import type { CoarsePartition } from "./coarse-partition.js";
+import { PartitionBuilder } from "./partition-builder.js";
 import { MatcherError } from "./matcher-error.js";
 import { mulberry32, type Random } from "./synthetic-embeddings.js";
 import { DIMS, normalizeInto } from "./template-codes.js";
@@ -51,6 +55,8 @@ export const DEFAULT_RERANK_DEPTH = 64;
 export const DEFAULT_PARTITION_MIN_TEMPLATES = 20_000;
 /** Lists scanned per query, unless configured (measured by `facegate bench partition`). */
 export const DEFAULT_NPROBE = 24;
+/** Vectors per `partitionStep()`: about 3 ms of work each. */
+export const DEFAULT_PARTITION_STEP = 128;
 /** Seed of the partition's default random source: the same gallery gives the same lists. */
 const PARTITION_SEED = 0x1f5a7e;
 
@@ -101,6 +107,7 @@ export class GalleryIndex implements TemplateSink {
   private readonly kernelChoice: KernelChoice;
   private readonly partitionOptions: Required<Omit<PartitionOptions, "lists">> & { lists?: number } | null;
   private partition: CoarsePartition | null = null;
+  private builder: PartitionBuilder | null = null;
   private chosenLists = new Int32Array(0);
   private ranges = new Int32Array(0);
   private readonly moveSlot = (from: number, to: number): void => this.moveSlotTo(from, to);
@@ -127,30 +134,53 @@ export class GalleryIndex implements TemplateSink {
   }
 
   /**
-   * Builds (or rebuilds) the coarse partition now if the gallery has at least
-   * `minTemplates` templates, else drops it; returns the number of lists (0: exhaustive).
-   * Costs about 12 us per template (k-means on a sample, then one assignment each).
+   * Builds (or rebuilds) the coarse partition now, in one call, if the gallery has at
+   * least `minTemplates` templates, else drops it; returns the number of lists (0:
+   * exhaustive). About 20 us per template: seconds at 100,000 (`partitionStep` spreads it).
    */
   buildPartition(): number {
     this.dropPartition();
+    if (!this.startBuilder()) return 0;
+    while (this.partitionStep(1 << 30));
+    return this.partitionLists;
+  }
+
+  /**
+   * One bounded step of building the partition (at most `budget` vectors, ~20 us each;
+   * the last step reorders every slot, ~1 us each). Starts a build when the gallery has
+   * reached `minTemplates` and has no partition. Returns true while more steps are
+   * needed, false once the partition is ready or when there is nothing to build.
+   */
+  partitionStep(budget = DEFAULT_PARTITION_STEP): boolean {
+    if (!Number.isInteger(budget) || budget < 1) throw new MatcherError("matcher_argument_invalid", "budget must be a positive integer");
+    if (!this.builder && (this.partition || !this.startBuilder())) return false;
+    const builder = this.builder!;
+    if (!builder.ready) {
+      builder.step(budget);
+      return true;
+    }
+    this.builder = null;
+    this.partition = builder.finish((dest) => this.permute(dest));
+    const nprobe = Math.min(this.partitionOptions!.nprobe, this.partition.listCount);
+    this.chosenLists = new Int32Array(nprobe);
+    this.ranges = new Int32Array(2 * nprobe);
+    return false;
+  }
+
+  private startBuilder(): boolean {
     const o = this.partitionOptions;
-    if (!o || this.size < o.minTemplates) return 0;
+    if (!o || this.size < o.minTemplates) return false;
     const count = this.size;
-    const lists = Math.max(1, Math.min(count, o.lists ?? Math.round(Math.sqrt(count))));
-    this.partition = CoarsePartition.build({
-      count,
+    this.builder = new PartitionBuilder({
+      size: () => this.size,
       decode: (slot, out) => this.store.decode(slot, out),
-      lists,
+      lists: Math.max(1, Math.min(count, o.lists ?? Math.round(Math.sqrt(count)))),
       random: o.random,
       iterations: o.iterations,
       samplePerList: o.samplePerList,
       kernel: this.kernelChoice,
-      permute: (dest) => this.permute(dest),
     });
-    const nprobe = Math.min(o.nprobe, lists);
-    this.chosenLists = new Int32Array(nprobe);
-    this.ranges = new Int32Array(2 * nprobe);
-    return lists;
+    return true;
   }
 
   /** Number of templates. */
@@ -194,6 +224,7 @@ export class GalleryIndex implements TemplateSink {
       if (existing !== undefined) {
         if (!this.partition || this.partition.listOf(existing) === list) {
           this.store.write(existing, this.unit);
+          this.builder?.rewritten(existing);
           return;
         }
         // Its list changes: out of the old one (wiped), then in as a new template.
@@ -213,7 +244,6 @@ export class GalleryIndex implements TemplateSink {
       subject.slots.push(slot);
       this.slotSubject[slot] = subject;
       this.slotTemplate[slot] = templateId;
-      if (this.partition && this.size >= 2 * this.partition.trainedSize) this.buildPartition();
     } finally {
       this.unit.fill(0);
     }
@@ -240,7 +270,6 @@ export class GalleryIndex implements TemplateSink {
       this.unit.fill(0);
       return [];
     }
-    if (!this.partition && this.partitionOptions && count >= this.partitionOptions.minTemplates) this.buildPartition();
     try {
       normalizeInto(query, this.unit, "query");
       const candidates = new TopCandidates(Math.min(count, Math.max(this.rerankDepth, 8 * k)));
@@ -312,7 +341,10 @@ export class GalleryIndex implements TemplateSink {
     const last = this.slotSubject.length - 1;
     this.store.wipe(slot);
     const freed = this.partition ? this.partition.remove(slot, this.moveSlot) : slot;
-    if (!this.partition && slot !== last) this.moveSlotTo(last, slot);
+    if (!this.partition && slot !== last) {
+      this.moveSlotTo(last, slot);
+      this.builder?.moved(last, slot);
+    }
     this.store.wipe(this.partition ? freed : last);
     this.slotSubject.pop();
     this.slotTemplate.pop();
@@ -364,6 +396,8 @@ export class GalleryIndex implements TemplateSink {
   }
 
   private dropPartition(): void {
+    this.builder?.cancel();
+    this.builder = null;
     this.partition?.wipe();
     this.partition = null;
   }
