@@ -42,6 +42,14 @@ export class CentroidTable {
     return this.bestAt;
   }
 
+  /** `nearest` for a query quantised by CodeStore.slotQuery (a template in the gallery's store). */
+  nearestQuantized(query: Int16Array, bias: number): number {
+    this.bestAt = 0;
+    this.bestScore = -Infinity;
+    this.store.scanQuantized(query, bias, this.count, this.pickBest);
+    return this.bestAt;
+  }
+
   /** Writes the `n` closest centroids to `out`, in ascending order (the order lists lie in memory); returns how many. */
   closest(vector: Float64Array, n: number, out: Int32Array): number {
     const limit = Math.min(n, this.count);

@@ -174,6 +174,7 @@ export class GalleryIndex implements TemplateSink {
     this.builder = new PartitionBuilder({
       size: () => this.size,
       decode: (slot, out) => this.store.decode(slot, out),
+      query: (slot, out) => this.store.slotQuery(slot, out),
       lists: Math.max(1, Math.min(count, o.lists ?? Math.round(Math.sqrt(count)))),
       random: o.random,
       iterations: o.iterations,

@@ -24,6 +24,8 @@ export interface PartitionBuilderOptions {
   /** Templates in the gallery now (slots 0..size-1). */
   size: () => number;
   decode: (slot: number, out: Float64Array) => void;
+  /** The slot as a quantised coarse query (CodeStore.slotQuery): what assigns it to a list. */
+  query: (slot: number, out: Int16Array) => number;
   lists: number;
   random: Random;
   iterations?: number;
@@ -37,7 +39,7 @@ export class PartitionBuilder {
   private listOf = new Int32Array(0);
   /** Slots below this are assigned. */
   private cursor = 0;
-  private readonly v = new Float64Array(DIMS);
+  private readonly q = new Int16Array(DIMS);
   private readonly trainedOn: number;
 
   constructor(private readonly o: PartitionBuilderOptions) {
@@ -106,10 +108,9 @@ export class PartitionBuilder {
 
   private assign(slot: number): number {
     try {
-      this.o.decode(slot, this.v);
-      return this.centroids!.nearest(this.v);
+      return this.centroids!.nearestQuantized(this.q, this.o.query(slot, this.q));
     } finally {
-      this.v.fill(0);
+      this.q.fill(0);
     }
   }
 

@@ -24,6 +24,8 @@ export interface KMeansOptions {
   available?: () => number;
   /** Writes slot's vector (any length, it is normalised where it matters) into `out`. */
   decode: (slot: number, out: Float64Array) => void;
+  /** Writes slot's vector as a quantised coarse query into `out` and returns its bias (CodeStore.slotQuery). */
+  query: (slot: number, out: Int16Array) => number;
   /** Number of centroids (at most `count`). */
   lists: number;
   random: Random;
@@ -47,6 +49,7 @@ export class KMeansTrainer {
   private readonly sample: Int32Array;
   private readonly iterations: number;
   private readonly v = new Float64Array(DIMS);
+  private readonly q = new Int16Array(DIMS);
   private readonly sums: Float64Array;
   private readonly sizes: Int32Array;
   private iteration = 0;
@@ -82,7 +85,7 @@ export class KMeansTrainer {
         const slot = this.sample[this.next]!;
         if (slot >= available) continue;
         this.o.decode(slot, v);
-        const c = this.table.nearest(v);
+        const c = this.table.nearestQuantized(this.q, this.o.query(slot, this.q));
         sizes[c]!++;
         const at = c * DIMS;
         for (let d = 0; d < DIMS; d++) sums[at + d] = sums[at + d]! + v[d]!;
@@ -90,6 +93,7 @@ export class KMeansTrainer {
       if (this.next === this.sample.length) this.update(available);
     } finally {
       v.fill(0);
+      this.q.fill(0);
     }
     return !this.done;
   }
