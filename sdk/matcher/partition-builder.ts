@@ -3,8 +3,8 @@
  * exhaustively meanwhile): k-means on a sample, then the assignment of every slot to its
  * nearest centroid, then one final reordering of the slots by list. Each `step(n)`
  * handles at most n vectors (about 20 us each), so the caller can interleave the build
- * with door events; `finish` is the one longer step (one move per slot: about 0.1 s at
- * 100,000 templates, measured by `facegate bench startup`).
+ * with door events. `finish` hands over the reordering of the slots by list, which the
+ * gallery runs in bounded steps as well (slot-permutation.ts).
  *
  * The gallery may change during the build; it reports every change so the assignment
  * stays exact:
@@ -79,10 +79,10 @@ export class PartitionBuilder {
   }
 
   /**
-   * Assigns what is left, hands the caller the permutation that sorts the slots by list
-   * (`permute(dest)`: slot i goes to dest[i]), and returns the partition over the new order.
+   * Assigns what is left and returns the reordering that sorts the slots by list (slot i
+   * goes to dest[i]; slot-permutation.ts) and the partition that holds once it is done.
    */
-  finish(permute: (dest: Int32Array) => void): CoarsePartition {
+  finish(): { dest: Int32Array; partition: CoarsePartition } {
     while (this.step(1 << 30));
     const count = this.o.size();
     const centroids = this.centroids!;
@@ -93,9 +93,8 @@ export class PartitionBuilder {
     for (let l = 1; l < centroids.count; l++) next[l] = next[l - 1]! + sizes[l - 1]!;
     const dest = new Int32Array(count);
     for (let slot = 0; slot < count; slot++) dest[slot] = next[this.listOf[slot]!]!++;
-    permute(dest);
     this.centroids = null;
-    return new CoarsePartition(centroids, sizes, this.trainedOn);
+    return { dest, partition: new CoarsePartition(centroids, sizes, this.trainedOn) };
   }
 
   /** Abandons the build; the centroids trained so far are wiped. */

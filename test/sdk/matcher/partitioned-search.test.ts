@@ -233,3 +233,41 @@ describe("GalleryIndex partition under enrolment and deletion", () => {
     expect(() => new GalleryIndex().partitionStep(0)).toThrow(expect.objectContaining({ code: "matcher_argument_invalid" }));
   });
 });
+
+describe("GalleryIndex partition reordering in steps", () => {
+  it("finds every template between the steps of the reordering (one may be parked in the spare slot)", () => {
+    const { gallery } = faceGallery(36, 550); // 1,100 templates
+    const store = new CodeStore();
+    const index = indexOf(gallery, { minTemplates: 1000, nprobe: 3, random: mulberry32(8) }, store);
+    const states = new Set<string>();
+    let reorderSteps = 0;
+    while (index.partitionStep(8)) {
+      states.add(index.partitionState);
+      if (index.partitionState !== "reordering") continue;
+      reorderSteps++;
+      expect(index.size).toBe(gallery.length);
+      for (const e of gallery) expect(index.search(e.vector, 1)[0]!.templateId).toBe(e.templateId);
+    }
+    expect([...states]).toEqual(["building", "reordering"]);
+    expect(reorderSteps).toBeGreaterThanOrEqual(3); // 256 moves a step over ~1,100 slots
+    expect(index.partitionState).toBe("partitioned");
+    for (const e of gallery) expect(index.search(e.vector, 1)[0]!.templateId).toBe(e.templateId);
+    // The spare slot is zero again once the reordering is over.
+    const fine = store.rawBytes()[2]!;
+    expect(fine.subarray((index.size % 1024) * 512).every((b) => b === 0)).toBe(true);
+  });
+
+  it("finishes a reordering before a removal or an addition changes the slots", () => {
+    const { faces, gallery } = faceGallery(37, 550);
+    const index = indexOf(gallery, { minTemplates: 1000, nprobe: 3, random: mulberry32(9) });
+    while (index.partitionState !== "reordering") index.partitionStep(64);
+    index.partitionStep(1); // part-way
+    index.remove("subject-3");
+    expect(index.partitionState).toBe("partitioned");
+    const v = faces.template(faces.identity());
+    index.add("late", "t", v);
+    expect(index.search(v, 1)[0]!.subjectId).toBe("late");
+    for (const e of gallery.filter((g) => g.subjectId !== "subject-3")) expect(index.search(e.vector, 1)[0]!.templateId).toBe(e.templateId);
+    expect(index.search(gallery[6]!.vector, 10).map((h) => h.subjectId)).not.toContain("subject-3");
+  });
+});
