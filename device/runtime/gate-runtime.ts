@@ -30,6 +30,7 @@ import { openSecureStore, type SecureStore } from "../../sdk/privacy/secure-stor
 import type { Clock } from "../../sdk/time/clock.js";
 import type { Timers } from "../../sdk/time/timers.js";
 import { systemTimers } from "./system-timers.js";
+import { startPartitionTask } from "./partition-task.js";
 import { Outbox, outboxMigrations } from "../../sdk/transport/outbox.js";
 import { DeviceLink } from "../../sdk/transport/device-link.js";
 import type { NoticeFields } from "../../sdk/protocol/index.js";
@@ -207,6 +208,9 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     });
     await gate.start();
     cleanups.push(() => gate.stop());
+    // Large galleries: the coarse partition is built in the background, searches exhaustive until then.
+    const partitionTask = startPartitionTask({ index, timers, log: logger.child("matcher") });
+    cleanups.push(() => partitionTask.stop());
 
     // Consent expiry and the end of access rights both delete face data here, offline (L7, L9).
     // With an operator link, a sweep that would delete many subjects at once waits until a

@@ -142,6 +142,12 @@ export class GalleryIndex implements TemplateSink {
     return this.partition ? "partitioned" : this.reorder ? "reordering" : this.builder ? "building" : "exhaustive";
   }
 
+  /** True when `partitionStep()` has work: a build in progress, or a gallery that reached `minTemplates` without a partition. */
+  get partitionDue(): boolean {
+    if (this.partition || !this.partitionOptions) return false;
+    return this.builder !== null || this.reorder !== null || this.size >= this.partitionOptions.minTemplates;
+  }
+
   /** Templates in the longest list of the partition (0 while exhaustive): for reports. */
   partitionLongestList(): number {
     return this.partition?.longestList() ?? 0;
