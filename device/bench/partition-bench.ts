@@ -7,10 +7,11 @@
  * time, and the agreement of the door decisions.
  *
  * Gallery: N templates, two per subject, from the seeded face-like model
- * (sdk/matcher/synthetic-embeddings.ts). Queries, shuffled: genuine probes (a new capture
- * of an enrolled identity: a noisy copy around the identity its templates come from) and
- * impostor probes (an identity that is not enrolled, from the same population clusters),
- * SHARE impostors (default 0.5).
+ * (sdk/matcher/synthetic-embeddings.ts). Queries, shuffled: genuine probes, half of them
+ * a new capture of an enrolled identity (noise around the identity its templates come
+ * from), half a noisy copy of one of its enrolled templates; and impostor probes (an
+ * identity that is not enrolled, from the same population clusters), SHARE impostors
+ * (default 0.5).
  *
  * Two indexes hold the same templates: one exhaustive (`partition: false`, every
  * template's coarse score, then the 12-bit re-rank), one partitioned (same re-rank, only
@@ -39,7 +40,7 @@ export const usage = [
 ].join("\n");
 
 interface Query {
-  kind: "genuine" | "impostor";
+  kind: "capture" | "copy" | "impostor";
   vector: Float32Array;
 }
 
@@ -52,7 +53,7 @@ interface SizeReport {
   exactMs: LatencySummary;
   partitionedMs: LatencySummary;
   speedup: number;
-  decisionAgreement: { all: number; genuine: number | null; impostor: number | null };
+  decisionAgreement: { all: number; genuine: number | null; capture: number | null; copy: number | null; impostor: number | null };
   top1SubjectAgreement: number;
   falseAcceptsNotExact: number;
   missedAccepts: number;
@@ -89,7 +90,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
         `${String(r.size).padStart(7)} templates: ${r.lists} lists (longest ${r.longestList}), nprobe ${r.nprobe}, built in ${r.partitionBuildMs} ms`,
         `          exact       p50 ${r.exactMs.p50} ms  p95 ${r.exactMs.p95} ms`,
         `          partitioned p50 ${r.partitionedMs.p50} ms  p95 ${r.partitionedMs.p95} ms  (x${r.speedup} at p50)`,
-        `          same decision ${pct(r.decisionAgreement.all)} (genuine ${pct(r.decisionAgreement.genuine)}, impostor ${pct(r.decisionAgreement.impostor)}); same top-1 subject ${pct(r.top1SubjectAgreement)}; false accepts exact would not make: ${r.falseAcceptsNotExact}; accepts missed: ${r.missedAccepts}`,
+        `          same decision ${pct(r.decisionAgreement.all)} (genuine ${pct(r.decisionAgreement.genuine)}: new capture ${pct(r.decisionAgreement.capture)}, template copy ${pct(r.decisionAgreement.copy)}; impostor ${pct(r.decisionAgreement.impostor)}); same top-1 subject ${pct(r.top1SubjectAgreement)}; false accepts exact would not make: ${r.falseAcceptsNotExact}; accepts missed: ${r.missedAccepts}`,
       ].join("\n"),
     );
   }
@@ -109,18 +110,25 @@ function measure(o: { size: number; queryCount: number; nprobe: number; lists: n
   const probed = new Set<number>();
   while (probed.size < Math.min(genuineTotal, subjects)) probed.add(Math.floor(random() * subjects));
   const centres: Float32Array[] = [];
+  const enrolled: Float32Array[] = [];
   for (let s = 0, t = 0; s < subjects; s++) {
     const centre = faces.identity();
-    if (probed.has(s)) centres.push(centre);
     for (let j = 0; j < PER_SUBJECT && t < o.size; j++, t++) {
       const v = faces.template(centre);
       exact.add(`s${s}`, `t${t}`, v);
       partitioned.add(`s${s}`, `t${t}`, v);
+      if (j === 0 && probed.has(s)) {
+        centres.push(centre);
+        enrolled.push(v);
+      }
     }
   }
   const queries: Query[] = [];
   for (let i = 0; i < o.queryCount; i++) {
-    queries.push(i < genuineTotal ? { kind: "genuine", vector: faces.probe(centres[i % centres.length]!) } : { kind: "impostor", vector: faces.probe(faces.identity()) });
+    const s = Math.floor(i / 2) % centres.length;
+    if (i >= genuineTotal) queries.push({ kind: "impostor", vector: faces.probe(faces.identity()) });
+    else if (i % 2 === 0) queries.push({ kind: "capture", vector: faces.probe(centres[s]!) });
+    else queries.push({ kind: "copy", vector: faces.probe(enrolled[s]!) });
   }
   for (let i = queries.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -137,7 +145,7 @@ function measure(o: { size: number; queryCount: number; nprobe: number; lists: n
   }
   const exactMs: number[] = [];
   const partitionedMs: number[] = [];
-  const counts = { genuine: [0, 0], impostor: [0, 0] };
+  const counts = { capture: [0, 0], copy: [0, 0], impostor: [0, 0] };
   let sameTop1 = 0;
   let falseAccepts = 0;
   let missedAccepts = 0;
@@ -168,7 +176,13 @@ function measure(o: { size: number; queryCount: number; nprobe: number; lists: n
     exactMs: exactSummary,
     partitionedMs: partitionedSummary,
     speedup: round(exactSummary.p50 / partitionedSummary.p50, 1),
-    decisionAgreement: { all: round((counts.genuine[0]! + counts.impostor[0]!) / queries.length, 5), genuine: share(counts.genuine), impostor: share(counts.impostor) },
+    decisionAgreement: {
+      all: round((counts.capture[0]! + counts.copy[0]! + counts.impostor[0]!) / queries.length, 5),
+      genuine: share([counts.capture[0]! + counts.copy[0]!, counts.capture[1]! + counts.copy[1]!]),
+      capture: share(counts.capture),
+      copy: share(counts.copy),
+      impostor: share(counts.impostor),
+    },
     top1SubjectAgreement: round(sameTop1 / queries.length, 5),
     falseAcceptsNotExact: falseAccepts,
     missedAccepts,

@@ -16,7 +16,7 @@ interface SizeReport {
   partitionBuildMs: number;
   exactMs: { n: number; p50: number; p95: number };
   partitionedMs: { n: number; p50: number; p95: number };
-  decisionAgreement: { all: number; genuine: number; impostor: number };
+  decisionAgreement: { all: number; genuine: number; capture: number; copy: number; impostor: number };
   top1SubjectAgreement: number;
   falseAcceptsNotExact: number;
   missedAccepts: number;
@@ -37,6 +37,8 @@ describe("facegate bench partition", () => {
       expect(s.longestList).toBeGreaterThan(s.size / s.lists);
       expect(s.decisionAgreement.all).toBeGreaterThanOrEqual(0.99);
       expect(s.decisionAgreement.genuine).toBeGreaterThanOrEqual(0.98);
+      expect(s.decisionAgreement.copy).toBeGreaterThanOrEqual(0.98);
+      expect(s.decisionAgreement.capture).toBeGreaterThanOrEqual(0.98);
       expect(s.falseAcceptsNotExact).toBe(0);
       // The counts add up: every query either agrees, or is a false accept or a missed accept.
       expect(Math.round(s.decisionAgreement.all * 200) + s.falseAcceptsNotExact + s.missedAccepts).toBe(200);

@@ -50,7 +50,11 @@ describe("GalleryIndex with a coarse partition", () => {
   const exact = indexOf(gallery, false);
   const partitioned = indexOf(gallery, DEFAULTS);
   const lists = partitioned.buildPartition();
-  const genuine = Array.from({ length: 300 }, (_, i) => faces.probe(centres[(i * 17) % centres.length]!));
+  // Genuine: new captures of enrolled identities, and noisy copies of enrolled templates.
+  const genuine = [
+    ...Array.from({ length: 200 }, (_, i) => faces.probe(centres[(i * 17) % centres.length]!)),
+    ...Array.from({ length: 100 }, (_, i) => faces.probe(gallery[(i * 131) % gallery.length]!.vector)),
+  ];
   const impostors = Array.from({ length: 300 }, () => faces.probe(faces.identity()));
 
   it("makes the same door decisions as an exhaustive search for genuine and impostor probes", () => {
