@@ -30,10 +30,12 @@ import type { CoarsePartition } from "./coarse-partition.js";
 import { PartitionBuilder } from "./partition-builder.js";
 import { SlotPermutation } from "./slot-permutation.js";
 import { MatcherError } from "./matcher-error.js";
-import { mulberry32, type Random } from "./synthetic-embeddings.js";
+import { partitionDefaults, type PartitionOptions, type PartitionSettings } from "./partition-options.js";
 import { DIMS, normalizeInto } from "./template-codes.js";
 import type { TemplateSink } from "./template-sink.js";
 import { TopCandidates } from "./top-candidates.js";
+
+export { DEFAULT_NPROBE, DEFAULT_PARTITION_MIN_TEMPLATES, type PartitionOptions } from "./partition-options.js";
 
 export interface SearchHit {
   subjectId: string;
@@ -52,30 +54,10 @@ export const SCORE_TOLERANCE = 3e-4;
 
 export const DEFAULT_RERANK_DEPTH = 64;
 
-/** Below this many templates a search scans every template (a partition would save under 1 ms). */
-export const DEFAULT_PARTITION_MIN_TEMPLATES = 20_000;
-/** Lists scanned per query, unless configured (measured by `facegate bench partition`). */
-export const DEFAULT_NPROBE = 24;
 /** Vectors per `partitionStep()`: about 3 ms of work each. */
 export const DEFAULT_PARTITION_STEP = 128;
 /** Slot moves of the final reordering per vector of a step's budget (a move, ~1.5 us, costs ~1/16 of an assignment). */
 const MOVES_PER_VECTOR = 16;
-/** Seed of the partition's default random source: the same gallery gives the same lists. */
-const PARTITION_SEED = 0x1f5a7e;
-
-export interface PartitionOptions {
-  /** Smallest gallery that gets a partition (default 20,000); smaller ones are searched exhaustively. */
-  minTemplates?: number;
-  /** Lists (k-means centroids); default round(sqrt(templates)). */
-  lists?: number;
-  /** Lists scanned per query (default DEFAULT_NPROBE). */
-  nprobe?: number;
-  /** Random source of k-means (sample, starts); default a fixed-seed mulberry32. */
-  random?: Random;
-  /** k-means iterations (default 8) and training vectors per list (default 16). */
-  iterations?: number;
-  samplePerList?: number;
-}
 
 export interface GalleryIndexOptions {
   /** Candidates from the coarse scan that are re-scored with the fine codes (default 64). */
@@ -108,7 +90,7 @@ export class GalleryIndex implements TemplateSink {
   /** Scratch for the unit-length copy of an embedding or query; zeroed after use. */
   private readonly unit = new Float64Array(DIMS);
   private readonly kernelChoice: KernelChoice;
-  private readonly partitionOptions: Required<Omit<PartitionOptions, "lists">> & { lists?: number } | null;
+  private readonly partitionOptions: PartitionSettings | null;
   private partition: CoarsePartition | null = null;
   private builder: PartitionBuilder | null = null;
   /** The last phase of a build: slots being reordered by list, the spare slot (index size) in use. */
@@ -421,22 +403,6 @@ export class GalleryIndex implements TemplateSink {
     this.partition?.wipe();
     this.partition = null;
   }
-}
-
-function partitionDefaults(o: PartitionOptions): Required<Omit<PartitionOptions, "lists">> & { lists?: number } {
-  const positive = (name: string, value: number | undefined, fallback: number): number => {
-    const v = value ?? fallback;
-    if (!Number.isInteger(v) || v < 1) throw new MatcherError("matcher_argument_invalid", `partition.${name} must be a positive integer`);
-    return v;
-  };
-  return {
-    minTemplates: positive("minTemplates", o.minTemplates, DEFAULT_PARTITION_MIN_TEMPLATES),
-    ...(o.lists !== undefined ? { lists: positive("lists", o.lists, 1) } : {}),
-    nprobe: positive("nprobe", o.nprobe, DEFAULT_NPROBE),
-    random: o.random ?? mulberry32(PARTITION_SEED),
-    iterations: positive("iterations", o.iterations, 8),
-    samplePerList: positive("samplePerList", o.samplePerList, 16),
-  };
 }
 
 function checkId(name: string, value: string): void {
