@@ -21,7 +21,7 @@ import { loadSodium } from "../../sdk/crypto/sodium.js";
 import type { ExpiryScheduler } from "../../sdk/deletion/expiry-scheduler.js";
 import { type EventRecorder, type FacegateEvent, teeRecorder } from "../../sdk/events/event.js";
 import { GateController } from "../../sdk/gate/gate-controller.js";
-import type { GateSettings } from "../../sdk/gate/gate-settings.js";
+import { DEFAULT_GATE_SETTINGS, type GateSettings } from "../../sdk/gate/gate-settings.js";
 import type { FaceAnalyzer } from "../../sdk/gate/ports.js";
 import type { GateHardware } from "../../sdk/hal/gate-hardware.js";
 import type { Logger } from "../../sdk/log/logger.js";
@@ -121,7 +121,10 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     const keyProvider = options.keyProvider ?? new FileKeyProvider({ path: config.keyFile });
     if (!options.keyProvider) mkdirSync(dirname(config.keyFile), { recursive: true, mode: 0o700 });
 
-    const index = new GalleryIndex();
+    // From 20,000 templates the gallery is searched through its coarse partition (built in
+    // the background below); a best score under the match threshold is checked against
+    // every template, so the partition never keeps shut a door an exhaustive search opens.
+    const index = new GalleryIndex({ partition: { confirmBelow: options.gateSettings?.thresholds?.match ?? DEFAULT_GATE_SETTINGS.thresholds.match } });
     const late = new LateRecorder();
     const store = await openSecureStore({
       dbPath: join(config.dataDir, "facegate.db"),

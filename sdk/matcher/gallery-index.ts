@@ -308,34 +308,44 @@ export class GalleryIndex implements TemplateSink {
     }
     try {
       normalizeInto(query, this.unit, "query");
-      const candidates = new TopCandidates(Math.min(count, Math.max(this.rerankDepth, 8 * k)));
-      const offer = (scores: Float32Array, first: number) => candidates.offerAll(scores, first);
-      if (this.partition) {
-        const runs = this.partition.probe(this.unit, this.chosenLists.length, this.chosenLists, this.ranges);
-        this.store.scanRanges(this.unit, this.ranges, runs, offer);
-      }
-      // Exhaustive without a partition (or if the probed lists were all empty); while the
-      // slots are reordered, the spare slot too if a template is parked there.
-      if (candidates.size === 0) this.store.scan(this.unit, count + (this.reorder?.perm.parked ? 1 : 0), offer);
-      const reranked: Array<{ slot: number; score: number }> = [];
-      for (let i = 0; i < candidates.size; i++) {
-        const slot = candidates.slots[i]!;
-        reranked.push({ slot, score: this.store.fineScore(slot, this.unit) });
-      }
-      reranked.sort((a, b) => b.score - a.score || a.slot - b.slot);
-      const hits: SearchHit[] = [];
-      const seen = new Set<Subject>();
-      for (const { slot, score } of reranked) {
-        const subject = this.slotSubject[slot]!;
-        if (seen.has(subject)) continue;
-        seen.add(subject);
-        hits.push({ subjectId: subject.id, templateId: this.slotTemplate[slot]!, score });
-        if (hits.length === k) break;
-      }
+      const hits = this.topHits(k, true);
+      // A best score below `confirmBelow` (the door would stay shut) is checked against every template.
+      const confirm = this.partitionOptions?.confirmBelow;
+      if (this.partition && confirm !== undefined && !((hits[0]?.score ?? -Infinity) >= confirm)) return this.topHits(k, false);
       return hits;
     } finally {
       this.unit.fill(0);
     }
+  }
+
+  /** Stage 1 (the probed lists if `partitioned` and there is a partition, else every template) and stage 2 for `this.unit`. */
+  private topHits(k: number, partitioned: boolean): SearchHit[] {
+    const count = this.size;
+    const candidates = new TopCandidates(Math.min(count, Math.max(this.rerankDepth, 8 * k)));
+    const offer = (scores: Float32Array, first: number) => candidates.offerAll(scores, first);
+    if (this.partition && partitioned) {
+      const runs = this.partition.probe(this.unit, this.chosenLists.length, this.chosenLists, this.ranges);
+      this.store.scanRanges(this.unit, this.ranges, runs, offer);
+    }
+    // Exhaustive without a partition (or if the probed lists were all empty); while the
+    // slots are reordered, the spare slot too if a template is parked there.
+    if (candidates.size === 0) this.store.scan(this.unit, count + (this.reorder?.perm.parked ? 1 : 0), offer);
+    const reranked: Array<{ slot: number; score: number }> = [];
+    for (let i = 0; i < candidates.size; i++) {
+      const slot = candidates.slots[i]!;
+      reranked.push({ slot, score: this.store.fineScore(slot, this.unit) });
+    }
+    reranked.sort((a, b) => b.score - a.score || a.slot - b.slot);
+    const hits: SearchHit[] = [];
+    const seen = new Set<Subject>();
+    for (const { slot, score } of reranked) {
+      const subject = this.slotSubject[slot]!;
+      if (seen.has(subject)) continue;
+      seen.add(subject);
+      hits.push({ subjectId: subject.id, templateId: this.slotTemplate[slot]!, score });
+      if (hits.length === k) break;
+    }
+    return hits;
   }
 
   /**

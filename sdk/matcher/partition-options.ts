@@ -23,13 +23,26 @@ export interface PartitionOptions {
   nprobe?: number;
   /** Random source of k-means (sample, starts); default a fixed-seed mulberry32. */
   random?: Random;
+  /**
+   * A partitioned search whose best score is below this is repeated over every template
+   * (default: never). Set to the door's match threshold, it makes a face the lists do
+   * not find (an unknown face, or a resident whose template lies in a list not probed)
+   * cost an exhaustive search, so the partition cannot keep a door shut that an
+   * exhaustive search would open; residents found in the lists keep the fast path.
+   */
+  confirmBelow?: number;
   /** k-means iterations (default 8) and training vectors per list (default 16). */
   iterations?: number;
   samplePerList?: number;
 }
 
 /** PartitionOptions with every default filled in (`lists` stays optional: it depends on the gallery's size). */
-export type PartitionSettings = Required<Omit<PartitionOptions, "lists">> & { lists?: number };
+export type PartitionSettings = Required<Omit<PartitionOptions, "lists" | "confirmBelow">> & { lists?: number; confirmBelow?: number };
+
+function cosine(v: number): number {
+  if (!(typeof v === "number" && v >= -1 && v <= 1)) throw new MatcherError("matcher_argument_invalid", "partition.confirmBelow must be a cosine between -1 and 1");
+  return v;
+}
 
 /** The options with their defaults filled in, checked. */
 export function partitionDefaults(o: PartitionOptions): PartitionSettings {
@@ -41,6 +54,7 @@ export function partitionDefaults(o: PartitionOptions): PartitionSettings {
   return {
     minTemplates: positive("minTemplates", o.minTemplates, DEFAULT_PARTITION_MIN_TEMPLATES),
     ...(o.lists !== undefined ? { lists: positive("lists", o.lists, 1) } : {}),
+    ...(o.confirmBelow !== undefined ? { confirmBelow: cosine(o.confirmBelow) } : {}),
     nprobe: positive("nprobe", o.nprobe, DEFAULT_NPROBE),
     random: o.random ?? mulberry32(PARTITION_SEED),
     iterations: positive("iterations", o.iterations, 8),

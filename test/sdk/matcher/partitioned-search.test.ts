@@ -275,3 +275,36 @@ describe("GalleryIndex partition reordering in steps", () => {
     expect(index.search(gallery[6]!.vector, 10).map((h) => h.subjectId)).not.toContain("subject-3");
   });
 });
+
+describe("GalleryIndex partition with confirmBelow", () => {
+  it("checks a shut decision against every template, so no door stays shut that an exhaustive search opens", () => {
+    // Isotropic identities (no structure for k-means) and few lists probed: the hard case.
+    const random = mulberry32(61);
+    const noisy = (x: Float32Array, noise: number) => {
+      const d = randomUnitVector(random);
+      return Float32Array.from(x, (v, i) => v + noise * d[i]!);
+    };
+    const centres = Array.from({ length: 2000 }, () => randomUnitVector(random));
+    const gallery: Enrolled[] = centres.flatMap((c, s) => [0, 1].map((t) => ({ subjectId: `s${s}`, templateId: `t${s}-${t}`, vector: noisy(c, 0.75) })));
+    const options = { minTemplates: 1000, nprobe: 3 };
+    const exact = indexOf(gallery, false);
+    const fast = indexOf(gallery, { ...options, random: mulberry32(62) });
+    const confirmed = indexOf(gallery, { ...options, random: mulberry32(62), confirmBelow: DEFAULT_MATCH_THRESHOLD });
+    fast.buildPartition();
+    confirmed.buildPartition();
+    const genuine = Array.from({ length: 150 }, (_, i) => noisy(centres[i * 13]!, 0.9));
+    const impostors = Array.from({ length: 50 }, () => randomUnitVector(random));
+    const fastAgreement = agreement(exact, fast, genuine);
+    expect(fastAgreement.share).toBeLessThan(0.95); // the partition alone misses residents here
+    const confirmedGenuine = agreement(exact, confirmed, genuine);
+    const confirmedImpostors = agreement(exact, confirmed, impostors);
+    expect(confirmedGenuine).toEqual({ share: 1, falseAccepts: 0 });
+    expect(confirmedImpostors).toEqual({ share: 1, falseAccepts: 0 });
+    // A resident the lists do find is answered from them: the same hit as without confirmBelow.
+    for (const q of genuine.slice(0, 30)) {
+      const f = fast.search(q, 1)[0]!;
+      if (f.score >= DEFAULT_MATCH_THRESHOLD) expect(confirmed.search(q, 1)[0]).toEqual(f);
+    }
+    expect(() => new GalleryIndex({ partition: { confirmBelow: 2 } })).toThrow(expect.objectContaining({ code: "matcher_argument_invalid" }));
+  });
+});
