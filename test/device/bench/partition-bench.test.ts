@@ -20,6 +20,7 @@ interface SizeReport {
   top1SubjectAgreement: number;
   falseAcceptsNotExact: number;
   missedAccepts: number;
+  confirmBelowThreshold: { ms: { n: number; p50: number }; decisionAgreement: number; falseAcceptsNotExact: number; missedAccepts: number };
 }
 
 describe("facegate bench partition", () => {
@@ -40,6 +41,10 @@ describe("facegate bench partition", () => {
       expect(s.decisionAgreement.copy).toBeGreaterThanOrEqual(0.98);
       expect(s.decisionAgreement.capture).toBeGreaterThanOrEqual(0.98);
       expect(s.falseAcceptsNotExact).toBe(0);
+      // With a shut decision checked exhaustively, no accept is missed.
+      expect(s.confirmBelowThreshold.ms.n).toBe(200);
+      expect(s.confirmBelowThreshold.missedAccepts).toBe(0);
+      expect(s.confirmBelowThreshold.falseAcceptsNotExact).toBe(0);
       // The counts add up: every query either agrees, or is a false accept or a missed accept.
       expect(Math.round(s.decisionAgreement.all * 200) + s.falseAcceptsNotExact + s.missedAccepts).toBe(200);
     }
