@@ -9,8 +9,12 @@
  * probe is close to its subject's templates, and so (nearly always) to their centroids;
  * an impostor's best score can only drop, never rise, so a partition cannot open a door
  * an exact search would keep shut unless it hides the best subject and exposes a second
- * one above the threshold. The agreement with an exact search is measured by the tests
- * (test/sdk/matcher/partitioned-search.test.ts) and `facegate bench partition`.
+ * one above the threshold. The other way round, a resident whose templates lie in lists
+ * that were not probed is missed (the door stays shut); `confirmBelow` (partition-
+ * options.ts) repeats such a search over every template. The agreement with an exact
+ * search is measured by the tests (test/sdk/matcher/partitioned-search.test.ts) and
+ * `facegate bench partition`: on the clustered face-like model every decision agreed at
+ * 100,000 templates; on isotropic random vectors only confirmBelow keeps them all.
  *
  * Built by partition-builder.ts (k-means on a sample, every slot assigned to its nearest
  * centroid, slots sorted by list); later adds and removes keep the lists in order
