@@ -3,8 +3,8 @@
  * of the gallery, for the coarse partition. Deterministic for a given random source
  * (which picks the sample, the starting centroids and replacements for empty clusters).
  *
- * Cost: sample x iterations assignments of ~12 us each (decode, quantise, scan every
- * centroid with the SIMD kernel). Like faiss, training uses a sample (default 16 vectors
+ * Cost: sample x iterations assignments of ~18 us each (decode, quantise from the codes,
+ * scan every centroid with the SIMD kernel). Like faiss, training uses a sample (default 16 vectors
  * per list; faiss warns below 39, which matters for exact centroids, less for a
  * partition whose only job is to put near templates together): 5,056 x 8 at nlist 316.
  *
@@ -129,13 +129,6 @@ export class KMeansTrainer {
     this.next = 0;
     this.iteration++;
   }
-}
-
-/** Trains to the end in one call. */
-export function trainCentroids(o: KMeansOptions): CentroidTable {
-  const trainer = new KMeansTrainer(o);
-  while (trainer.step(1 << 30));
-  return trainer.result();
 }
 
 /** `m` distinct slots of 0..count-1 in random order (a partial Fisher-Yates shuffle). */
