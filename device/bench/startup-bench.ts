@@ -27,6 +27,13 @@
  * issue 18); `rssAfterLoadBytes` is the resident set once the load is over,
  * `rssSettledBytes` the same after garbage collection and half a second (the gate's
  * steady state), and `indexBytes` the gallery itself.
+ *
+ * Partition: from 20,000 templates the runtime then builds the gallery's coarse partition
+ * in the background (device/runtime/partition-task.ts; searches are exhaustive until it
+ * is ready, so it does not delay the gallery being searchable). The child runs the same
+ * steps back to back once the load is over and reports their wall and CPU time, the
+ * number of steps, the longest one, and the peak RSS with the build included; the
+ * sanity probes then search the partitioned gallery.
  */
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -80,6 +87,8 @@ interface RunResult {
   rssSettledBytes: number;
   indexBytes: number;
   sanity: { probes: number; rightSubject: number; minScore: number };
+  /** The background partition build, run after the load (lists 0: below its minimum size). */
+  partition: { lists: number; ms: number; cpuMs: number; steps: number; longestStepMs: number; peakRssBytes: number };
 }
 
 export const usage = [
@@ -145,7 +154,8 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
           ...report.runs.map(
             (r, i) =>
               `run ${i + 1}     open ${r.openMs} ms + load ${r.loadMs} ms = ${r.totalMs} ms  (${r.templatesPerSecond} templates/s, CPU ${r.cpuMs} ms, decrypted in ${r.decryptedIn}; ` +
-              `RSS peak ${mib(r.peakRssBytes)}, after load ${mib(r.rssAfterLoadBytes)}, settled ${mib(r.rssSettledBytes)}, index ${mib(r.indexBytes)})`,
+              `RSS peak ${mib(r.peakRssBytes)}, after load ${mib(r.rssAfterLoadBytes)}, settled ${mib(r.rssSettledBytes)}, index ${mib(r.indexBytes)})\n` +
+              `           then partition ${r.partition.lists} lists: ${r.partition.ms} ms (CPU ${r.partition.cpuMs} ms) in ${r.partition.steps} steps, longest ${r.partition.longestStepMs} ms; RSS peak ${mib(r.partition.peakRssBytes)}`,
           ),
           `total      median ${report.totalMs.median} ms, best ${report.totalMs.best} ms`,
           `loaded     ${ok ? "every template, none quarantined, probes found their subject" : "NOT CORRECTLY (see --json)"}`,
@@ -278,6 +288,25 @@ async function probe(request: ProbeRequest): Promise<RunResult> {
   // current resident set by a few hundred KiB, so the peak is at least what is resident now.
   const peakRssBytes = Math.max(process.resourceUsage().maxRSS * 1024, rssAfterLoadBytes);
 
+  const partitionStart = performance.now();
+  const partitionCpu = process.cpuUsage();
+  let steps = 0;
+  let longestStepMs = 0;
+  for (let more = index.partitionDue; more; steps++) {
+    const stepStart = performance.now();
+    more = index.partitionStep();
+    longestStepMs = Math.max(longestStepMs, performance.now() - stepStart);
+  }
+  const partitionCpuUsed = process.cpuUsage(partitionCpu);
+  const partition = {
+    lists: index.partitionLists,
+    ms: round(performance.now() - partitionStart),
+    cpuMs: round((partitionCpuUsed.user + partitionCpuUsed.system) / 1000),
+    steps,
+    longestStepMs: round(longestStepMs, 2),
+    peakRssBytes: Math.max(process.resourceUsage().maxRSS * 1024, process.memoryUsage().rss),
+  };
+
   const random = mulberry32(request.seed + 7);
   let rightSubject = 0;
   let minScore = 1;
@@ -310,6 +339,7 @@ async function probe(request: ProbeRequest): Promise<RunResult> {
     rssSettledBytes,
     indexBytes: index.memoryBytes(),
     sanity: { probes: SANITY_PROBES, rightSubject, minScore: round(minScore, 5) },
+    partition,
   };
 }
 

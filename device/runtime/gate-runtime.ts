@@ -21,7 +21,7 @@ import { loadSodium } from "../../sdk/crypto/sodium.js";
 import type { ExpiryScheduler } from "../../sdk/deletion/expiry-scheduler.js";
 import { type EventRecorder, type FacegateEvent, teeRecorder } from "../../sdk/events/event.js";
 import { GateController } from "../../sdk/gate/gate-controller.js";
-import type { GateSettings } from "../../sdk/gate/gate-settings.js";
+import { DEFAULT_GATE_SETTINGS, type GateSettings } from "../../sdk/gate/gate-settings.js";
 import type { FaceAnalyzer } from "../../sdk/gate/ports.js";
 import type { GateHardware } from "../../sdk/hal/gate-hardware.js";
 import type { Logger } from "../../sdk/log/logger.js";
@@ -30,6 +30,7 @@ import { openSecureStore, type SecureStore } from "../../sdk/privacy/secure-stor
 import type { Clock } from "../../sdk/time/clock.js";
 import type { Timers } from "../../sdk/time/timers.js";
 import { systemTimers } from "./system-timers.js";
+import { startPartitionTask } from "./partition-task.js";
 import { Outbox, outboxMigrations } from "../../sdk/transport/outbox.js";
 import { DeviceLink } from "../../sdk/transport/device-link.js";
 import type { NoticeFields } from "../../sdk/protocol/index.js";
@@ -120,7 +121,10 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     const keyProvider = options.keyProvider ?? new FileKeyProvider({ path: config.keyFile });
     if (!options.keyProvider) mkdirSync(dirname(config.keyFile), { recursive: true, mode: 0o700 });
 
-    const index = new GalleryIndex();
+    // From 20,000 templates the gallery is searched through its coarse partition (built in
+    // the background below); a best score under the match threshold is checked against
+    // every template, so the partition never keeps shut a door an exhaustive search opens.
+    const index = new GalleryIndex({ partition: { confirmBelow: options.gateSettings?.thresholds?.match ?? DEFAULT_GATE_SETTINGS.thresholds.match } });
     const late = new LateRecorder();
     const store = await openSecureStore({
       dbPath: join(config.dataDir, "facegate.db"),
@@ -207,6 +211,9 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     });
     await gate.start();
     cleanups.push(() => gate.stop());
+    // Large galleries: the coarse partition is built in the background, searches exhaustive until then.
+    const partitionTask = startPartitionTask({ index, timers, log: logger.child("matcher") });
+    cleanups.push(() => partitionTask.stop());
 
     // Consent expiry and the end of access rights both delete face data here, offline (L7, L9).
     // With an operator link, a sweep that would delete many subjects at once waits until a

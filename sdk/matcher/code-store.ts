@@ -12,7 +12,7 @@
  * calls it on every slot it frees (L6: a removed template must not linger in memory).
  */
 import { createJsKernel, type ScanKernel } from "./scan-kernel.js";
-import { COARSE_BYTES, DIMS, FINE_BYTES, encodeTemplate, fineDot, quantizeQuery } from "./template-codes.js";
+import { CODE_OFFSET, COARSE_BIAS_PER_UNIT, COARSE_BYTES, DIMS, FINE_BYTES, QUERY_GROUP_WEIGHT, encodeTemplate, fineDot, quantizeQuery } from "./template-codes.js";
 import { MatcherError } from "./matcher-error.js";
 import { createMemory, WASM_PAGE, type WasmMemory } from "./wasm-api.js";
 import { createWasmKernel } from "./wasm-scan-kernel.js";
@@ -110,7 +110,57 @@ export class CodeStore {
    * is biometric data too and is not left in memory.
    */
   scan(unitQuery: Float64Array, count: number, visit: (scores: Float32Array, firstSlot: number) => void): void {
-    const bias = quantizeQuery(unitQuery, new Int16Array(this.memory.buffer, 0, DIMS));
+    this.scanFrom(quantizeQuery(unitQuery, new Int16Array(this.memory.buffer, 0, DIMS)), count, visit);
+  }
+
+  /** `scan` with a query already quantised (by `slotQuery` of another store). */
+  scanQuantized(query: Int16Array, bias: number, count: number, visit: (scores: Float32Array, firstSlot: number) => void): void {
+    new Int16Array(this.memory.buffer, 0, DIMS).set(query);
+    this.scanFrom(bias, count, visit);
+  }
+
+  /**
+   * Quantises the slot's vector as a query (what quantizeQuery does with its float
+   * values: q_d = round(127 c_d / max|c|) from the codes c_d = U_d - 2048 directly, no
+   * float decoding) into `out`, and returns the bias. For assigning templates to
+   * centroids: ~1 us instead of ~10 us. The caller zeroes `out` when done.
+   */
+  slotQuery(slot: number, out: Int16Array): number {
+    const seg = this.segmentBase(slot);
+    const at = slot % SEGMENT_SLOTS;
+    const coarseAt = seg + COARSE_AT + at * COARSE_BYTES;
+    const fine = this.fine[Math.floor(slot / SEGMENT_SLOTS)]!;
+    const fineAt = at * FINE_BYTES;
+    const u8 = this.u8;
+    let max = 1;
+    for (let j = 0; j < DIMS / 32; j++) {
+      for (let i = 0; i < 8; i++) {
+        const d = 32 * j + i;
+        const even = u8[coarseAt + 16 * j + 2 * i]!;
+        const odd = u8[coarseAt + 16 * j + 2 * i + 1]!;
+        const c0 = (((even & 15) << 8) | fine[fineAt + d]!) - CODE_OFFSET;
+        const c1 = ((even >> 4 << 8) | fine[fineAt + d + 8]!) - CODE_OFFSET;
+        const c2 = (((odd & 15) << 8) | fine[fineAt + d + 16]!) - CODE_OFFSET;
+        const c3 = ((odd >> 4 << 8) | fine[fineAt + d + 24]!) - CODE_OFFSET;
+        out[d] = c0;
+        out[d + 8] = c1;
+        out[d + 16] = c2;
+        out[d + 24] = c3;
+        max = Math.max(max, c0 < 0 ? -c0 : c0, c1 < 0 ? -c1 : c1, c2 < 0 ? -c2 : c2, c3 < 0 ? -c3 : c3);
+      }
+    }
+    const inv = 127 / max;
+    let sum = 0;
+    for (let d = 0; d < DIMS; d++) {
+      // round half up of c * inv, |c * inv| <= 127: floor(x + 0.5) via a positive offset and truncation
+      const q = ((out[d]! * inv + 128.5) | 0) - 128;
+      out[d] = q * QUERY_GROUP_WEIGHT[(d >> 3) & 3]!;
+      sum += q;
+    }
+    return COARSE_BIAS_PER_UNIT * sum;
+  }
+
+  private scanFrom(bias: number, count: number, visit: (scores: Float32Array, firstSlot: number) => void): void {
     try {
       for (let first = 0, seg = 0; first < count; first += SEGMENT_SLOTS, seg++) {
         const n = Math.min(SEGMENT_SLOTS, count - first);
@@ -120,6 +170,58 @@ export class CodeStore {
       }
     } finally {
       this.u8.fill(0, 0, QUERY_BYTES);
+    }
+  }
+
+  /**
+   * Coarse scan of chosen runs of slots: `ranges` holds `rangeCount` pairs [first, end)
+   * (the inverted lists of coarse-partition.ts). Same contract as `scan` otherwise: one
+   * quantised query, `visit` per piece (a run is cut at segment boundaries), the query
+   * area zeroed afterwards.
+   */
+  scanRanges(unitQuery: Float64Array, ranges: Int32Array, rangeCount: number, visit: (scores: Float32Array, firstSlot: number) => void): void {
+    const bias = quantizeQuery(unitQuery, new Int16Array(this.memory.buffer, 0, DIMS));
+    try {
+      for (let r = 0; r < rangeCount; r++) {
+        const end = ranges[2 * r + 1]!;
+        for (let first = ranges[2 * r]!; first < end; ) {
+          const seg = Math.floor(first / SEGMENT_SLOTS);
+          const at = first - seg * SEGMENT_SLOTS;
+          const n = Math.min(SEGMENT_SLOTS - at, end - first);
+          const base = QUERY_BYTES + seg * SEGMENT_BYTES;
+          this.kernel.scan(0, base + COARSE_AT + at * COARSE_BYTES, base + SCALES_AT + 4 * at, base + SCORES_AT + 4 * at, n, bias);
+          visit(this.f32.subarray((base + SCORES_AT) / 4 + at, (base + SCORES_AT) / 4 + at + n), first);
+          first += n;
+        }
+      }
+    } finally {
+      this.u8.fill(0, 0, QUERY_BYTES);
+    }
+  }
+
+  /**
+   * Writes the slot's dequantised vector (scale * (code - 2048), unit length within the
+   * quantisation error) into `out`. For building the coarse partition only; the caller
+   * zeroes `out` when done (it is a template).
+   */
+  decode(slot: number, out: Float64Array): void {
+    const seg = this.segmentBase(slot);
+    const at = slot % SEGMENT_SLOTS;
+    const scale = this.f32[(seg + SCALES_AT) / 4 + at]!;
+    const coarseAt = seg + COARSE_AT + at * COARSE_BYTES;
+    const fine = this.fine[Math.floor(slot / SEGMENT_SLOTS)]!;
+    const fineAt = at * FINE_BYTES;
+    const u8 = this.u8;
+    for (let j = 0; j < DIMS / 32; j++) {
+      for (let i = 0; i < 8; i++) {
+        const d = 32 * j + i;
+        const even = u8[coarseAt + 16 * j + 2 * i]!;
+        const odd = u8[coarseAt + 16 * j + 2 * i + 1]!;
+        out[d] = scale * ((((even & 15) << 8) | fine[fineAt + d]!) - CODE_OFFSET);
+        out[d + 8] = scale * (((even >> 4 << 8) | fine[fineAt + d + 8]!) - CODE_OFFSET);
+        out[d + 16] = scale * ((((odd & 15) << 8) | fine[fineAt + d + 16]!) - CODE_OFFSET);
+        out[d + 24] = scale * (((odd >> 4 << 8) | fine[fineAt + d + 24]!) - CODE_OFFSET);
+      }
     }
   }
 

@@ -10,7 +10,7 @@ import type { CliIo } from "../cli-io.js";
 import { dispatch, type Subcommand } from "../usage.js";
 import { moduleExt } from "../../../models/package-root.js";
 
-export const summary = "measure latency, memory and start time (pipeline | search --size N | startup --size N | cli)";
+export const summary = "measure latency, memory and start time (pipeline | search --size N | partition | startup --size N | cli)";
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench");
 /** "-bench.ts" when the sources run, "-bench.js" for the build. */

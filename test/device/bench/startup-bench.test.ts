@@ -33,6 +33,7 @@ describe("facegate bench startup", () => {
     expect(run).toMatchObject({ templates: 300, quarantined: 0, decryptedIn: "main-thread" });
     expect(run.sanity.rightSubject).toBe(run.sanity.probes);
     expect(run.sanity.minScore).toBeGreaterThan(0.999);
+    expect((run as unknown as { partition: unknown }).partition).toMatchObject({ lists: 0, steps: 0 }); // below the partition's minimum
     expect(run.progressReports).toBeGreaterThanOrEqual(1);
     expect(run.openMs).toBeGreaterThan(0);
     expect(run.loadMs).toBeGreaterThan(0);
