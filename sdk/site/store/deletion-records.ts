@@ -37,15 +37,15 @@ export async function requestDeletion(ctx: StoreContext, input: RequestDeletionI
     await t.db.insertInto("site_tombstones").values({ request_id: id, subject_ref: subjectRef, created_at: at, cleared_at: null, cleared_by_consent: null }).execute();
     if (gateIds.length > 0) {
       await t.db.insertInto("site_deletion_gates").values(gateIds.map((g) => ({ request_id: id, gate_id: g, receipt: null, verified_at: null }))).execute();
-      for (const g of gateIds) {
-        await t.db
-          .insertInto("site_work")
-          .values({ subject_ref: subjectRef, gate_id: g, kind: "delete", state: "pending", priority: WORK_PRIORITY.delete, ref: id, command_id: null, attempts: 0, error_code: null, error_message: null, created_at: at, updated_at: at, sent_at: null })
-          .onConflict((oc) =>
-            oc.columns(["subject_ref", "gate_id", "kind"]).doUpdateSet({ state: "pending", ref: id, command_id: null, error_code: null, error_message: null, sent_at: null, created_at: at, updated_at: at }),
-          )
-          .execute();
-      }
+      await t.db
+        .insertInto("site_work")
+        .values(
+          gateIds.map((g) => ({ subject_ref: subjectRef, gate_id: g, kind: "delete", state: "pending", priority: WORK_PRIORITY.delete, ref: id, command_id: null, attempts: 0, error_code: null, error_message: null, created_at: at, updated_at: at, sent_at: null, claimed_by: null, claimed_until: null })),
+        )
+        .onConflict((oc) =>
+          oc.columns(["subject_ref", "gate_id", "kind"]).doUpdateSet({ state: "pending", ref: id, command_id: null, error_code: null, error_message: null, sent_at: null, claimed_by: null, claimed_until: null, created_at: at, updated_at: at }),
+        )
+        .execute();
     }
     // Face data must not come back through work queued before the request (L7).
     await t.db

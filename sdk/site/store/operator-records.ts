@@ -25,7 +25,12 @@ export async function addOperator(ctx: StoreContext, input: AddOperatorInput): P
     throw new SiteStoreError("site_input_invalid", `commandSecretKey: must be an Ed25519 secret key of ${ctx.sodium.crypto_sign_SECRETKEYBYTES} bytes`, { path: "commandSecretKey" });
   }
   const commandPublicKey = checkPublicKey(input.commandPublicKey, "commandPublicKey");
-  const derived = Buffer.from(ctx.sodium.crypto_sign_ed25519_sk_to_pk(input.commandSecretKey)).toString("base64");
+  // libsodium's secret key is seed || public key: the key pair is rebuilt from the seed to check both halves.
+  const rebuilt = ctx.sodium.crypto_sign_seed_keypair(input.commandSecretKey.subarray(0, ctx.sodium.crypto_sign_SEEDBYTES));
+  const derived = Buffer.from(rebuilt.publicKey).toString("base64");
+  if (!Buffer.from(rebuilt.privateKey).equals(Buffer.from(input.commandSecretKey))) {
+    throw new SiteStoreError("site_input_invalid", "commandSecretKey: is not a consistent Ed25519 secret key", { path: "commandSecretKey" });
+  }
   if (derived !== commandPublicKey) throw new SiteStoreError("site_input_invalid", "commandPublicKey: does not belong to commandSecretKey", { path: "commandPublicKey" });
   const createdAt = checkMs(nowOr(ctx, input.createdAt), "createdAt");
   const passwordHash = ctx.passwords.crypto_pwhash_str(input.password, ctx.passwordLimits.opsLimit, ctx.passwordLimits.memLimit);
