@@ -151,7 +151,7 @@ export class TemplateVault {
    * once; only the sealed, signed packages leave the vault (L6). Audited as
    * `vault.packaged` with the receiving gates and package ids.
    */
-  exportPackages(subjectId: string, orders: readonly PackageOrder[], actor?: string): TemplatePackage[] {
+  sealForGates(subjectId: string, orders: readonly PackageOrder[], actor?: string): TemplatePackage[] {
     if (orders.length === 0) return [];
     if (this.isQuarantined(subjectId)) throw new IntegrityError("integrity_quarantined", "this subject is quarantined after failed integrity checks; delete and re-enroll", { subjectId });
     const sodium = this.keys.crypto;

@@ -97,7 +97,7 @@ export function registerSyncHandlers(processor: HandlerRegistry, deps: DeviceHan
           },
         ];
       });
-      const packages = store.vault.exportPackages(body.subjectRef, orders, ctx.keyId);
+      const packages = store.vault.sealForGates(body.subjectRef, orders, ctx.keyId);
       log.info("templates sealed for other gates", { subjectId: body.subjectRef, commandId: ctx.commandId, packages: packages.length, skipped: skipped.length });
       return { subjectRef: body.subjectRef, packages, skipped };
     },

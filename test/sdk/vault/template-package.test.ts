@@ -10,6 +10,7 @@ import { loadSodium } from "../../../sdk/crypto/sodium.js";
 import { SIGNING_CONTEXTS, type TemplatePackage, signingBytes, toBase64 } from "../../../sdk/protocol/index.js";
 import { openTemplatePackage, packageSignatureValid } from "../../../sdk/vault/template-package-seal.js";
 import type { PackageOrder } from "../../../sdk/vault/template-vault.js";
+import { findIn, templateNeedles } from "../site/sync/sync-support.js";
 import { type Fixture, RecordingSink, consentInput, embedding, openFixture } from "../../support/secure-store-fixture.js";
 
 const MODEL = { id: "fr_feature.onnx", version: "1" };
@@ -44,13 +45,17 @@ describe("sealed template packages (issue 14)", () => {
   it("opens only at its receiver, giving back exactly the template the sender's vault holds", async () => {
     const { a, b, c, template } = await enrolledAtA();
     const sodium = await loadSodium();
-    const [pkg] = a.store.vault.exportPackages("s1", [order(a, b, "p-1")], "op-key");
+    const [pkg] = a.store.vault.sealForGates("s1", [order(a, b, "p-1")], "op-key");
     expect(pkg).toMatchObject({ format: "facegate-template-package/1", from: "gate-a", to: "gate-b", subjectRef: "s1", templateCount: 1, deviceKeyId: a.store.publicKeys.keyId });
     expect(packageSignatureValid(sodium, pkg!, a.store.publicKeys.signingPublicKey)).toBe(true);
     expect(packageSignatureValid(sodium, pkg!, b.store.publicKeys.signingPublicKey)).toBe(false);
     const opened = openTemplatePackage({ sodium, pkg: pkg!, senderSigningKey: a.store.publicKeys.signingPublicKey, openSealed: (x) => b.store.keys.openSealed(x) });
     expect(opened).toHaveLength(1);
     expect(Array.from(opened[0]!)).toEqual(Array.from(template));
+    // The package itself carries none of the template's bytes, raw or base64 (the needles do find them in the template).
+    const needles = templateNeedles(template);
+    expect(findIn([Buffer.from(JSON.stringify(pkg))], [...needles.raw, ...needles.base64])).toEqual([]);
+    expect(findIn([Buffer.from(toBase64(needles.bytes))], needles.base64)).toEqual(needles.base64.map(() => "payload#0"));
     // Another device's key cannot open it.
     expect(() => openTemplatePackage({ sodium, pkg: pkg!, senderSigningKey: a.store.publicKeys.signingPublicKey, openSealed: (x) => c.store.keys.openSealed(x) })).toThrow(
       expect.objectContaining({ code: "sync_package_corrupt" }),
@@ -65,7 +70,7 @@ describe("sealed template packages (issue 14)", () => {
   it("refuses a signed package whose sealed binding is another's (a sealed part pasted under another subject)", async () => {
     const { a, b } = await enrolledAtA();
     const sodium = await loadSodium();
-    const [forS1] = a.store.vault.exportPackages("s1", [order(a, b, "p-2")]);
+    const [forS1] = a.store.vault.sealForGates("s1", [order(a, b, "p-2")]);
     const { signature: _sig, ...unsigned } = forS1!;
     const relabelled = { ...unsigned, subjectRef: "s2" };
     const pasted: TemplatePackage = { ...relabelled, signature: toBase64(a.store.signer.sign(signingBytes(SIGNING_CONTEXTS.templatePackage, relabelled))) };
@@ -79,7 +84,7 @@ describe("sealed template packages (issue 14)", () => {
 
   it("exports nothing for a subject without templates", async () => {
     const { a, b } = await enrolledAtA();
-    expect(() => a.store.vault.exportPackages("s-none", [order(a, b, "p-3")])).toThrow(expect.objectContaining({ code: "sync_no_templates" }));
+    expect(() => a.store.vault.sealForGates("s-none", [order(a, b, "p-3")])).toThrow(expect.objectContaining({ code: "sync_no_templates" }));
     a.store.close();
     b.store.close();
   });
