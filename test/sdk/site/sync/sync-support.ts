@@ -5,6 +5,7 @@
  * carry them).
  */
 import mqtt from "mqtt";
+import pg from "pg";
 import { buildCommand } from "../../../../sdk/operator/command-builder.js";
 import { OperatorClient } from "../../../../sdk/operator/operator-client.js";
 import type { CommandBodies, CommandResultMessage, CommandType } from "../../../../sdk/protocol/index.js";
@@ -59,15 +60,17 @@ export class CopySink implements TemplateSink {
 /**
  * Needles for one template: 16-byte windows of its little-endian float32 bytes (every
  * 8th), and 24-character windows of its base64 (aligned, so they occur in any base64 of
- * the bytes that starts at a multiple of 3 bytes from the template's start).
+ * the bytes that starts at a multiple of 3 bytes from the template's start), and the raw
+ * windows in hex (how PostgreSQL shows bytea as text).
  */
-export function templateNeedles(template: Float32Array): { raw: Buffer[]; base64: Buffer[]; bytes: Buffer } {
+export function templateNeedles(template: Float32Array): { raw: Buffer[]; base64: Buffer[]; hex: Buffer[]; bytes: Buffer } {
   const bytes = float32Bytes(template);
   const raw = windows(bytes, 16).filter((_, i) => i % 8 === 0);
   const b64 = bytes.toString("base64");
   const base64: Buffer[] = [];
   for (let at = 0; at + 24 <= b64.length - 4; at += 96) base64.push(Buffer.from(b64.slice(at, at + 24), "latin1"));
-  return { raw, base64, bytes };
+  const hex = raw.map((w) => Buffer.from(w.toString("hex"), "latin1"));
+  return { raw, base64, hex, bytes };
 }
 
 /** Which needles occur in which buffers: `label#index` per hit. */
@@ -77,4 +80,21 @@ export function findIn(buffers: readonly Buffer[], needles: readonly Buffer[], l
     for (const n of needles) if (b.indexOf(n) >= 0) hits.push(`${label}#${i}`);
   });
   return hits;
+}
+
+/** Every row of every table of a PostgreSQL schema, as the text of its JSON (what a dump would show). */
+export async function pgRows(url: string, schema: string): Promise<Buffer[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const tables = await c.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", [schema]);
+    const out: Buffer[] = [];
+    for (const t of tables.rows) {
+      const rows = await c.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM "${schema}"."${t.table_name}" x`);
+      for (const r of rows.rows) out.push(Buffer.from(r.j, "utf8"));
+    }
+    return out;
+  } finally {
+    await c.end();
+  }
 }
