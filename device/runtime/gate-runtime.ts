@@ -46,6 +46,8 @@ import { StorePrivacyDesk } from "./privacy-desk.js";
 import { faceAnalyzerFromPipeline } from "../../sdk/gate/vision-analyzer.js";
 import { PersonFlags, deviceHandlerMigrations, registerDeviceHandlers } from "../../sdk/commands/handlers/index.js";
 import { verifiedModels } from "../../models/verify.js";
+import type { FaceModel } from "../../sdk/protocol/index.js";
+import { installedFaceModel } from "./face-model.js";
 
 export interface GateRuntimeOptions {
   config: DeviceConfig;
@@ -69,6 +71,8 @@ export interface GateRuntimeOptions {
   recorder?: EventRecorder;
   /** Progress while decrypting a large vault at start. */
   onLoadProgress?: (done: number, total: number) => void;
+  /** The face model templates are bound to (template sync). Default: the installed manifest's, when the gate has a face path. */
+  faceModel?: FaceModel;
 }
 
 export interface GateRuntime {
@@ -274,6 +278,8 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
           if (n) void mqttLink.publishNotice(n);
         },
         requestAtGateEnrollment: (personRef: string, validForMs: number) => gate.requestEnrollment(personRef, validForMs),
+        // Template sync needs a face path: a gate without one neither makes nor takes templates.
+        ...(pipeline ? { faceModel: options.faceModel ?? installedFaceModel(), newId: randomUUID } : {}),
       });
       const recovered = processor.recoverInterrupted();
       if (recovered > 0) log.warn("commands interrupted by a restart were answered command_interrupted", { count: recovered });

@@ -28,6 +28,7 @@ import { parseGatePolicies } from "../../sdk/policy/gate-policy.js";
 import type { FacePipeline } from "../../sdk/vision/index.js";
 import type { DeviceConfig } from "../config/device-config.js";
 import { type GateRuntime, startGateRuntime } from "../runtime/gate-runtime.js";
+import type { FaceModel } from "../../sdk/protocol/index.js";
 import { SimulatedHardware } from "../../simulator/sim-hardware.js";
 import { packageRoot } from "../../models/package-root.js";
 import { ManualTimers } from "../../sdk/time/manual-timers.js";
@@ -71,6 +72,8 @@ export interface SimulatedGateOptions {
   site?: { id: string; processorId: string };
   mqtt?: DeviceConfig["mqtt"];
   operators?: DeviceConfig["operators"];
+  /** The face model the gate binds templates to (template sync); default: the installed manifest's. */
+  faceModel?: FaceModel;
   /** The gate's card reader and keypad on a driver instead of the simulator (a scenario's `"readers": "osdp"`), made on the gate's clock. */
   readers?: (clock: Clock, logger: Logger) => Promise<ScenarioReaders>;
 }
@@ -168,6 +171,7 @@ export async function buildSimulatedGate(options: SimulatedGateOptions): Promise
       ...(options.pipeline !== undefined ? { pipeline: options.pipeline } : {}),
       wrapAnalyzer: (a) => (analyzer = new FaultInjectingAnalyzer(a)),
       gateSettings: { tickMs: 0, ...options.settings },
+      ...(options.faceModel ? { faceModel: options.faceModel } : {}),
     });
   } catch (err) {
     await readers?.close();

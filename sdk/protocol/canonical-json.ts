@@ -74,6 +74,7 @@ export const SIGNING_CONTEXTS = {
   event: "facegate/v2/event\n",
   state: "facegate/v2/state\n",
   notice: "facegate/v2/notice\n",
+  templatePackage: "facegate/v2/template-package\n",
 } as const;
 
 export type SigningContext = (typeof SIGNING_CONTEXTS)[keyof typeof SIGNING_CONTEXTS];

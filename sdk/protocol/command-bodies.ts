@@ -12,6 +12,7 @@ import { type Rule, compileChecker, type Checker } from "../schema/schema-check.
 import { Base64, IdList, KeyId, OneOf, OpaqueId, Sha256Hex, Strict, Text, Timestamp, VersionLabel } from "./common-schemas.js";
 import { CommandError } from "./command-error.js";
 import { ScheduleWindowSchema } from "./schedule-window.js";
+import { TemplatePackageSchema } from "./template-package.js";
 
 export const COMMAND_TYPES = [
   "person.upsert",
@@ -27,6 +28,9 @@ export const COMMAND_TYPES = [
   "audit.export",
   "operator.key_add",
   "operator.key_remove",
+  "site.gates",
+  "template.export",
+  "template.install",
 ] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 
@@ -154,6 +158,36 @@ export const OperatorKeyAddBody = Strict({
 
 export const OperatorKeyRemoveBody = Strict({ keyId: KeyId() });
 
+const PublicKey32 = (description: string) => Base64({ max: 32, exact: 32 }, description);
+
+export const SiteGatesBody = Strict(
+  {
+    version: Timestamp("Version of the list (the time the office made it); a gate keeps the newest and refuses older ones."),
+    gates: Type.Array(
+      Strict({
+        gateId: OpaqueId(),
+        signingPublicKey: PublicKey32("The gate's Ed25519 device signing key, base64: packages from it verify against it."),
+        boxPublicKey: PublicKey32("The gate's X25519 box key, base64: packages for it are sealed to it."),
+      }),
+      { minItems: 1, maxItems: 256 },
+    ),
+  },
+  "The site's gates and their pinned keys (issue 14), signed by an admin key: the only gates this gate seals templates for and accepts templates from. Replaces the list the gate held.",
+);
+
+export const TemplateExportBody = Strict(
+  {
+    subjectRef: OpaqueId(),
+    gates: IdList("Receiving gates (the other gates of the consent's scope); each must be in the site's gate list."),
+  },
+  "Asks the gate that enrolled the subject to seal the subject's templates for other gates of the site: one package per gate, sealed to that gate's box key and signed by this gate's device key. The result holds the packages, which only their receivers can open.",
+);
+
+export const TemplateInstallBody = Strict(
+  { package: TemplatePackageSchema },
+  "A sealed template package from another gate of the site, relayed by the office (which cannot open it). Installed only if every check of issue 14 item 3 passes.",
+);
+
 export const COMMAND_BODY_SCHEMAS = {
   "person.upsert": PersonUpsertBody,
   "person.end_access": PersonEndAccessBody,
@@ -168,6 +202,9 @@ export const COMMAND_BODY_SCHEMAS = {
   "audit.export": AuditExportBody,
   "operator.key_add": OperatorKeyAddBody,
   "operator.key_remove": OperatorKeyRemoveBody,
+  "site.gates": SiteGatesBody,
+  "template.export": TemplateExportBody,
+  "template.install": TemplateInstallBody,
 } as const satisfies { [T in CommandType]: TSchema };
 
 export type CommandBodies = { [T in CommandType]: Static<(typeof COMMAND_BODY_SCHEMAS)[T]> };
@@ -189,6 +226,15 @@ export const BODY_RULES: { readonly [T in CommandType]?: ReadonlyArray<Rule<Comm
     // L9: a finite term; the consent registry bounds it further by configuration.
     (b, path, fail) => {
       if (b.expiresAt <= b.givenAt) fail(`${path}.expiresAt`, "must be after givenAt (consent has a finite term, L9)");
+    },
+  ],
+  "site.gates": [
+    (b, path, fail) => {
+      const seen = new Set<string>();
+      b.gates.forEach((g, i) => {
+        if (seen.has(g.gateId)) fail(`${path}.gates[${i}].gateId`, "appears twice");
+        seen.add(g.gateId);
+      });
     },
   ],
   "enroll.photo": [

@@ -58,4 +58,8 @@ export const COMMAND_ROLES: { readonly [T in CommandType]: readonly OperatorRole
   "audit.export": ["admin", "auditor"],
   "operator.key_add": ["admin"],
   "operator.key_remove": ["admin"],
+  // Which gates belong to the site decides whose templates a gate accepts: admins only.
+  "site.gates": ["admin"],
+  "template.export": ["admin", "operator"],
+  "template.install": ["admin", "operator"],
 };

@@ -6,6 +6,7 @@
 import type { AuditCheckpoint, AuditEntry } from "./audit-document.js";
 import type { OperatorRole } from "./command-bodies.js";
 import type { DeletionReceipt } from "./deletion-receipt.js";
+import type { TemplatePackage } from "./template-package.js";
 
 export interface GateStatusResult {
   site: string;
@@ -48,4 +49,8 @@ export interface CommandResults {
   "audit.export": AuditExportResult;
   "operator.key_add": { keyId: string; role: OperatorRole };
   "operator.key_remove": { keyId: string; removed: true };
+  "site.gates": { version: number; gates: number };
+  /** Packages only their receivers can open; `skipped` names gates sealed for no package and why (no key in the list, this gate). */
+  "template.export": { subjectRef: string; packages: TemplatePackage[]; skipped: Array<{ gateId: string; reason: string }> };
+  "template.install": { subjectRef: string; packageId: string; from: string; installed: true; templateCount: number };
 }

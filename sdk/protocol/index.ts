@@ -22,4 +22,5 @@ export * from "./json-depth.js";
 export * from "./messages.js";
 export * from "./schedule-window.js";
 export * from "./site-certificate.js";
+export * from "./template-package.js";
 export * from "./topics.js";

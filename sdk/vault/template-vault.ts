@@ -24,6 +24,10 @@ import type { Clock } from "../time/clock.js";
 import { normalizedCopy, sealTemplate } from "./template-codec.js";
 import { type DecryptionPlace, type LoadProgress, type LoadSummary, loadVault } from "./vault-loader.js";
 import { VaultError } from "./vault-error.js";
+import { type SealPackageInput, sealTemplatePackage } from "./template-package-seal.js";
+import { SyncError } from "./sync-error.js";
+import type { TemplatePackage } from "../protocol/template-package.js";
+import { openTemplate } from "./template-codec.js";
 
 export const MAX_TEMPLATES_PER_SUBJECT = 10;
 
@@ -46,7 +50,16 @@ export interface EnrollInput {
   /** One or more embeddings (Float32Array(512)); stored in one transaction. */
   embeddings: readonly Float32Array[];
   actor?: string;
+  /**
+   * Set when the embeddings came in a sealed template package from another gate of the
+   * site (issue 14): audited as `vault.installed` naming the sending gate, and announced
+   * as `privacy.template_installed` (not `privacy.enrollment`, which starts a sync).
+   */
+  installedFrom?: { gateId: string; packageId: string };
 }
+
+/** One package to make for another gate (everything but the templates, which the vault adds). */
+export type PackageOrder = Omit<SealPackageInput, "sodium" | "templates" | "subjectRef">;
 
 export interface EnrollResult {
   subjectId: string;
@@ -113,13 +126,19 @@ export class TemplateVault {
           }
           return templateId;
         });
+        const from = input.installedFrom;
         const auditSeq = this.audit.append({
-          type: "vault.enrolled",
+          type: from ? "vault.installed" : "vault.enrolled",
           actor: input.actor,
           subject: input.subjectId,
-          details: { templateIds, gateId: input.gateId, consentId: consent.id, keyVersion },
+          details: { templateIds, gateId: input.gateId, consentId: consent.id, keyVersion, ...(from ? { fromGate: from.gateId, packageId: from.packageId } : {}) },
         });
-        recordEvent(this.events, this.clock, { type: "privacy.enrollment", category: "privacy", gateId: input.gateId, data: { subjectId: input.subjectId, templates: templateIds.length, consentId: consent.id } });
+        recordEvent(this.events, this.clock, {
+          type: from ? "privacy.template_installed" : "privacy.enrollment",
+          category: "privacy",
+          gateId: input.gateId,
+          data: { subjectId: input.subjectId, templates: templateIds.length, consentId: consent.id, ...(from ? { fromGate: from.gateId, packageId: from.packageId } : {}) },
+        });
         return { subjectId: input.subjectId, templateIds, consentId: consent.id, auditSeq };
       })();
       // Only after the commit: the gallery never holds a template the database lost.
@@ -131,6 +150,38 @@ export class TemplateVault {
       throw err;
     } finally {
       copies.forEach((c) => c.fill(0));
+      if (dataKey) sodium.memzero(dataKey);
+    }
+  }
+
+  /**
+   * Seals the subject's templates into one package per order (issue 14): each template is
+   * decrypted, encoded into the package's sealed plaintext for that receiver and wiped at
+   * once; only the sealed, signed packages leave the vault (L6). Audited as
+   * `vault.packaged` with the receiving gates and package ids.
+   */
+  sealForGates(subjectId: string, orders: readonly PackageOrder[], actor?: string): TemplatePackage[] {
+    if (orders.length === 0) return [];
+    if (this.isQuarantined(subjectId)) throw new IntegrityError("integrity_quarantined", "this subject is quarantined after failed integrity checks; delete and re-enroll", { subjectId });
+    const sodium = this.keys.crypto;
+    const keyRow = this.db.prepare<[string], { key_version: number; wrapped_key: Buffer; nonce: Buffer }>("SELECT key_version, wrapped_key, nonce FROM subject_keys WHERE subject_id = ?").get(subjectId);
+    const rows = this.db.prepare<[string], { id: string; key_version: number; nonce: Buffer; ciphertext: Buffer }>("SELECT id, key_version, nonce, ciphertext FROM templates WHERE subject_id = ? ORDER BY created_at, id").all(subjectId);
+    if (!keyRow || rows.length === 0) throw new SyncError("sync_no_templates", `subject ${subjectId} holds no template at this gate`, { subjectId });
+    let dataKey: Uint8Array | undefined;
+    const plain: Float32Array[] = [];
+    try {
+      try {
+        dataKey = this.keys.unwrapDataKey({ subjectId, keyVersion: keyRow.key_version }, { wrapped: new Uint8Array(keyRow.wrapped_key), nonce: new Uint8Array(keyRow.nonce) });
+        for (const r of rows) plain.push(openTemplate(sodium, dataKey, { subjectId, templateId: r.id, keyVersion: r.key_version }, { nonce: new Uint8Array(r.nonce), ciphertext: new Uint8Array(r.ciphertext) }));
+      } catch (err) {
+        if (err instanceof IntegrityError) this.quarantine(subjectId, err.code);
+        throw err;
+      }
+      const packages = orders.map((o) => sealTemplatePackage({ ...o, sodium, subjectRef: subjectId, templates: plain }));
+      this.audit.append({ type: "vault.packaged", actor, subject: subjectId, details: { templates: rows.length, packages: packages.map((p) => ({ to: p.to, packageId: p.packageId })) } });
+      return packages;
+    } finally {
+      for (const p of plain) p.fill(0);
       if (dataKey) sodium.memzero(dataKey);
     }
   }

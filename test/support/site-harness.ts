@@ -14,7 +14,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { type Ed25519KeyPair, generateEd25519KeyPair } from "../../sdk/crypto/keys.js";
-import { gateTopics, toBase64 } from "../../sdk/protocol/index.js";
+import { type FaceModel, gateTopics, toBase64 } from "../../sdk/protocol/index.js";
 import { ManualClock } from "../../sdk/time/clock.js";
 import { buildCommand } from "../../sdk/operator/command-builder.js";
 import { OperatorClient } from "../../sdk/operator/operator-client.js";
@@ -62,6 +62,8 @@ export interface SiteHarnessOptions {
   mode?: string;
   /** Start time of every clock (ms); default DEFAULT_SIM_START. A service on the system clock needs Date.now(). */
   start?: number;
+  /** Face model per gate id (template sync); default: the installed manifest's. */
+  faceModels?: Readonly<Record<string, FaceModel>>;
 }
 
 export async function startSiteHarness(options: SiteHarnessOptions): Promise<SiteHarness> {
@@ -91,6 +93,7 @@ export async function startSiteHarness(options: SiteHarnessOptions): Promise<Sit
         ...(options.pipeline !== undefined ? { pipeline: options.pipeline } : {}),
         mqtt: { url: broker.url, prefix, protocolVersion: broker.protocolVersion },
         operators: [{ publicKey: toBase64(admin.publicKey), role: "admin", label: "estate office" }],
+        ...(options.faceModels?.[gateId] ? { faceModel: options.faceModels[gateId] } : {}),
       });
       let online = true;
       const link = sim.runtime.link!;

@@ -17,7 +17,7 @@ import { FaceOnlyError } from "../../errors.js";
 import { CommandError } from "../../protocol/command-error.js";
 import type { Logger } from "../../log/logger.js";
 import type { SecureStore } from "../../privacy/secure-store.js";
-import type { NoticeFields } from "../../protocol/index.js";
+import type { FaceModel, NoticeFields } from "../../protocol/index.js";
 import type { CommandProcessor } from "../processor.js";
 
 /** The parts of sdk/access's AccessStore the handlers use (people, credentials, policies). */
@@ -64,6 +64,14 @@ export interface DeviceHandlerDeps {
   publishNotice?: (notice: NoticeFields) => void | Promise<void>;
   /** Without it, `enroll.at_gate` is not registered (command_unsupported). */
   requestAtGateEnrollment?: RequestAtGateEnrollment;
+  /**
+   * The face model this gate's templates are made with (issue 14): packages are bound to
+   * it and a package of another model is refused. Without it (or without `newId`),
+   * `template.export` and `template.install` are not registered (command_unsupported).
+   */
+  faceModel?: FaceModel;
+  /** A fresh opaque id (package ids). */
+  newId?: () => string;
   logger: Logger;
 }
 

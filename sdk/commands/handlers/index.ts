@@ -14,6 +14,9 @@
  * | enroll.photo       | enrolls from a sealed photo, never kept (L1, L4)             | enroll-handlers.ts  |
  * | enroll.at_gate     | asks the gate to enroll from its camera (L1)                 | enroll-handlers.ts  |
  * | policy.set         | sets gate policies; face-only refused (L2)                   | policy-handlers.ts  |
+ * | site.gates         | stores the site's gates and pinned keys (admin, issue 14)    | sync-handlers.ts    |
+ * | template.export    | seals the subject's templates for other gates of the site   | sync-handlers.ts    |
+ * | template.install   | installs a sealed package from another gate, after checks    | sync-handlers.ts    |
  */
 import { registerEnrollHandlers } from "./enroll-handlers.js";
 import type { DeviceHandlerDeps, HandlerRegistry } from "./deps.js";
@@ -21,6 +24,7 @@ import { PersonFlags } from "./person-flags.js";
 import { registerPersonHandlers } from "./person-handlers.js";
 import { registerPolicyHandlers } from "./policy-handlers.js";
 import { registerPrivacyHandlers } from "./privacy-handlers.js";
+import { registerSyncHandlers } from "./sync-handlers.js";
 
 export type { AccessAdmin, AnalyzedPhotoFace, AtGateInvitation, DeviceHandlerDeps, HandlerRegistry, PhotoAnalyzer, RequestAtGateEnrollment } from "./deps.js";
 export { FACE_ONLY_CODE } from "./deps.js";
@@ -28,6 +32,7 @@ export { PersonFlags, deviceHandlerMigrations } from "./person-flags.js";
 export { DEFAULT_AT_GATE_WINDOW_SECONDS, type EnrollPhotoResult } from "./enroll-handlers.js";
 export { END_ACCESS_TOLERANCE_MS, type PersonEndAccessResult, type PersonUpsertResult } from "./person-handlers.js";
 export { DEFAULT_NOTICE_LANGUAGE } from "./privacy-handlers.js";
+export { SyncRecords, templateSyncMigrations, type SiteGateKeys } from "./sync-records.js";
 
 /**
  * Registers the handlers for person.*, notice.publish, consent.*, subject.delete,
@@ -43,4 +48,5 @@ export function registerDeviceHandlers(processor: HandlerRegistry, deps: DeviceH
   registerPersonHandlers(processor, deps, flags, log);
   registerEnrollHandlers(processor, deps, log);
   registerPolicyHandlers(processor, deps, log);
+  registerSyncHandlers(processor, deps, log);
 }

@@ -51,15 +51,17 @@ function workState(w: WorkRow | undefined) {
   return { state: w.state, error: w.errorCode ? { code: w.errorCode, message: w.errorMessage ?? "" } : null, updatedAt: w.updatedAt };
 }
 
-const COLUMN = { rights: "rights", end_access: "endAccess", consent: "consent", enroll: "template", delete: "deletion" } as const;
+/** The per-gate column a work kind fills: a template arrives by enrollment or, synced from another gate, by installation. */
+const COLUMN: Partial<Record<WorkRow["kind"], string>> = { rights: "rights", end_access: "endAccess", consent: "consent", enroll: "template", template: "template", delete: "deletion" };
 
 /** Per gate, what is applied, pending or failed for this person: rights, end of access, consent, template, deletion. */
 export function perGate(work: readonly WorkRow[], scopeGates: readonly string[]) {
   const gates = new Map<string, Record<string, WorkRow>>();
   for (const g of scopeGates) gates.set(g, {});
   for (const w of work) {
-    if (w.kind === "operator_key") continue;
-    (gates.get(w.gateId) ?? gates.set(w.gateId, {}).get(w.gateId)!)[COLUMN[w.kind]] = w;
+    const column = COLUMN[w.kind];
+    if (!column) continue; // operator keys, the gate list, exports: not a person's state at a gate
+    (gates.get(w.gateId) ?? gates.set(w.gateId, {}).get(w.gateId)!)[column] = w;
   }
   return [...gates.entries()]
     .sort(([a], [b]) => a.localeCompare(b))

@@ -16,7 +16,11 @@ export type SiteServiceErrorCode =
   | "site_notice_unknown"
   | "site_notice_mismatch"
   | "site_photo_gone"
-  | "site_receipt_refused";
+  | "site_receipt_refused"
+  /** A gate answered an export with something that is not a package for what was asked. */
+  | "site_package_refused"
+  /** A template package is no longer held (the service restarted); the enrolling gate is asked again. */
+  | "site_package_gone";
 
 export class SiteServiceError extends FacegateError<SiteServiceErrorCode> {
   constructor(code: SiteServiceErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {

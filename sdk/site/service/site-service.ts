@@ -28,6 +28,7 @@ import type { Signer } from "../../crypto/keys.js";
 import { DeletionDesk, type DeletionStatus, type SiteAlarm } from "./deletion-desk.js";
 import { SiteServiceError } from "./site-service-error.js";
 import { keyString, type SenderGate, WorkSender } from "./work-sender.js";
+import { type ReEnrollment, TemplateRelay, type TemplateSyncState } from "./template-relay.js";
 
 export interface SiteMqttOptions extends Omit<OperatorClientOptions, "logger" | "prefix"> {
   prefix: string;
@@ -106,6 +107,8 @@ export class SiteService {
   /** Who asked for each pending work item, when not the service itself (kept in memory: after a restart the service's key signs). */
   private readonly actors = new Map<string, SigningKey>();
   private readonly eventListeners = new Set<(event: SiteEventInput) => void>();
+  /** Template sync between the gates (issue 14): packages relayed, never opened. */
+  readonly relay: TemplateRelay;
   private readonly watches: Watch[] = [];
   private retryTimer: unknown;
   private started = false;
@@ -115,6 +118,7 @@ export class SiteService {
   eventDuplicates = 0;
 
   constructor(private readonly o: SiteServiceOptions) {
+    this.relay = new TemplateRelay({ siteId: o.siteId, store: o.store, clock: o.clock, logger: o.logger.child("sync"), queue: (input) => this.queue(input), kick: (gateId) => this.kick(gateId) });
     this.deletions = new DeletionDesk({
       store: o.store,
       siteId: o.siteId,
@@ -159,12 +163,15 @@ export class SiteService {
       gate: (id) => this.gates.get(id),
       collectedBy: o.collectedBy ?? "site-office",
       sealedPhoto: (item) => this.photos.get(keyString(item)),
+      sync: { gateList: () => this.relay.gateList(), exportBody: (item) => this.relay.exportBody(item), packageFor: (item) => this.relay.packageFor(item) },
       onApplied: async (item, result) => {
         if (item.kind === "delete") await this.deletions.onDeleted(item, result);
+        if (item.kind === "export") await this.relay.exported(item, result);
       },
       onSettled: (key) => {
         this.photos.delete(keyString(key));
         this.actors.delete(keyString(key));
+        this.relay.settled(key);
       },
       commandTtlMs: o.commandTtlMs ?? 5 * 60_000,
       commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
@@ -312,6 +319,48 @@ export class SiteService {
     return gates;
   }
 
+  /**
+   * Enrollment from a photo at ONE gate (issue 14): the photo is sealed to that gate only;
+   * the gate's enrollment then syncs its template to the other gates of the consent's
+   * scope in sealed packages (template-relay.ts). No photo reaches any other gate.
+   */
+  async enrollAt(input: { subject: string; gateId: string; photo: Uint8Array }): Promise<void> {
+    const subject = opaque(input.subject, "subject");
+    if (await this.o.store.isTombstoned(subject)) throw new SiteServiceError("site_subject_tombstoned", `${subject}: deleted; a new consent is needed before any enrollment`);
+    const now = this.o.clock.now();
+    const consent = (await this.o.store.consentsOf(subject)).filter((c) => c.withdrawnAt === null && c.expiresAt > now).sort((a, b) => b.recordedAt - a.recordedAt)[0];
+    if (!consent) throw new SiteServiceError("site_no_consent", `${subject}: no current face consent; record one first (L1)`);
+    if (!(await this.o.store.resolveScope(consent.scope)).includes(input.gateId)) throw new SiteServiceError("site_scope_empty", `${input.gateId} is not in ${subject}'s consent scope`);
+    const gate = this.gates.get(input.gateId);
+    if (!gate) throw new SiteServiceError("site_gate_unknown", `no gate ${input.gateId} in the registry`);
+    if (!(input.photo instanceof Uint8Array) || input.photo.length === 0) throw new SiteServiceError("site_service_input_invalid", "photo: must be the bytes of an image");
+    const sodium = await loadSodium();
+    const key: WorkKey = { subjectRef: subject, gateId: input.gateId, kind: "enroll" };
+    this.photos.set(keyString(key), toBase64(sodium.crypto_box_seal(input.photo, gate.boxPublicKey)));
+    await this.queue({ ...key, ref: consent.id });
+    this.kick(input.gateId);
+  }
+
+  /** `site.gates` to every gate: the gates and pinned keys template sync trusts (the service's key must be an admin key at the gates). */
+  async pushGateList(): Promise<string[]> {
+    return this.relay.pushGateList();
+  }
+
+  /** Seals the subject's templates at `fromGate` for the other gates of the consent's scope (also started by each enrollment event). */
+  async syncTemplates(input: { subject: string; fromGate: string }): Promise<string[]> {
+    return this.relay.syncFrom(opaque(input.subject, "subject"), opaque(input.fromGate, "fromGate"));
+  }
+
+  /** Per gate: the subject's template installed, pending or failed (with the gate's code). */
+  async templateStatus(subject: string): Promise<TemplateSyncState[]> {
+    return this.relay.status(opaque(subject, "subject"));
+  }
+
+  /** Residents whose templates gates refused for their face model: they must enroll again, in person (issue 14 item 5). */
+  async mustReEnroll(): Promise<ReEnrollment[]> {
+    return this.relay.mustReEnroll();
+  }
+
   // ------------------------------------------------------------------ deletion
 
   /** Tombstone, request and a `subject.delete` for every gate of the site (one store transaction); pending consent and enrollment cancelled. */
@@ -342,12 +391,13 @@ export class SiteService {
         this.sender?.moveOn(w);
         if (input.actor) this.actors.set(keyString(w), input.actor);
       }
-      if ((w.kind === "consent" || w.kind === "enroll") && (w.state === "pending" || w.state === "sent")) {
+      if ((w.kind === "consent" || w.kind === "enroll" || w.kind === "export" || w.kind === "template") && (w.state === "pending" || w.state === "sent")) {
         this.sender?.moveOn(w);
         this.photos.delete(keyString(w));
         await this.o.store.markWorkFailed(w, { code: "site_subject_deleted", message: `superseded by deletion request ${id}` }, this.o.clock.now());
       }
     }
+    this.relay.forget(subject);
     this.kickAll();
     return request;
   }
@@ -467,6 +517,8 @@ export class SiteService {
         this.o.logger.warn("an event listener failed", { error: err });
       }
     }
+    // Stored once across instances: the instance that stored the enrollment starts its sync.
+    if (this.o.sendWork !== false) await this.relay.onEvent(e).catch((err: unknown) => this.o.logger.warn("template sync not started", { gate: e.gate, error: err }));
   }
 
   /** Template count and the gate's own pending messages, from a signed gate.status. */

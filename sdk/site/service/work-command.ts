@@ -5,7 +5,7 @@
  * fresh each time, so a re-signed command carries the current state, and nothing but the
  * store keeps a secret (the sealed photo of an enrollment lives only in memory).
  */
-import type { CommandBodies, CommandType } from "../../protocol/index.js";
+import type { CommandBodies, CommandType, TemplatePackage } from "../../protocol/index.js";
 import type { DeletionReason, SiteStore, WorkRow } from "../store/site-store.js";
 import { SiteServiceError } from "./site-service-error.js";
 
@@ -27,6 +27,12 @@ export interface WorkCommandContext {
   collectedBy: string;
   /** The enrollment photo sealed to this gate, if the service still holds it. */
   sealedPhoto(item: WorkRow): string | undefined;
+  /** Template sync (template-relay.ts): the gate list, an export's receivers, a held package. */
+  sync?: {
+    gateList(): Promise<CommandBodies["site.gates"]>;
+    exportBody(item: WorkRow): Promise<CommandBodies["template.export"]>;
+    packageFor(item: WorkRow): TemplatePackage | undefined;
+  };
 }
 
 /** What the protocol calls each of the site's deletion reasons. */
@@ -86,6 +92,17 @@ export async function workCommand(item: WorkRow, ctx: WorkCommandContext): Promi
       const operator = item.ref ? await store.getOperator(item.ref) : null;
       if (!operator || operator.disabledAt !== null) throw new SiteServiceError("site_service_input_invalid", `operator ${item.ref ?? item.subjectRef} is unknown or disabled`);
       return { type: "operator.key_add", body: { publicKey: operator.commandPublicKey, role: operator.role, label: `site operator ${operator.id}` } };
+    }
+    case "gates":
+    case "export":
+    case "template": {
+      if (!ctx.sync) throw new SiteServiceError("site_service_not_started", `${item.kind} work needs the template relay`);
+      if (item.kind === "gates") return { type: "site.gates", body: await ctx.sync.gateList() };
+      if (await store.isTombstoned(subject)) throw new SiteServiceError("site_subject_deleted", `template sync of ${subject}: the subject was deleted after it was queued`);
+      if (item.kind === "export") return { type: "template.export", body: await ctx.sync.exportBody(item) };
+      const pkg = ctx.sync.packageFor(item);
+      if (!pkg) throw new SiteServiceError("site_package_gone", `the package for ${subject} at ${gate.gateId} is no longer held; sync again from the enrolling gate`);
+      return { type: "template.install", body: { package: pkg } };
     }
     case "delete": {
       const request = item.ref ? await store.getDeletionRequest(item.ref) : null;

@@ -27,7 +27,7 @@ import type { Timers } from "../../time/timers.js";
 import type { Logger } from "../../log/logger.js";
 import { FacegateError } from "../../errors.js";
 import type { SiteStore, WorkKey, WorkRow } from "../store/site-store.js";
-import { type GateView, workCommand } from "./work-command.js";
+import { type GateView, type WorkCommandContext, workCommand } from "./work-command.js";
 
 /** Errors after which the same work is simply tried again with a new command. */
 const RETRY_CODES = new Set(["command_expired", "command_interrupted", "command_not_yet_valid"]);
@@ -52,6 +52,8 @@ export interface WorkSenderOptions {
   gate(gateId: string): SenderGate | undefined;
   collectedBy: string;
   sealedPhoto(item: WorkRow): string | undefined;
+  /** Template sync's part of building commands (template-relay.ts). */
+  sync?: WorkCommandContext["sync"];
   /** Called with a successful result before its item is marked applied; throw a FacegateError to fail the item instead. */
   onApplied(item: WorkRow, result: CommandResultMessage): Promise<void>;
   /** Called when an item ends (applied or failed): the service drops what it held for it. */
@@ -141,7 +143,7 @@ export class WorkSender {
     if (!sent || sent.envelope.expiresAt - now < this.o.commandTimeoutMs) {
       let command;
       try {
-        command = await workCommand(item, { store: this.o.store, gate, collectedBy: this.o.collectedBy, sealedPhoto: this.o.sealedPhoto });
+        command = await workCommand(item, { store: this.o.store, gate, collectedBy: this.o.collectedBy, sealedPhoto: this.o.sealedPhoto, ...(this.o.sync ? { sync: this.o.sync } : {}) });
       } catch (err) {
         await this.fail(item, err);
         return true;

@@ -63,19 +63,28 @@ export type SiteEngine = "sqlite" | "postgres";
 export type OperatorRole = "admin" | "operator" | "auditor";
 export const OPERATOR_ROLES: readonly OperatorRole[] = ["admin", "operator", "auditor"];
 
-/** `operator_key`: an operator's own command key sent to a gate (operator.key_add); its subjectRef and ref are the operator id. */
-export type WorkKind = "rights" | "consent" | "enroll" | "delete" | "end_access" | "operator_key";
-export const WORK_KINDS: readonly WorkKind[] = ["rights", "consent", "enroll", "delete", "end_access", "operator_key"];
+/**
+ * `operator_key`: an operator's own command key sent to a gate (operator.key_add); its
+ * subjectRef and ref are the operator id. Template sync (issue 14) adds: `gates` (the
+ * site's gate list, `site.gates`, subject SITE_GATES_SUBJECT), `export` (sealing a
+ * subject's templates at the gate that enrolled them) and `template` (installing one
+ * sealed package at its gate).
+ */
+export type WorkKind = "rights" | "consent" | "enroll" | "delete" | "end_access" | "operator_key" | "gates" | "export" | "template";
+export const WORK_KINDS: readonly WorkKind[] = ["rights", "consent", "enroll", "delete", "end_access", "operator_key", "gates", "export", "template"];
 
 /**
- * Deletions first (L7), then what takes access away, then consent before the enrollment it allows.
- * An operator's key goes before all of them: a deletion signed with that key is refused by a gate
- * that does not know it yet (L12).
+ * Deletions first (L7), then what takes access away, then consent before the enrollment it
+ * allows; the gate list before any sync. An operator's key goes before all of them: a
+ * deletion signed with that key is refused by a gate that does not know it yet (L12).
  */
-export const WORK_PRIORITY: Readonly<Record<WorkKind, number>> = { operator_key: -1, delete: 0, end_access: 1, consent: 2, rights: 3, enroll: 4 };
+export const WORK_PRIORITY: Readonly<Record<WorkKind, number>> = { operator_key: -1, delete: 0, end_access: 1, gates: 2, consent: 2, rights: 3, enroll: 4, export: 5, template: 5 };
 
 /** Work a tombstone blocks until a new consent (face data must not come back, L7). */
-export const TOMBSTONE_BLOCKS: readonly WorkKind[] = ["enroll", "consent"];
+export const TOMBSTONE_BLOCKS: readonly WorkKind[] = ["enroll", "consent", "export", "template"];
+
+/** The subject reference of `gates` work: the list concerns no resident, and no resident can have it (a ":" is never in an opaque id). */
+export const SITE_GATES_SUBJECT = "site:gates";
 
 export type WorkState = "pending" | "sent" | "applied" | "failed";
 export const WORK_STATES: readonly WorkState[] = ["pending", "sent", "applied", "failed"];

@@ -77,6 +77,10 @@ describe("a subscriber to everything on the broker", () => {
       "subject.delete": { subjectRef: "p-sniff", reason: "resident_request" },
       "person.end_access": { personRef: "p-sniff" },
       "notice.publish": NOTICE,
+      "site.gates": { version: now, gates: [{ gateId: "lobby", signingPublicKey: toBase64(g.sim.runtime.store.publicKeys.signingPublicKey), boxPublicKey: toBase64(g.sim.runtime.store.publicKeys.boxPublicKey) }] },
+      "template.export": { subjectRef: "p-sniff", gates: ["lobby"] },
+      // Opened and checked (the gate answers command_invalid_body, not a refusal unread).
+      "template.install": { package: { format: "facegate-template-package/1" } },
     } as never;
     expect(Object.keys(bodies).sort()).toEqual([...COMMAND_TYPES].sort());
     const answers: Record<string, string> = {};
