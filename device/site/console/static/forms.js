@@ -80,7 +80,7 @@ const checkedOf = (form, name) => [...form.querySelectorAll(`input[name="${name}
 const list = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
 
 export function registerForm(ctx, gates, after) {
-  const subject = h("input", { name: "subject", required: true, pattern: "[A-Za-z0-9_-]{1,64}" });
+  const subject = h("input", { name: "subject", required: true, pattern: "[A-Za-z0-9_\\-]{1,64}" });
   const label = h("input", { name: "label" });
   const cards = h("input", { name: "cards", autocomplete: "off", inputmode: "numeric" });
   const pin = h("input", { name: "pin", type: "password", autocomplete: "new-password", inputmode: "numeric" });
@@ -142,7 +142,9 @@ export function consentForm(ctx, person, gates, after) {
   });
   const notices = [...new Set(gates.map((g) => g.notice && g.notice.version).filter(Boolean))];
   const notice = h("input", { name: "notice", required: true, value: notices[0] ?? "" });
-  const expiry = h("input", { name: "expires", type: "date", required: true, value: new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10) });
+  // A consent term is at most 365 days (L9): half a year by default, the last allowed day at most.
+  const day = (d) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
+  const expiry = h("input", { name: "expires", type: "date", required: true, value: day(180), min: day(1), max: day(364) });
   const inRights = gates.filter((g) => person.rights.gates.includes(g.gateId)).map((g) => g.gateId);
   const checks = gateChecks("scope", gates, inRights);
   const form = actionForm(

@@ -372,6 +372,7 @@ const ZH = {
 export const STRINGS = { en: EN, "zh-CN": ZH };
 
 function initial() {
+  if (typeof document === "undefined") return "en"; // imported outside a page (the tests read STRINGS)
   try {
     const saved = localStorage.getItem("facegate.lang");
     if (saved === "en" || saved === "zh-CN") return saved;

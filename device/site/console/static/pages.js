@@ -9,7 +9,7 @@ const table = (id, heads, rows, empty) =>
   rows.length === 0 ? h("p", { class: "muted", id }, empty ?? t("none")) : h("table", { id }, h("thead", {}, h("tr", {}, heads.map((x) => h("th", { scope: "col" }, x)))), h("tbody", {}, rows));
 const yes = (b) => (b ? h("span", { class: "ok" }, t("yes")) : h("span", { class: "muted" }, t("no")));
 const online = (g) => (g.online ? h("span", { class: "ok" }, t("gate.online")) : h("span", { class: "bad" }, t("gate.offline")));
-const page = (ctx, title, ...body) => ctx.main.replaceChildren(h("h1", { id: "page-title" }, title), ...body);
+const page = (ctx, title, ...body) => ctx.main.replaceChildren(h("h1", { id: "page-title" }, title), ...body.flat().filter((x) => x !== null && x !== undefined && x !== false));
 const readOnlyNote = (ctx) => (canAct(ctx.me) ? null : h("p", { class: "notice", id: "read-only" }, t("readOnly")));
 const DOOR = /door_forced|door_held_open|forced|held_open/;
 
@@ -105,6 +105,12 @@ async function gates(ctx) {
 async function residents(ctx) {
   if (ctx.arg) return resident(ctx, ctx.arg);
   const [{ people }, { gates }] = await Promise.all([api("GET", "/api/people?ended=true"), api("GET", "/api/gates")]);
+  const box = h("div", { id: "people-box" }, peopleTable(people));
+  const refresh = async () => box.replaceChildren(peopleTable((await api("GET", "/api/people?ended=true")).people));
+  page(ctx, t("nav.residents"), readOnlyNote(ctx), canAct(ctx.me) ? registerForm(ctx, gates, refresh) : null, box);
+}
+
+function peopleTable(people) {
   const rows = people.map((p) =>
     h(
       "tr",
@@ -117,13 +123,7 @@ async function residents(ctx) {
       h("td", {}, p.tombstoned ? h("span", { class: "bad" }, t("person.tombstoned")) : p.endedAt ? t("person.ended") : h("span", { class: "ok" }, t("person.active"))),
     ),
   );
-  page(
-    ctx,
-    t("nav.residents"),
-    readOnlyNote(ctx),
-    canAct(ctx.me) ? registerForm(ctx, gates, async (res) => (location.hash = `#residents/${encodeURIComponent(res.person.subjectRef)}`)) : null,
-    table("people", [t("person.ref"), t("person.label"), t("person.rights"), t("person.cards"), t("person.pin"), t("person.state")], rows),
-  );
+  return table("people", [t("person.ref"), t("person.label"), t("person.rights"), t("person.cards"), t("person.pin"), t("person.state")], rows);
 }
 
 async function resident(ctx, subject) {
@@ -240,8 +240,8 @@ async function deletions(ctx) {
   };
   const draw = (all) => {
     box.replaceChildren(
-      all.length === 0
-        ? h("p", { class: "muted" }, t("none"))
+      ...(all.length === 0
+        ? [h("p", { class: "muted" }, t("none"))]
         : all.map((d) => {
             const out = h("div", { class: "verdict", "aria-live": "polite" }, verdict(verifyResults.get(d.id)));
             const verifyButton = h(
@@ -289,7 +289,7 @@ async function deletions(ctx) {
               h("div", { class: "row" }, d.hasCertificate ? h("a", { class: "certificate", href: `/api/deletions/${encodeURIComponent(d.id)}/certificate`, download: `deletion-certificate-${d.id}.json` }, t("deletion.download")) : h("span", { class: "muted" }, t("deletion.noCertificate")), " ", verifyButton),
               out,
             );
-          }),
+          })),
     );
   };
   draw(await load());
@@ -338,7 +338,7 @@ async function events(ctx) {
 
 async function audit(ctx) {
   const { gates } = await api("GET", "/api/audit");
-  const subject = h("input", { name: "subject", required: true, pattern: "[A-Za-z0-9_-]{1,64}" });
+  const subject = h("input", { name: "subject", required: true, pattern: "[A-Za-z0-9_\\-]{1,64}" });
   const out = h("div", { "aria-live": "polite" });
   const exportForm = h(
     "form",
