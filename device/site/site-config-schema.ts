@@ -29,6 +29,7 @@ export const SiteConfigFileSchema = Type.Object(
         prefix: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_-]{1,32}$", hint: "must be 1-32 letters, digits, '_' or '-'" })),
         protocolVersion: Type.Optional(Type.Union([Type.Literal(4), Type.Literal(5)], { hint: "must be 4 (MQTT 3.1.1) or 5" })),
         clientId: Type.Optional(Id("A stable client id: one persistent session, so results and events wait at the broker while the service restarts.")),
+        shareEvents: Type.Optional(Id("MQTT 5 shared subscription group for events: instances on one database in one group share the events, each stored once.")),
         caFile: Type.Optional(Path("PEM file of the CA that signed the broker's certificate (mqtts://).")),
         certFile: Type.Optional(Path("PEM client certificate for the broker (with keyFile).")),
         keyFile: Type.Optional(Path("PEM private key of certFile, mode 0600.")),
@@ -53,8 +54,20 @@ export const SiteConfigFileSchema = Type.Object(
       ),
     ),
     deletionDeadlineDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, description: "Open deletion requests older than this raise an alarm; default 5 (SPEC section 1)." })),
+    sendWork: Type.Optional(Type.Boolean({ description: "false: this instance stores events and follows the gates, another instance sends the work. Default true." })),
     retrySeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: "How often unanswered or newly queued work is sent again; default 30." })),
     collectedBy: Type.Optional(Id("The office's opaque reference recorded with consents it collects.")),
+    http: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String({ minLength: 1, maxLength: 253, hint: "must be a host name or address", description: "Where the HTTP API listens; default 127.0.0.1 (never all interfaces unless named here)." })),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: `Default ${8470}; 0 picks a free port (printed at start).` })),
+          sessionMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 60, description: "How long a login lasts; default 480." })),
+          secureCookies: Type.Optional(Type.Boolean({ description: "Mark the session cookie Secure (the API is behind TLS)." })),
+        },
+        { additionalProperties: false, description: "The HTTP API for the operator's console (issue 13 item 6); absent: no HTTP API." },
+      ),
+    ),
     log: Type.Optional(Type.Object({ level: Type.Optional(Type.Unsafe<"debug" | "info" | "warn" | "error">({ type: "string", enum: ["debug", "info", "warn", "error"] })) }, { additionalProperties: false })),
   },
   { additionalProperties: false, description: "facegate site service configuration" },

@@ -27,13 +27,18 @@ export interface SiteConfig {
   dataKeyFile: string;
   operatorKeyFile: string;
   siteKeyFile?: string;
-  mqtt: { url: string; prefix: string; protocolVersion: 4 | 5; clientId?: string } & BrokerAuthFiles;
+  mqtt: { url: string; prefix: string; protocolVersion: 4 | 5; clientId?: string; shareEvents?: string } & BrokerAuthFiles;
   gates: SiteGateEntry[];
   deletionDeadlineMs: number;
   retryMs: number;
+  sendWork: boolean;
   collectedBy: string;
   log: { level: LogLevel };
+  /** The HTTP API, when configured. */
+  http?: { host: string; port: number; sessionTtlMs: number; secureCookies: boolean };
 }
+
+export const DEFAULT_HTTP_PORT = 8470;
 
 const checkFile = compileChecker(SiteConfigFileSchema, {
   error: (message, d) => new ConfigError(message, { path: d.path }),
@@ -47,6 +52,8 @@ const checkFile = compileChecker(SiteConfigFileSchema, {
         if (seen.has(g.id)) fail(`gates[${i}].id`, `gate "${g.id}" is listed twice`);
         seen.add(g.id);
       });
+      if (c.mqtt.shareEvents !== undefined && (c.mqtt.protocolVersion ?? 5) !== 5) fail("mqtt.shareEvents", "shared subscriptions need MQTT 5 (protocolVersion 5)");
+      if (c.mqtt.shareEvents !== undefined && c.mqtt.clientId === undefined) fail("mqtt.clientId", "needed with shareEvents: a persistent session keeps events while an instance is away");
       if (c.databaseSchema !== undefined && !/^postgres(ql)?:\/\//i.test(c.database)) fail("databaseSchema", "only for a postgres:// database");
     },
   ],
@@ -72,6 +79,7 @@ export function parseSiteConfig(raw: unknown, baseDir: string): SiteConfig {
       prefix: c.mqtt.prefix ?? "facegate",
       protocolVersion: c.mqtt.protocolVersion ?? 5,
       ...(c.mqtt.clientId !== undefined ? { clientId: c.mqtt.clientId } : {}),
+      ...(c.mqtt.shareEvents !== undefined ? { shareEvents: c.mqtt.shareEvents } : {}),
       ...(c.mqtt.caFile !== undefined ? { caFile: path(c.mqtt.caFile) } : {}),
       ...(c.mqtt.certFile !== undefined ? { certFile: path(c.mqtt.certFile) } : {}),
       ...(c.mqtt.keyFile !== undefined ? { keyFile: path(c.mqtt.keyFile) } : {}),
@@ -81,8 +89,10 @@ export function parseSiteConfig(raw: unknown, baseDir: string): SiteConfig {
     gates: (c.gates ?? []).map((g) => ({ ...g })),
     deletionDeadlineMs: (c.deletionDeadlineDays ?? 5) * 86_400_000,
     retryMs: (c.retrySeconds ?? 30) * 1000,
+    sendWork: c.sendWork ?? true,
     collectedBy: c.collectedBy ?? "site-office",
     log: { level: c.log?.level ?? "info" },
+    ...(c.http ? { http: { host: c.http.host ?? "127.0.0.1", port: c.http.port ?? DEFAULT_HTTP_PORT, sessionTtlMs: (c.http.sessionMinutes ?? 480) * 60_000, secureCookies: c.http.secureCookies ?? false } } : {}),
   };
 }
 

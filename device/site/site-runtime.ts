@@ -21,6 +21,8 @@ import type { SiteConfig } from "./site-config.js";
 export interface SiteRuntime {
   service: SiteService;
   store: SiteStore;
+  /** Where the HTTP API listens, when configured. */
+  api?: { url: string };
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,8 @@ export async function startSiteRuntime(o: { config: SiteConfig; clock: Clock; ti
     randomId: () => randomUUID(),
     collectedBy: config.collectedBy,
     retryMs: config.retryMs,
+    sendWork: config.sendWork,
+    ...(config.mqtt.shareEvents !== undefined ? { shareEvents: config.mqtt.shareEvents } : {}),
     ...(siteKey ? { siteKey } : {}),
   });
   try {
@@ -60,14 +64,34 @@ export async function startSiteRuntime(o: { config: SiteConfig; clock: Clock; ti
     await store.close().catch(() => undefined);
     throw err;
   }
+  const api = config.http ? await startApi(config.http, { service, store, clock, timers, logger }).catch(async (err: unknown) => {
+    await service.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
+  }) : undefined;
   logger.info("site service started", { site: config.site.id, gates: config.gates.length, engine: store.engine, certificates: siteKey ? "on" : "off", operatorKey: operatorKey.keyId });
   return {
     service,
     store,
+    ...(api ? { api: { url: api.url } } : {}),
     async stop() {
+      await api?.app.close();
       await service.stop();
       await store.close();
+      logger.info("site service stopped", { eventsStored: service.eventsStored, eventDuplicates: service.eventDuplicates, rejectedMessages: service.rejectedMessages, refusedReceipts: service.refusedReceipts });
     },
   };
 }
 
+/** The HTTP API on the configured host and port (default 127.0.0.1:8470, see site-config.ts). */
+async function startApi(http: NonNullable<SiteConfig["http"]>, o: { service: SiteService; store: SiteStore; clock: Clock; timers: Timers; logger: Logger }) {
+  const [{ createSiteApi, listenSiteApi }, { randomBytes }] = await Promise.all([import("../../sdk/site/api/site-api.js"), import("node:crypto")]);
+  const app = await createSiteApi({ ...o, logger: o.logger.child("api"), newToken: () => randomBytes(32).toString("base64url"), randomId: () => randomUUID(), sessionTtlMs: http.sessionTtlMs, secureCookies: http.secureCookies });
+  try {
+    const { url } = await listenSiteApi(app, { host: http.host, port: http.port });
+    return { app, url };
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
+}

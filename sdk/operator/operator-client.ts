@@ -52,11 +52,18 @@ export interface WatchOptions {
   deviceKeys: Uint8Array | DeviceKeyLookup;
   /** Default: every category. */
   categories?: readonly EventCategory[];
-  onEvent?: (event: EventMessage) => void;
+  /** A promise returned holds the event's acknowledgement to the broker until it settles (store it first). */
+  onEvent?: (event: EventMessage) => unknown;
   onState?: (state: GateStateMessage) => void;
   onNotice?: (notice: NoticeMessage) => void;
   /** Shared filter if several watches must agree; default: a new one per watch. */
   dedupe?: DuplicateFilter;
+  /**
+   * MQTT 5 shared subscription group for events (`$share/<group>/...`): the broker hands
+   * each event to ONE of the clients of the group, so several consumers share the work.
+   * Gate state and notices are never shared (every consumer needs them).
+   */
+  shareEvents?: string;
 }
 
 export interface Watch {
@@ -67,14 +74,14 @@ export interface Watch {
   stop(): Promise<void>;
 }
 
-type Route = (topic: string, payload: Buffer) => void;
+/** A subscriber of a topic filter; a promise it returns holds the message's acknowledgement until it settles. */
+type Route = (topic: string, payload: Buffer) => void | Promise<void>;
 
 export class OperatorClient {
   readonly prefix: string;
   private readonly connection: MqttConnection;
   private readonly routes = new Map<string, Set<Route>>();
   private readonly logger: Logger;
-  private detach: (() => void) | undefined;
 
   constructor(options: OperatorClientOptions) {
     this.prefix = options.prefix ?? DEFAULT_TOPIC_PREFIX;
@@ -89,6 +96,9 @@ export class OperatorClient {
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
       logger: options.logger ?? silentLogger,
+      // The broker's acknowledgement (QoS 1) waits for every subscriber of the message: a
+      // consumer that stores what it receives loses nothing if it dies in between.
+      onMessage: (topic, payload) => this.dispatch(topic, payload),
     });
     this.connection.on("connect", () => {
       const filters = [...this.routes.keys()];
@@ -99,15 +109,23 @@ export class OperatorClient {
   /** Connects; rejects if the broker cannot be reached within `timeoutMs` (default 10 s). */
   async start(timeoutMs = 10_000): Promise<void> {
     this.connection.start();
-    this.detach = this.connection.onAnyMessage((topic, payload) => {
-      for (const [filter, routes] of this.routes) if (topicMatches(filter, topic)) for (const r of routes) r(topic, payload);
-    });
     await this.connection.waitConnected(timeoutMs);
   }
 
   async stop(): Promise<void> {
-    this.detach?.();
     await this.connection.stop({ graceful: true });
+  }
+
+  private async dispatch(topic: string, payload: Buffer): Promise<void> {
+    const pending: Array<Promise<void>> = [];
+    for (const [filter, routes] of this.routes) {
+      if (!topicMatches(unshared(filter), topic)) continue;
+      for (const r of routes) {
+        const p = r(topic, payload);
+        if (p) pending.push(p.catch((err: unknown) => this.logger.warn("a subscriber failed on a message", { error: err })));
+      }
+    }
+    if (pending.length > 0) await Promise.all(pending);
   }
 
   private async route(filter: string, route: Route): Promise<() => Promise<void>> {
@@ -246,12 +264,14 @@ export class OperatorClient {
     if (o.onEvent) {
       const onEvent = o.onEvent;
       unroutes.push(
-        await this.route(fleetFilter(this.prefix, o.site, o.gate, "events/+"), (topic, payload) => {
+        await this.route(shared(o.shareEvents, fleetFilter(this.prefix, o.site, o.gate, "events/+")), (topic, payload) => {
           const v = verified<EventMessage>("event", topic, payload);
           if (!v || typeof v.msg.id !== "string" || v.msg.category !== v.category) return;
           if (categories && !categories.has(v.msg.category)) return;
           received++;
-          if (dedupe.accept(`${v.msg.site}/${v.msg.gate}/${v.msg.id}`)) onEvent(v.msg);
+          if (!dedupe.accept(`${v.msg.site}/${v.msg.gate}/${v.msg.id}`)) return;
+          const r = onEvent(v.msg);
+          if (r instanceof Promise) return r.then(() => undefined);
         }),
       );
     }
@@ -278,6 +298,18 @@ export class OperatorClient {
       },
     };
   }
+}
+
+/** `$share/<group>/<filter>` for a shared subscription (MQTT 5), else the filter itself. */
+function shared(group: string | undefined, filter: string): string {
+  if (group === undefined) return filter;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(group)) throw new TransportError("topic_invalid", "shareEvents: a share group must match [A-Za-z0-9_-]{1,64}");
+  return `$share/${group}/${filter}`;
+}
+
+/** The topic filter a subscription matches (a shared subscription's without its `$share/<group>/`). */
+function unshared(filter: string): string {
+  return filter.startsWith("$share/") ? filter.split("/").slice(2).join("/") : filter;
 }
 
 /** A message from the broker, or undefined when it is no JSON or nests deeper than any message of the contract. */

@@ -23,6 +23,7 @@ import * as deleteSubject from "../../site/cli/delete.js";
 import * as deletions from "../../site/cli/deletions.js";
 import * as gates from "../../site/cli/gates.js";
 import * as keygen from "../../site/cli/keygen.js";
+import * as operator from "../../site/cli/operator.js";
 import * as people from "../../site/cli/people.js";
 import * as serve from "../../site/cli/serve.js";
 import * as verifyCertificate from "../../site/cli/verify-certificate.js";
@@ -37,6 +38,7 @@ const SUBCOMMANDS: Readonly<Record<string, SiteSubcommand>> = {
   deletions,
   gates,
   keygen,
+  operator,
   people,
   serve,
   "verify-certificate": verifyCertificate,

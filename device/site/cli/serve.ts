@@ -37,6 +37,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const logger = createLogger({ sink: jsonLineSink((l) => io.err(l)), level: config.log.level, now: () => systemClock.now() });
     const runtime = await startSiteRuntime({ config, clock: systemClock, timers: systemTimers, logger });
     io.out(`facegate: site ${config.site.id} running (${config.gates.length} gates configured, database ${runtime.store.engine}); SIGTERM stops it`);
+    if (runtime.api) io.out(`facegate: site API on ${runtime.api.url}`);
     await stopRequested;
     await runtime.stop();
     io.out("facegate: site stopped");

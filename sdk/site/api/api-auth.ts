@@ -66,6 +66,7 @@ export class Sessions {
     if (!operator) {
       recent.push(now);
       this.failures.set(name, recent);
+      if (this.failures.size > 10_000) this.prune(now);
       throw new ApiError("login_failed", "unknown name or wrong password");
     }
     this.failures.delete(name);
@@ -73,6 +74,11 @@ export class Sessions {
     const expiresAt = now + this.o.sessionTtlMs;
     await this.o.store.createSession({ token, operatorId: operator.id, expiresAt, createdAt: now });
     return { operator, token, expiresAt };
+  }
+
+  /** Forgets names whose failures are all older than the window (the map stays bounded under a spray of names). */
+  private prune(now: number): void {
+    for (const [name, times] of this.failures) if (times.every((t) => now - t >= this.o.limits.windowMs)) this.failures.delete(name);
   }
 
   async logout(token: string): Promise<void> {

@@ -55,6 +55,14 @@ export interface SiteServiceOptions {
   commandTimeoutMs?: number;
   /** How often unanswered work is tried again. Default 30 s. */
   retryMs?: number;
+  /**
+   * MQTT 5 shared subscription group for events: instances of the service in one group
+   * (on one database) each get a share of the events, every event stored once. Needs a
+   * persistent session (`mqtt.clientId`) so none is lost while an instance is away.
+   */
+  shareEvents?: string;
+  /** false: this instance stores events and follows the gates but sends no work (another instance does). Default true. */
+  sendWork?: boolean;
 }
 
 export interface AddGate {
@@ -125,6 +133,9 @@ export class SiteService {
   private completions: Promise<void> = Promise.resolve();
   /** Receipts refused (forged, another gate's, another subject's). */
   refusedReceipts = 0;
+  /** Events this instance stored, and those it found stored already (a redelivery, or another instance's). */
+  eventsStored = 0;
+  eventDuplicates = 0;
 
   constructor(private readonly o: SiteServiceOptions) {}
 
@@ -164,7 +175,8 @@ export class SiteService {
       commandTtlMs: o.commandTtlMs ?? 5 * 60_000,
       commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
     });
-    await op.start(timeoutMs);
+    // Subscribers first, then the connection: what a persistent session kept while the
+    // service was away arrives right after connecting and finds them in place.
     const keys = (site: string, gate: string): Uint8Array | undefined => (site === o.siteId ? this.gates.get(gate)?.signPublicKey : undefined);
     const sender = this.sender;
     this.watches.push(await op.watchResults({ site: o.siteId, gate: "+", deviceKeys: keys, onResult: (r) => void sender.onResult(r).catch((err: unknown) => o.logger.error("handling a result failed", { error: err })) }));
@@ -175,9 +187,12 @@ export class SiteService {
         deviceKeys: keys,
         onState: (s) => void this.onState(s).catch((err: unknown) => o.logger.error("handling gate state failed", { error: err })),
         onNotice: (n) => this.onNotice(n),
-        onEvent: (e) => void this.onEvent(e).catch((err: unknown) => o.logger.error("storing an event failed", { error: err })),
+        // Stored before the broker is told it arrived (the acknowledgement waits for it).
+        onEvent: (e) => this.onEvent(e).catch((err: unknown) => o.logger.error("storing an event failed", { error: err })),
+        ...(o.shareEvents !== undefined ? { shareEvents: o.shareEvents } : {}),
       }),
     );
+    await op.start(timeoutMs);
     this.started = true;
     this.scheduleRetry();
   }
@@ -309,18 +324,29 @@ export class SiteService {
   async requestDeletion(input: { subject: string; reason: DeletionReason; deadlineMs?: number; actor?: SigningKey }): Promise<DeletionRequestRow> {
     const subject = opaque(input.subject, "subject");
     const id = this.o.randomId();
-    const request = await this.o.store.requestDeletion({
-      id,
-      subjectRef: subject,
-      reason: input.reason,
-      requestedAt: this.o.clock.now(),
-      ...(input.deadlineMs !== undefined ? { deadlineMs: input.deadlineMs } : {}),
-    });
+    // Who asked is known before the items exist, so a gate already being sent to signs the deletion with that key too (L12).
+    const deleteKeys = [...this.gates.keys()].map((gateId) => keyString({ subjectRef: subject, gateId, kind: "delete" }));
+    for (const k of deleteKeys) {
+      if (input.actor) this.actors.set(k, input.actor);
+      else this.actors.delete(k);
+    }
+    let request: DeletionRequestRow;
+    try {
+      request = await this.o.store.requestDeletion({
+        id,
+        subjectRef: subject,
+        reason: input.reason,
+        requestedAt: this.o.clock.now(),
+        ...(input.deadlineMs !== undefined ? { deadlineMs: input.deadlineMs } : {}),
+      });
+    } catch (err) {
+      for (const k of deleteKeys) this.actors.delete(k);
+      throw err;
+    }
     for (const w of await this.o.store.workOf(subject)) {
       if (w.kind === "delete") {
         this.sender?.moveOn(w);
         if (input.actor) this.actors.set(keyString(w), input.actor);
-        else this.actors.delete(keyString(w));
       }
       if ((w.kind === "consent" || w.kind === "enroll") && (w.state === "pending" || w.state === "sent")) {
         this.sender?.moveOn(w);
@@ -436,7 +462,7 @@ export class SiteService {
   }
 
   private kick(gateId: string): void {
-    if (this.started) void this.sender?.kick(gateId);
+    if (this.started && this.o.sendWork !== false) void this.sender?.kick(gateId);
   }
 
   private kickAll(): void {
@@ -451,7 +477,7 @@ export class SiteService {
     await this.o.store.updateGateStatus(s.gate, { online: s.online, lastSeenAt: this.o.clock.now(), ...(s.software !== undefined ? { softwareVersion: s.software } : {}) }, this.o.clock.now());
     if (s.online && !was) {
       // Back: what was sent and not answered goes again (re-signed if it expired), deletions first.
-      if (!this.sender?.busy(s.gate)) await this.o.store.requeueSent(s.gate, this.o.clock.now());
+      if (this.o.sendWork !== false && !this.sender?.busy(s.gate)) await this.o.store.requeueSent(s.gate, this.o.clock.now());
       this.kick(s.gate);
       void this.refreshStatus(gate).catch((err: unknown) => this.o.logger.info("gate status not read", { gate: s.gate, error: err }));
     }
@@ -466,7 +492,11 @@ export class SiteService {
     const data = e.data as { subjectRef?: unknown; personRef?: unknown };
     const subject = typeof data.subjectRef === "string" ? data.subjectRef : typeof data.personRef === "string" ? data.personRef : null;
     const row: SiteEventInput = { id: `${e.gate}.${e.id}`, gateId: e.gate, subjectRef: subject, type: e.type, at: e.at, body: e };
-    if (!(await this.o.store.insertEvent(row))) return;
+    if (!(await this.o.store.insertEvent(row))) {
+      this.eventDuplicates++;
+      return;
+    }
+    this.eventsStored++;
     for (const l of this.eventListeners) {
       try {
         l(row);
@@ -556,6 +586,7 @@ export class SiteService {
 
   /** Unanswered work of online gates goes back to pending and is sent again; certificates not yet issued are tried again. */
   async retry(): Promise<void> {
+    if (this.o.sendWork === false) return;
     await this.completePending();
     for (const g of this.gates.values()) {
       if (!g.online || this.sender?.busy(g.gateId)) continue;

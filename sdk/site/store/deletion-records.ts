@@ -40,10 +40,10 @@ export async function requestDeletion(ctx: StoreContext, input: RequestDeletionI
       await t.db
         .insertInto("site_work")
         .values(
-          gateIds.map((g) => ({ subject_ref: subjectRef, gate_id: g, kind: "delete", state: "pending", priority: WORK_PRIORITY.delete, ref: id, command_id: null, attempts: 0, error_code: null, error_message: null, created_at: at, updated_at: at, sent_at: null })),
+          gateIds.map((g) => ({ subject_ref: subjectRef, gate_id: g, kind: "delete", state: "pending", priority: WORK_PRIORITY.delete, ref: id, command_id: null, attempts: 0, error_code: null, error_message: null, created_at: at, updated_at: at, sent_at: null, claimed_by: null, claimed_until: null })),
         )
         .onConflict((oc) =>
-          oc.columns(["subject_ref", "gate_id", "kind"]).doUpdateSet({ state: "pending", ref: id, command_id: null, error_code: null, error_message: null, sent_at: null, created_at: at, updated_at: at }),
+          oc.columns(["subject_ref", "gate_id", "kind"]).doUpdateSet({ state: "pending", ref: id, command_id: null, error_code: null, error_message: null, sent_at: null, claimed_by: null, claimed_until: null, created_at: at, updated_at: at }),
         )
         .execute();
     }

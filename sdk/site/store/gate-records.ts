@@ -138,7 +138,9 @@ export async function checkScopeExists(ctx: StoreContext, scope: Scope, path: st
 
 export async function resolveScope(ctx: StoreContext, scope: Scope): Promise<string[]> {
   const s = checkScope(scope, "scope");
-  const out = new Set(s.gates);
+  const out = new Set<string>();
+  // Registered gates only: a scope naming a gate that is not (or no longer) here covers nothing there.
+  if (s.gates.length > 0) for (const g of await ctx.db.selectFrom("site_gates").select("gate_id").where("gate_id", "in", s.gates).execute()) out.add(g.gate_id);
   if (s.groups.length > 0) {
     const members = await ctx.db.selectFrom("site_group_members").select("gate_id").where("group_name", "in", s.groups).execute();
     for (const m of members) out.add(m.gate_id);

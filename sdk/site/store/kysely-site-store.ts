@@ -112,6 +112,7 @@ export class KyselySiteStore implements SiteStore {
   queueWork: SiteStore["queueWork"] = (input) => this.run((c) => work.queueWork(c, input));
   getWork: SiteStore["getWork"] = (key) => this.run((c) => work.getWork(c, key));
   nextWork: SiteStore["nextWork"] = (id, limit) => this.run((c) => work.nextWork(c, id, limit));
+  claimWork: SiteStore["claimWork"] = (id, input) => this.run((c) => work.claimWork(c, id, input));
   workOf: SiteStore["workOf"] = (ref) => this.run((c) => work.workOf(c, ref));
   workOfGate: SiteStore["workOfGate"] = (id, states) => this.run((c) => work.workOfGate(c, id, states));
   workByCommand: SiteStore["workByCommand"] = (id) => this.run((c) => work.workByCommand(c, id));

@@ -185,9 +185,16 @@ async function initial(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
+/** Work claims: two service instances on one PostgreSQL do not send the same work twice. */
+async function workClaims(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable("site_work").addColumn("claimed_by", "text").execute();
+  await db.schema.alterTable("site_work").addColumn("claimed_until", MS).execute();
+}
+
 /** The migrations by name, in order. */
 export const SITE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001_initial": { up: initial },
+  "0002_work_claims": { up: workClaims },
 };
 
 /** Names of the migrations this build knows; a database that ran others is from a newer build. */

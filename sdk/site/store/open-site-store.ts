@@ -8,12 +8,13 @@
  */
 import { closeSync, existsSync, openSync } from "node:fs";
 import Database from "better-sqlite3";
-import { Kysely, type Migration, Migrator, SqliteDialect, sql } from "kysely";
+import { Kysely, type Migration, Migrator, sql } from "kysely";
 import pg from "pg";
 import { loadPasswordHashing } from "../../crypto/password-hashing.js";
 import { loadSodium } from "../../crypto/sodium.js";
 import type { Logger } from "../../log/logger.js";
 import type { Clock } from "../../time/clock.js";
+import { ImmediateSqliteDialect } from "./immediate-sqlite-dialect.js";
 import { contextFor, KyselySiteStore } from "./kysely-site-store.js";
 import { SITE_MIGRATION_NAMES, SITE_MIGRATIONS } from "./migrations.js";
 import type { SiteSchema } from "./schema.js";
@@ -48,6 +49,8 @@ export interface OpenSiteStoreOptions {
   sqliteSync?: "full" | "normal";
   /** PostgreSQL pool size; default 10. */
   poolSize?: number;
+  /** PostgreSQL application_name (what pg_stat_activity shows); default "facegate-site". */
+  applicationName?: string;
 }
 
 export const DEFAULT_PASSWORD_LIMITS: PasswordHashLimits = { opsLimit: 2, memLimit: 19 * 1024 * 1024 };
@@ -106,14 +109,14 @@ export async function openSiteStore(options: OpenSiteStoreOptions): Promise<Site
   const target = siteStoreTarget(options);
   const [sodium, passwords] = await Promise.all([loadSodium(), loadPasswordHashing()]);
   const seal = new SecretSeal(sodium, options.dataKey);
-  const db = target.engine === "postgres" ? openPostgres(target, options) : openSqlite(target, options.sqliteSync ?? "full");
+  const logger = options.logger.child("site.store");
+  const db = target.engine === "postgres" ? openPostgres(target, options, logger) : openSqlite(target, options.sqliteSync ?? "full");
   try {
     await migrate(db, target, options.schema);
   } catch (err) {
     await db.destroy().catch(() => undefined);
     throw err;
   }
-  const logger = options.logger.child("site.store");
   logger.info("site database open", { engine: target.engine });
   const ctx = contextFor(
     db,
@@ -153,16 +156,17 @@ function openSqlite(target: Target, sync: "full" | "normal"): Kysely<SiteSchema>
     database.close();
     throw new SiteStoreError("site_store_open_failed", `${target.shown} is not a SQLite database (${(err as Error).message}); it was left untouched`, { path }, { cause: err });
   }
-  return new Kysely<SiteSchema>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<SiteSchema>({ dialect: new ImmediateSqliteDialect({ database }) });
 }
 
-function openPostgres(target: Target, options: OpenSiteStoreOptions): Kysely<SiteSchema> {
+function openPostgres(target: Target, options: OpenSiteStoreOptions, logger: Logger): Kysely<SiteSchema> {
   if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
     throw new SiteStoreError("site_store_url_invalid", `schema: "${options.schema}" is not a plain PostgreSQL schema name (a-z, 0-9, _)`, { path: "schema" });
   }
   const pool = new pg.Pool({
     connectionString: target.url!.href,
     max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? "facegate-site",
     ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
     // Milliseconds are bigint columns: read back as numbers (safe below 2^53, i.e. for
     // the next 285,000 years), not as the strings pg returns by default.
@@ -171,6 +175,9 @@ function openPostgres(target: Target, options: OpenSiteStoreOptions): Kysely<Sit
         oid === INT8_OID && format !== "binary" ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection the server drops (a restart, a failover) is an 'error' event on the
+  // pool; unheard, Node would end the whole service for it. The next query reconnects.
+  pool.on("error", (err) => logger.warn("site database connection lost; the next query reconnects", { error: err }));
   return new Kysely<SiteSchema>({ dialect: new ScopedPostgresDialect({ pool }, options.schema) });
 }
 

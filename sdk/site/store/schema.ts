@@ -94,6 +94,8 @@ export interface WorkTable {
   created_at: number;
   updated_at: number;
   sent_at: number | null;
+  claimed_by: string | null;
+  claimed_until: number | null;
 }
 
 export interface TombstonesTable {

@@ -8,7 +8,7 @@ import { unknownGate } from "./gate-records.js";
 import { checkId, checkMs, checkOneOf, checkText } from "./input-checks.js";
 import type { WorkTable } from "./schema.js";
 import { SiteStoreError } from "./site-store-error.js";
-import { type QueueWorkInput, TOMBSTONE_BLOCKS, WORK_KINDS, WORK_PRIORITY, WORK_STATES, type WorkKey, type WorkRow, type WorkState } from "./site-store.js";
+import { type ClaimWorkInput, type QueueWorkInput, TOMBSTONE_BLOCKS, WORK_KINDS, WORK_PRIORITY, WORK_STATES, type WorkKey, type WorkRow, type WorkState } from "./site-store.js";
 import { nowOr, type StoreContext } from "./store-context.js";
 import { isTombstoned } from "./tombstone-records.js";
 
@@ -42,6 +42,8 @@ export async function queueWork(ctx: StoreContext, input: QueueWorkInput): Promi
         created_at: at,
         updated_at: at,
         sent_at: null,
+        claimed_by: null,
+        claimed_until: null,
       })
       .onConflict((oc) =>
         oc.columns(["subject_ref", "gate_id", "kind"]).doUpdateSet({
@@ -51,6 +53,8 @@ export async function queueWork(ctx: StoreContext, input: QueueWorkInput): Promi
           error_code: null,
           error_message: null,
           sent_at: null,
+          claimed_by: null,
+          claimed_until: null,
           // Queued again: it waits its turn again, behind what was queued before it.
           created_at: at,
           updated_at: at,
@@ -90,6 +94,41 @@ export async function nextWork(ctx: StoreContext, gateId: string, limit = 100): 
     .limit(Math.max(1, Math.min(limit, 10_000)))
     .execute();
   return rows.map(toWork);
+}
+
+export async function claimWork(ctx: StoreContext, gateId: string, input: ClaimWorkInput): Promise<WorkRow[]> {
+  const holder = checkId(input.holder, "holder");
+  const leaseMs = checkMs(input.leaseMs, "leaseMs");
+  if (leaseMs === 0) throw new SiteStoreError("site_input_invalid", "leaseMs: must be more than 0", { path: "leaseMs" });
+  const at = checkMs(nowOr(ctx, input.at), "at");
+  const limit = Math.max(1, Math.min(input.limit ?? 100, 10_000));
+  return ctx.tx(async (t) => {
+    let q = t.db
+      .selectFrom("site_work")
+      .selectAll()
+      .where("gate_id", "=", gateId)
+      .where("state", "=", "pending")
+      .where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<=", at), eb("claimed_by", "=", holder)]))
+      .orderBy("priority")
+      .orderBy("created_at")
+      .orderBy("subject_ref")
+      .limit(limit);
+    // PostgreSQL: rows another instance is claiming right now are skipped, not waited for.
+    // SQLite has one writer at a time, so the transaction alone keeps claims apart.
+    if (t.engine === "postgres") q = q.forUpdate().skipLocked();
+    const rows = await q.execute();
+    const claimed: WorkRow[] = [];
+    for (const r of rows) {
+      const u = await t.db
+        .updateTable("site_work")
+        .set({ claimed_by: holder, claimed_until: at + leaseMs })
+        .where((eb) => eb.and(keyColumns({ subjectRef: r.subject_ref, gateId: r.gate_id, kind: r.kind as WorkKey["kind"] })))
+        .where("state", "=", "pending")
+        .executeTakeFirst();
+      if (Number(u.numUpdatedRows) === 1) claimed.push(toWork({ ...r, claimed_by: holder, claimed_until: at + leaseMs }));
+    }
+    return claimed;
+  });
 }
 
 export async function workOf(ctx: StoreContext, subjectRef: string): Promise<WorkRow[]> {
@@ -138,7 +177,12 @@ export async function markWorkFailed(ctx: StoreContext, key: WorkKey, error: { c
 
 export async function requeueSent(ctx: StoreContext, gateId: string, at?: number): Promise<number> {
   const when = checkMs(nowOr(ctx, at), "at");
-  const r = await ctx.db.updateTable("site_work").set({ state: "pending", updated_at: when }).where("gate_id", "=", gateId).where("state", "=", "sent").executeTakeFirst();
+  const r = await ctx.db
+    .updateTable("site_work")
+    .set({ state: "pending", updated_at: when, claimed_by: null, claimed_until: null })
+    .where("gate_id", "=", gateId)
+    .where("state", "=", "sent")
+    .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 
@@ -167,5 +211,7 @@ export function toWork(r: WorkTable): WorkRow {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     sentAt: r.sent_at,
+    claimedBy: r.claimed_by,
+    claimedUntil: r.claimed_until,
   };
 }

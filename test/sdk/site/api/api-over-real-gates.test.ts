@@ -220,4 +220,78 @@ describe.each(SITE_ENGINES)("the site API over real gates on $name", (engine) =>
     expect(transcript.leaks([AMY.card, AMY.pin], [sent])).toEqual([AMY.card, AMY.pin]);
     expect(await db.store.personSecrets(AMY.subject)).toEqual({ cards: [AMY.card], pin: AMY.pin });
   });
+
+  it.skipIf(engine.skip)("changes rights, withdraws a consent while a gate is offline (overdue alarm, no certificate until it returns), ends access", { timeout: 120_000 }, async () => {
+    const BOB = { subject: "r-0202", card: "B0B0B0B0202" };
+    let op = await loginCookie("duty-officer", "operator-password-1");
+    const officerKey = ((await call("GET", "/api/session", { cookie: op })).json()["operator"] as { keyId: string }).keyId;
+    expect((await call("POST", "/api/people", { cookie: op, json: { subject: BOB.subject, cards: [BOB.card], rights: { gates: ["main", "car"] } } })).status).toBe(201);
+    await settledWork(db.store, BOB.subject, "rights", ["main", "car"]);
+
+    const changed = await call("PUT", `/api/people/${BOB.subject}/rights`, { cookie: op, json: { rights: { gates: ["main"] } } });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.json()["signed"]).toEqual([
+      { commandType: "person.upsert", keyId: officerKey, operatorId: expect.any(String), gates: ["main"] },
+      { commandType: "person.end_access", keyId: officerKey, operatorId: expect.any(String), gates: ["car"] },
+    ]);
+    expect(changed.json()["person"]).toMatchObject({ cardCount: 1 });
+    expect(await settledWork(db.store, BOB.subject, "end_access", ["car"])).toEqual({ car: "applied" });
+    expect(await settledWork(db.store, BOB.subject, "rights", ["main"])).toEqual({ main: "applied" });
+    // The card was kept through the change (re-sent sealed to main), and is gone at the car park.
+    expect(await db.store.personSecrets(BOB.subject)).toEqual({ cards: [BOB.card], pin: null });
+
+    const notice = String(site.gate("main").sim.runtime.store.consents.currentNotice()!.version);
+    const consent = await call("POST", "/api/consents", { cookie: op, json: { subject: BOB.subject, scope: { gates: ["main"] }, evidenceHash: "cd".repeat(32), noticeVersion: notice, expiresAt: site.clock.now() + 90 * DAY } });
+    const consentId = consent.json()["consentId"] as string;
+    await settledWork(db.store, BOB.subject, "consent", ["main"]);
+    if (facesAvailable) {
+      const photo = readFileSync(facePath("identities", "amy", "amy2.png"));
+      const enrolled = await call("POST", `/api/people/${BOB.subject}/enrollment`, { cookie: op, json: { photo: photo.toString("base64") } });
+      expect(enrolled.status, enrolled.text).toBe(200);
+      expect(await settledWork(db.store, BOB.subject, "enroll", ["main"], 60_000)).toEqual({ main: "applied" });
+    }
+
+    await site.gate("b1").goOffline();
+    await until("b1 offline in the registry", async () => !(await db.store.getGate("b1"))!.status.online);
+    const withdrawn = await call("POST", `/api/consents/${consentId}/withdraw`, { cookie: op });
+    expect(withdrawn.status, withdrawn.text).toBe(200);
+    expect(withdrawn.json()["signed"]).toEqual([{ commandType: "subject.delete", keyId: officerKey, operatorId: expect.any(String), gates: [...GATES].sort() }]);
+    const requestId = withdrawn.json()["deletionRequestId"] as string;
+    await until("receipts from the two online gates", async () => {
+      const d = (await call("GET", `/api/deletions/${requestId}`, { cookie: op })).json() as { missingGates: string[] };
+      return d.missingGates.length === 1 ? d : undefined;
+    });
+    const pending = await call("GET", `/api/deletions/${requestId}/certificate`, { cookie: op });
+    expect([pending.status, (pending.json()["error"] as { code: string }).code]).toEqual([409, "certificate_not_issued"]);
+
+    site.advance(5 * DAY + 60_000);
+    const expired = await call("GET", "/api/alarms", { cookie: op });
+    expect([expired.status, (expired.json()["error"] as { code: string }).code]).toEqual([401, "session_expired"]);
+    op = await loginCookie("duty-officer", "operator-password-1");
+    const alarms = (await call("GET", "/api/alarms", { cookie: op })).json()["alarms"] as Array<{ kind: string; requestId: string; missingGates: string[]; since: number }>;
+    expect(alarms).toEqual([expect.objectContaining({ kind: "deletion_overdue", requestId, missingGates: ["b1"] })]);
+    const open = (await call("GET", "/api/deletions?state=open", { cookie: op })).json()["deletions"] as Array<{ id: string; overdue: boolean; ageMs: number; deadlineAt: number }>;
+    expect(open.map((d) => d.id)).toEqual([requestId]);
+    expect(open[0]!.overdue).toBe(true);
+    expect(open[0]!.ageMs).toBeGreaterThan(5 * DAY);
+
+    await site.gate("b1").goOnline();
+    const done = await until("the certificate once b1 is back", async () => {
+      const d = (await call("GET", `/api/deletions/${requestId}`, { cookie: op })).json() as { state: string; gates: Array<{ receipt: DeletionReceipt | null }> };
+      return d.state === "complete" ? d : undefined;
+    }, 40_000);
+    expect(done.gates.every((g) => g.receipt!.requestedBy === officerKey)).toBe(true);
+    expect((await call("GET", "/api/alarms", { cookie: op })).json()["alarms"]).toEqual([]);
+    expect((await call("GET", `/api/deletions/${requestId}/certificate`, { cookie: op })).status).toBe(200);
+
+    const ended = await call("POST", `/api/people/${BOB.subject}/end-access`, { cookie: op });
+    expect(ended.status, ended.text).toBe(200);
+    expect((ended.json()["signed"] as Array<{ commandType: string; gates: string[] }>)[0]).toMatchObject({ commandType: "person.end_access" });
+    expect((ended.json()["signed"] as Array<{ gates: string[] }>)[0]!.gates).toContain("main");
+    expect(ended.json()["person"]).toMatchObject({ endedAt: expect.any(Number), tombstoned: true });
+    expect(await settledWork(db.store, BOB.subject, "end_access", ["main"])).toEqual({ main: "applied" });
+    const bob = (await call("GET", `/api/people/${BOB.subject}`, { cookie: op })).json() as { gates: Array<{ gateId: string; endAccess: { state: string } | null; deletion: { state: string } | null }> };
+    expect(bob.gates.find((g) => g.gateId === "main")).toMatchObject({ endAccess: { state: "applied" }, deletion: { state: "applied" } });
+    expect(transcript.leaks([BOB.card])).toEqual([]);
+  });
 });

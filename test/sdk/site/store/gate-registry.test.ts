@@ -75,6 +75,7 @@ describe.each(SITE_ENGINES)("the gate registry on $engine", ({ engine, available
       ]);
       expect(await store.resolveScope({ gates: ["car-park"], groups: ["Building 3"] })).toEqual(["b3-north", "b3-south", "car-park"]);
       expect(await store.resolveScope({ gates: [], groups: ["Car park"] })).toEqual(["car-park"]);
+      expect(await store.resolveScope({ gates: ["ghost", "car-park"], groups: ["No such group"] })).toEqual(["car-park"]);
       await store.removeFromGroup("Building 3", ["b3-south"]);
       expect((await store.requireGate("b3-south")).groups).toEqual([]);
       expect(await codeOf(store.addToGroup("No such group", ["car-park"]))).toBe("site_unknown_group");

@@ -1,9 +1,12 @@
 import { statSync, writeFileSync, readFileSync } from "node:fs";
 import Database from "better-sqlite3";
+import { Kysely, Migrator, SqliteDialect } from "kysely";
+import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../../sdk/log/logger.js";
-import { SITE_MIGRATION_NAMES } from "../../../../sdk/site/store/migrations.js";
+import { SITE_MIGRATION_NAMES, SITE_MIGRATIONS } from "../../../../sdk/site/store/migrations.js";
 import { openSiteStore, siteStoreTarget } from "../../../../sdk/site/store/open-site-store.js";
+import { ScopedPostgresDialect } from "../../../../sdk/site/store/scoped-postgres-dialect.js";
 import { SiteStoreError } from "../../../../sdk/site/store/site-store-error.js";
 import { ManualClock } from "../../../../sdk/time/clock.js";
 import { freshSiteDb, gateInput, PG_URL, pgQuery, SITE_ENGINES, type SiteDbFixture } from "../../../support/site-db.js";
@@ -108,6 +111,34 @@ describe.each(SITE_ENGINES)("site store migrations on $engine", ({ engine, avail
       expect(await migrationRows(f)).toEqual([...SITE_MIGRATION_NAMES, "9999_from_the_future"].sort());
     });
 
+    it("upgrades a database made by the first schema, keeping its rows", async () => {
+      // The database as the first release left it: only 0001_initial run, a gate and a work item in it.
+      const raw =
+        f.engine === "sqlite"
+          ? new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(f.path!) }) })
+          : new Kysely<any>({ dialect: new ScopedPostgresDialect({ pool: new pg.Pool({ connectionString: PG_URL, options: `-c search_path=${f.schema}` }) }, f.schema) });
+      const firstRelease = new Migrator({
+        db: raw,
+        provider: { getMigrations: async () => ({ "0001_initial": SITE_MIGRATIONS["0001_initial"]! }) },
+        migrationTableName: "site_migration",
+        migrationLockTableName: "site_migration_lock",
+        ...(f.schema ? { migrationTableSchema: f.schema } : {}),
+      });
+      expect((await firstRelease.migrateToLatest()).error).toBeUndefined();
+      const key = Buffer.alloc(32, 7).toString("base64");
+      await raw.insertInto("site_gates").values({ gate_id: "g1", site_id: "estate-1", name: "Main", sign_public_key: key, box_public_key: key, topic_prefix: "fg/g1", added_at: 1, online: 0 }).execute();
+      await raw.insertInto("site_audit_cursors").values({ gate_id: "g1", last_sequence: 0, broken: 0 }).execute();
+      await raw.insertInto("site_work").values({ subject_ref: "p1", gate_id: "g1", kind: "rights", state: "pending", priority: 3, attempts: 0, created_at: 5, updated_at: 5 }).execute();
+      await raw.destroy();
+      expect(await migrationRows(f)).toEqual(["0001_initial"]);
+
+      const upgraded = await f.open();
+      expect(await migrationRows(f)).toEqual([...SITE_MIGRATION_NAMES]);
+      expect(await upgraded.getWork({ subjectRef: "p1", gateId: "g1", kind: "rights" })).toMatchObject({ state: "pending", createdAt: 5, claimedBy: null, claimedUntil: null });
+      expect(await upgraded.claimWork("g1", { holder: "site-a", leaseMs: 1000 })).toMatchObject([{ subjectRef: "p1", claimedBy: "site-a" }]);
+      expect((await upgraded.requireGate("g1")).signPublicKey).toBe(key);
+    });
+
     it("reads times back as numbers, not strings", async () => {
       const store = await f.open();
       f.clock.set(Date.UTC(2030, 0, 1));
@@ -154,11 +185,14 @@ describe.skipIf(!PG_URL)("opening on a PostgreSQL shared with others", () => {
 });
 
 describe("opening the site database: where and what", () => {
-  it("creates a new SQLite file readable by its owner only (0600)", async () => {
+  it("creates a new SQLite file, and its WAL, readable by its owner only (0600)", async () => {
     const f = await freshSiteDb("sqlite");
     try {
-      await f.open();
+      const store = await f.open();
+      await store.addGate(await gateInput("g1"));
       expect(statSync(f.path!).mode & 0o777).toBe(0o600);
+      // SQLite gives its WAL and shared-memory files the database file's permissions.
+      for (const companion of [`${f.path}-wal`, `${f.path}-shm`]) expect(statSync(companion).mode & 0o777).toBe(0o600);
     } finally {
       await f.cleanup();
     }
@@ -220,6 +254,24 @@ describe("opening the site database: where and what", () => {
       await normal.addGate(await gateInput("g1"));
       await normal.close();
       expect((await (await f.open()).listGates()).length).toBe(1);
+    } finally {
+      await f.cleanup();
+    }
+  });
+});
+
+describe.skipIf(!PG_URL)("a PostgreSQL connection lost while idle", () => {
+  it("is logged, does not end the process, and the next query reconnects", async () => {
+    const f = await freshSiteDb("postgres");
+    const name = `fg-site-test-${process.pid}-${Date.now()}`;
+    try {
+      const store = await f.open({ applicationName: name });
+      await store.addGate(await gateInput("g1"));
+      const killed = await pgQuery<{ ok: boolean }>("public", "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1", [name]);
+      expect(killed.length).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(f.logs.records.some((r) => r.level === "warn" && r.message.includes("connection lost"))).toBe(true);
+      expect((await store.listGates()).map((g) => g.gateId)).toEqual(["g1"]);
     } finally {
       await f.cleanup();
     }
