@@ -5,7 +5,10 @@ import { lang, setLang, t } from "./i18n.js";
 import { PAGES } from "./pages.js";
 
 const session = { me: null, operators: [] };
-let cleanup = () => {};
+// Each render has a generation; a page still loading when another is asked for draws nothing
+// and its timers stop at once.
+let generation = 0;
+let cleanups = [];
 
 const NAV = ["overview", "gates", "residents", "deletions", "events", "audit"];
 
@@ -29,21 +32,26 @@ function header() {
 
 async function render() {
   document.documentElement.lang = lang();
-  cleanup();
-  cleanup = () => {};
+  const mine = ++generation;
+  for (const f of cleanups.splice(0)) f();
+  delete document.body.dataset.route;
   header();
   const main = document.getElementById("main");
   if (!session.me) {
     main.replaceChildren(loginForm());
+    document.body.dataset.route = "#login";
     return;
   }
   const r = route();
-  const ctx = { me: session.me, operators: session.operators, arg: r.arg, main, onCleanup: (f) => (cleanup = f), rerender: render };
+  const live = () => mine === generation;
+  const ctx = { me: session.me, operators: session.operators, arg: r.arg, main, live, onCleanup: (f) => (live() ? cleanups.push(f) : f()), rerender: render };
   try {
     await PAGES[r.name](ctx);
   } catch (e) {
-    main.replaceChildren(h("div", { class: "error", role: "alert" }, `${e.code ?? "error"}: ${e.message}`));
+    if (live()) main.replaceChildren(h("div", { class: "error", role: "alert" }, `${e.code ?? "error"}: ${e.message}`));
   }
+  // Drawn: tests and assistive tools can tell which route is on screen.
+  if (live()) document.body.dataset.route = location.hash || "#overview";
 }
 
 function loginForm() {

@@ -9,7 +9,7 @@ const table = (id, heads, rows, empty) =>
   rows.length === 0 ? h("p", { class: "muted", id }, empty ?? t("none")) : h("table", { id }, h("thead", {}, h("tr", {}, heads.map((x) => h("th", { scope: "col" }, x)))), h("tbody", {}, rows));
 const yes = (b) => (b ? h("span", { class: "ok" }, t("yes")) : h("span", { class: "muted" }, t("no")));
 const online = (g) => (g.online ? h("span", { class: "ok" }, t("gate.online")) : h("span", { class: "bad" }, t("gate.offline")));
-const page = (ctx, title, ...body) => ctx.main.replaceChildren(h("h1", { id: "page-title" }, title), ...body.flat().filter((x) => x !== null && x !== undefined && x !== false));
+const page = (ctx, title, ...body) => ctx.live() && ctx.main.replaceChildren(h("h1", { id: "page-title" }, title), ...body.flat().filter((x) => x !== null && x !== undefined && x !== false));
 const readOnlyNote = (ctx) => (canAct(ctx.me) ? null : h("p", { class: "notice", id: "read-only" }, t("readOnly")));
 const DOOR = /door_forced|door_held_open|forced|held_open/;
 
@@ -318,6 +318,7 @@ async function events(ctx) {
   };
   const start = async () => {
     if (source) source.close();
+    if (!ctx.live()) return;
     const q = query();
     const history = (await api("GET", `/api/events?${q}&limit=200`)).events.sort((a, b) => b.at - a.at);
     listEl.replaceChildren(...history.map(row));

@@ -124,6 +124,7 @@ describe.skipIf(needs !== undefined)("the operator's console in Chromium over th
 
   async function show(p: Page, hash: string): Promise<void> {
     await p.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+    await p.locator(`body[data-route="${hash}"]`).waitFor();
     await p.locator("#page-title").waitFor();
   }
 
@@ -200,11 +201,18 @@ describe.skipIf(needs !== undefined)("the operator's console in Chromium over th
     await expect.poll(() => cell("car", "rights"), { timeout: 20_000 }).toBe("applied");
 
     // A swipe at the main gate's card reader: the grant appears live on the events tab.
+    site.advance(180_000); // the office's day moves on: distinct times on the pages
     site.gate("main").sim.hardware.swipe(AMY.card);
     await site.gate("main").sim.settle();
     await live.locator('#event-list li[data-type="access.granted"][data-gate="main"]').waitFor({ timeout: 15_000 });
     expect(traffic.sseMessages.some((m) => m.startsWith("site-event\n") && m.includes('"type":"access.granted"'))).toBe(true);
+    // Only what the filters let through: grants at the main gate.
+    const shown = await live.locator("#event-list li").evaluateAll((els) => els.map((el) => [el.getAttribute("data-gate"), el.getAttribute("data-type")]));
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.every(([g, ty]) => g === "main" && ty === "access.granted")).toBe(true);
+    const grantAt = site.clock.now();
 
+    site.advance(140_000);
     // Record consent: the signed form is hashed in the browser; only the hash leaves it.
     const form = Buffer.from(`%PDF-1.4\nconsent of ${AMY.subject} signed at the estate office ${randomUUID()}\n`);
     const formHash = createHash("sha256").update(form).digest("hex");
@@ -240,6 +248,7 @@ describe.skipIf(needs !== undefined)("the operator's console in Chromium over th
     await expect.poll(() => p.locator("#gates tr[data-gate=main] td").nth(3).textContent(), { timeout: 20_000 }).not.toBe("—");
     await shot(p, "gates", "en");
 
+    site.advance(3_600_000);
     // Request the deletion; the three receipts arrive on the deletions page.
     await show(p, `#residents/${AMY.subject}`);
     const del = p.locator("#deletion-form");
@@ -303,6 +312,20 @@ describe.skipIf(needs !== undefined)("the operator's console in Chromium over th
     await shot(p, "audit", "en");
     await show(p, "#events");
     await p.locator("#event-list li").first().waitFor();
+    // The time filter: up to just before the card grant, the grant is not among them; from it on, it is.
+    const local = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    const filters = p.locator("#event-filters");
+    await filters.locator("input[name=to]").fill(local(grantAt - 60_000));
+    await filters.locator("button[type=submit]").click();
+    await expect.poll(() => p.locator('#event-list li[data-type="access.granted"]').count()).toBe(0);
+    expect(await p.locator("#event-list li").count()).toBeGreaterThan(0);
+    await filters.locator("input[name=to]").fill("");
+    await filters.locator("input[name=from]").fill(local(grantAt - 60_000));
+    await filters.locator("button[type=submit]").click();
+    await expect.poll(() => p.locator('#event-list li[data-type="access.granted"]').count()).toBe(1);
+    await filters.locator("input[name=from]").fill("");
+    await filters.locator("button[type=submit]").click();
+    await expect.poll(() => p.locator('#event-list li[data-type="privacy.deletion"]').count()).toBe(3);
     await shot(p, "events", "en");
     await show(p, "#overview");
     await shot(p, "overview", "en");
