@@ -246,6 +246,9 @@ describe.skipIf(needs !== undefined)("the operator's console in Chromium over th
 
     await show(p, "#gates");
     await expect.poll(() => p.locator("#gates tr[data-gate=main] td").nth(3).textContent(), { timeout: 20_000 }).not.toBe("—");
+    // The notice version each gate announced, as the gate itself holds it.
+    const noticeVersion = String(site.gate("main").sim.runtime.store.consents.currentNotice()!.version);
+    await expect.poll(() => p.locator("#gates tr[data-gate=main] td").nth(8).textContent(), { timeout: 20_000 }).toBe(noticeVersion);
     await shot(p, "gates", "en");
 
     site.advance(3_600_000);
@@ -257,6 +260,8 @@ describe.skipIf(needs !== undefined)("the operator's console in Chromium over th
     await del.locator(".signed-line").waitFor();
     expect(await del.locator(".signed-line").allTextContents()).toEqual([`subject.delete signed with key ${officerKeyId} (duty-officer) for gates b1, car, main`]);
     await show(p, "#deletions");
+    // The site key the verify form starts with is the service's certificate key (GET /api/site).
+    expect(await p.locator("#verify-file input[name=site-key]").inputValue()).toBe(Buffer.from(siteKey.publicKey).toString("base64"));
     const section = p.locator("section.deletion").first();
     await expect.poll(() => section.locator("tr[data-receipt=yes]").count(), { timeout: 30_000 }).toBe(3);
     await expect.poll(() => section.locator("[data-state]").getAttribute("data-state"), { timeout: 30_000 }).toBe("complete");
