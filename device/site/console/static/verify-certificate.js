@@ -11,6 +11,7 @@ export const RECEIPT_FORMAT = "facegate-deletion-receipt/1";
 const RECEIPT_CLOCK_TOLERANCE_MS = 60_000;
 const OPAQUE = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY_ID = /^[0-9a-f]{32}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 const REASONS = ["resident_request", "consent_withdrawn", "court_order", "end_of_tenancy"];
 const TRIGGERS = ["deletion_request", "consent_withdrawn", "consent_expired", "access_ended"];
 const TOP = ["format", "certificateId", "siteId", "deletionRequestId", "subjectRef", "reason", "requestedAt", "completedAt", "issuedAt", "gates", "receipts", "site", "signature"];
@@ -85,17 +86,48 @@ function exactKeys(v, keys, path, add) {
 
 function receiptShape(r, path, add) {
   if (!exactKeys(r, RECEIPT, path, add)) return false;
-  const bad = (f, m) => (add("receipt_invalid", `${path}.${f}`, m), false);
+  const bad = (f, m) => (add("format", `${path}.${f}`, m), false);
   if (r.format !== RECEIPT_FORMAT) return bad("format", `must be ${RECEIPT_FORMAT}`);
   for (const f of ["receiptId", "siteId", "processorId"]) if (typeof r[f] !== "string" || !OPAQUE.test(r[f])) return bad(f, "must be an opaque id");
   if (typeof r.subjectRef !== "string" || r.subjectRef.length < 1 || r.subjectRef.length > 128) return bad("subjectRef", "must be a subject reference");
   if (!TRIGGERS.includes(r.trigger)) return bad("trigger", "is not a deletion trigger");
   if (typeof r.requestedBy !== "string" || r.requestedBy.length < 1 || r.requestedBy.length > 128) return bad("requestedBy", "must be text");
   if (!exactKeys(r.deleted, ["templates", "dataKeys", "consentsEnded"], `${path}.deleted`, add)) return false;
+  for (const f of ["templates", "dataKeys", "consentsEnded"]) if (!int(r.deleted[f]) || r.deleted[f] < 0) return bad(`deleted.${f}`, "must be a count");
   if (!int(r.at)) return bad("at", "must be an integer time");
   if (!exactKeys(r.audit, ["seq", "hash"], `${path}.audit`, add)) return false;
+  if (!int(r.audit.seq) || r.audit.seq < 1) return bad("audit.seq", "must be an audit position");
+  if (typeof r.audit.hash !== "string" || !SHA256_HEX.test(r.audit.hash)) return bad("audit.hash", "must be a SHA-256 (hex)");
   if (typeof r.deviceKeyId !== "string" || !KEY_ID.test(r.deviceKeyId)) return bad("deviceKeyId", "must be a key id");
-  if (typeof r.signature !== "string") return bad("signature", "must be a signature");
+  if (typeof r.signature !== "string" || r.signature.length > 100) return bad("signature", "must be a signature");
+  return true;
+}
+
+/** The first shape problem, in document order (as the offline verifier's schema check reports it). */
+function shapeOk(doc, add) {
+  const bad = (path, m) => (add("format", path, m), false);
+  if (!exactKeys(doc, TOP, "(root)", add)) return false;
+  if (doc.format !== CERTIFICATE_FORMAT) return bad("format", `must be ${CERTIFICATE_FORMAT}`);
+  for (const f of ["certificateId", "siteId", "deletionRequestId", "subjectRef"]) if (typeof doc[f] !== "string" || !OPAQUE.test(doc[f])) return bad(f, "must be an opaque id");
+  if (!REASONS.includes(doc.reason)) return bad("reason", "is not a deletion reason");
+  for (const f of ["requestedAt", "completedAt", "issuedAt"]) if (!int(doc[f]) || doc[f] < 946_684_800_000 || doc[f] > 7_258_118_400_000) return bad(f, "must be a time between 2000 and 2200 (ms)");
+  if (!Array.isArray(doc.gates) || doc.gates.length < 1 || doc.gates.length > 1000) return bad("gates", "must list 1 to 1000 gates");
+  for (const [i, g] of doc.gates.entries()) {
+    if (!exactKeys(g, ["gateId", "keyId", "signingPublicKey"], `gates[${i}]`, add)) return false;
+    if (typeof g.gateId !== "string" || !OPAQUE.test(g.gateId)) return bad(`gates[${i}].gateId`, "must be an opaque id");
+    if (typeof g.keyId !== "string" || !KEY_ID.test(g.keyId)) return bad(`gates[${i}].keyId`, "must be a key id");
+    if (!b64(g.signingPublicKey, 32)) return bad(`gates[${i}].signingPublicKey`, "must be a 32-byte key in base64");
+  }
+  if (!Array.isArray(doc.receipts) || doc.receipts.length < 1 || doc.receipts.length > 1000) return bad("receipts", "must list 1 to 1000 receipts");
+  for (const [i, r] of doc.receipts.entries()) {
+    if (!exactKeys(r, ["gateId", "receipt"], `receipts[${i}]`, add)) return false;
+    if (typeof r.gateId !== "string" || !OPAQUE.test(r.gateId)) return bad(`receipts[${i}].gateId`, "must be an opaque id");
+    if (!receiptShape(r.receipt, `receipts[${i}].receipt`, add)) return false;
+  }
+  if (!exactKeys(doc.site, ["keyId", "publicKey"], "site", add)) return false;
+  if (typeof doc.site.keyId !== "string" || !KEY_ID.test(doc.site.keyId)) return bad("site.keyId", "must be a key id");
+  if (!b64(doc.site.publicKey, 32)) return bad("site.publicKey", "must be a 32-byte key in base64");
+  if (!b64(doc.signature, 64)) return bad("signature", "must be a 64-byte signature in base64");
   return true;
 }
 
@@ -137,18 +169,7 @@ export async function verifyCertificate(input, siteKey, o = {}) {
     return true;
   };
 
-  const shapeOk =
-    exactKeys(doc, TOP, "(root)", add) &&
-    (doc.format === CERTIFICATE_FORMAT || (add("format", "format", `must be ${CERTIFICATE_FORMAT}`), false)) &&
-    ["certificateId", "siteId", "deletionRequestId", "subjectRef"].every((f) => (typeof doc[f] === "string" && OPAQUE.test(doc[f])) || (add("format", f, "must be an opaque id"), false)) &&
-    (REASONS.includes(doc.reason) || (add("format", "reason", "is not a deletion reason"), false)) &&
-    ["requestedAt", "completedAt", "issuedAt"].every((f) => int(doc[f]) || (add("format", f, "must be an integer time"), false)) &&
-    (Array.isArray(doc.gates) && doc.gates.length >= 1 ? true : (add("format", "gates", "must list at least one gate"), false)) &&
-    (Array.isArray(doc.receipts) && doc.receipts.length >= 1 ? true : (add("format", "receipts", "must list at least one receipt"), false)) &&
-    doc.gates.every((g, i) => exactKeys(g, ["gateId", "keyId", "signingPublicKey"], `gates[${i}]`, add)) &&
-    doc.receipts.every((r, i) => exactKeys(r, ["gateId", "receipt"], `receipts[${i}]`, add)) &&
-    exactKeys(doc.site, ["keyId", "publicKey"], "site", add);
-  if (!shapeOk) {
+  if (!shapeOk(doc, add)) {
     await signatureOk(doc);
     return { ok: false, engine, problems };
   }
@@ -196,8 +217,7 @@ export async function verifyCertificate(input, siteKey, o = {}) {
       continue;
     }
     answered.add(entry.gateId);
-    const r = entry.receipt;
-    if (!receiptShape(r, `${path}.receipt`, add)) continue;
+    const r = entry.receipt; // its shape was checked with the document's
     ats.push(r.at);
     const key = keys[i];
     if (key) {
