@@ -372,7 +372,7 @@ async function audit(ctx) {
     table(
       "audit",
       [t("gate.gate"), t("audit.chain"), t("audit.lastSeq"), t("audit.lastHash"), t("audit.verified")],
-      gates.map((g) => h("tr", { "data-gate": g.gateId }, h("td", {}, g.gateId), h("td", {}, g.broken ? h("span", { class: "bad" }, `${t("audit.broken")} ${time(g.brokenAt)}: ${g.brokenDetail ?? ""}`) : h("span", { class: "ok" }, t("audit.intact"))), h("td", {}, g.lastSequence), h("td", {}, h("code", {}, g.lastEntryHash ?? "—")), h("td", {}, time(g.verifiedAt)))),
+      gates.map((g) => h("tr", { "data-gate": g.gateId }, h("td", {}, g.gateId), h("td", {}, g.broken ? h("span", { class: "bad" }, `${t("audit.broken")} ${time(g.brokenAt)}: ${g.brokenDetail ?? ""}`) : g.verifiedAt ? h("span", { class: "ok" }, t("audit.intact")) : h("span", { class: "muted" }, t("audit.notYet"))), h("td", {}, g.lastSequence), h("td", {}, h("code", {}, g.lastEntryHash ?? "—")), h("td", {}, time(g.verifiedAt)))),
     ),
     exportForm,
   );
