@@ -2,7 +2,7 @@
  * What the API shows of the site's records: built field by field from store rows, so a
  * new secret column can never leak by accident (cards and PIN only as a count and a flag).
  */
-import type { DeletionStatus } from "../service/site-service.js";
+import type { DeletionStatus } from "../service/deletion-desk.js";
 import type { ConsentRow, GateRow, OperatorRow, PersonRow, SiteStore, WorkRow } from "../store/site-store.js";
 import { operatorKeyId } from "./operator-accounts.js";
 

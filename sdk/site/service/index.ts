@@ -5,5 +5,6 @@
  */
 export * from "./site-service.js";
 export * from "./site-service-error.js";
+export type { DeletionState, DeletionStatus, SiteAlarm } from "./deletion-desk.js";
 export { checkReceipt, type ReceiptCheck, type ReceiptExpectation } from "./receipt-check.js";
 export { DELETE_REASON } from "./work-command.js";

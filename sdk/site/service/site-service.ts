@@ -17,7 +17,7 @@
  * operator key, the id source. Nothing is ever matched by a person's name.
  */
 import { loadSodium } from "../../crypto/sodium.js";
-import { type CommandResultMessage, type EventMessage, type GateStateMessage, type NoticeMessage, OPAQUE_ID, fromBase64, toBase64, validateBody } from "../../protocol/index.js";
+import { type EventMessage, type GateStateMessage, type NoticeMessage, OPAQUE_ID, fromBase64, toBase64, validateBody } from "../../protocol/index.js";
 import { buildCommand, type SigningKey } from "../../operator/command-builder.js";
 import { OperatorClient, type OperatorClientOptions, type Watch } from "../../operator/operator-client.js";
 import type { Clock } from "../../time/clock.js";
@@ -25,8 +25,7 @@ import type { Timers } from "../../time/timers.js";
 import type { Logger } from "../../log/logger.js";
 import type { DeletionReason, DeletionRequestRow, GateRow, PersonRow, Scope, SiteEventInput, SiteStore, WorkKey, WorkRow } from "../store/site-store.js";
 import type { Signer } from "../../crypto/keys.js";
-import { issueCertificate } from "../certificate/issue-certificate.js";
-import { checkReceipt } from "./receipt-check.js";
+import { DeletionDesk, type DeletionStatus, type SiteAlarm } from "./deletion-desk.js";
 import { SiteServiceError } from "./site-service-error.js";
 import { keyString, type SenderGate, WorkSender } from "./work-sender.js";
 
@@ -95,26 +94,6 @@ export interface RecordConsent {
   actor?: SigningKey;
 }
 
-export type DeletionState = "open" | "complete_pending_certificate" | "complete";
-
-export interface DeletionStatus {
-  request: DeletionRequestRow;
-  state: DeletionState;
-  receipts: number;
-  expected: number;
-  missingGates: string[];
-  ageMs: number;
-  overdue: boolean;
-}
-
-export interface SiteAlarm {
-  kind: "deletion_overdue" | "certificate_missing";
-  requestId: string;
-  ageMs: number;
-  deadlineAt: number;
-  missingGates: string[];
-}
-
 interface LiveGate extends SenderGate {
   row: GateRow;
 }
@@ -130,14 +109,27 @@ export class SiteService {
   private readonly watches: Watch[] = [];
   private retryTimer: unknown;
   private started = false;
-  private completions: Promise<void> = Promise.resolve();
-  /** Receipts refused (forged, another gate's, another subject's). */
-  refusedReceipts = 0;
+  private readonly deletions: DeletionDesk;
   /** Events this instance stored, and those it found stored already (a redelivery, or another instance's). */
   eventsStored = 0;
   eventDuplicates = 0;
 
-  constructor(private readonly o: SiteServiceOptions) {}
+  constructor(private readonly o: SiteServiceOptions) {
+    this.deletions = new DeletionDesk({
+      store: o.store,
+      siteId: o.siteId,
+      clock: o.clock,
+      logger: o.logger.child("deletion"),
+      randomId: o.randomId,
+      gateKey: (id) => this.gates.get(id)?.signPublicKey,
+      ...(o.siteKey ? { siteKey: o.siteKey } : {}),
+    });
+  }
+
+  /** Receipts refused (forged, another gate's, another subject's). */
+  get refusedReceipts(): number {
+    return this.deletions.refusedReceipts;
+  }
 
   /** Messages dropped because they were not signed by the gate's pinned key. */
   get rejectedMessages(): number {
@@ -167,7 +159,9 @@ export class SiteService {
       gate: (id) => this.gates.get(id),
       collectedBy: o.collectedBy ?? "site-office",
       sealedPhoto: (item) => this.photos.get(keyString(item)),
-      onApplied: (item, result) => this.applied(item, result),
+      onApplied: async (item, result) => {
+        if (item.kind === "delete") await this.deletions.onDeleted(item, result);
+      },
       onSettled: (key) => {
         this.photos.delete(keyString(key));
         this.actors.delete(keyString(key));
@@ -396,51 +390,20 @@ export class SiteService {
   }
 
   async deletionStatus(requestId: string): Promise<DeletionStatus> {
-    const request = await this.o.store.getDeletionRequest(requestId);
-    if (!request) throw new SiteServiceError("site_service_input_invalid", `no deletion request ${requestId}`);
-    return this.statusOf(request);
+    return this.deletions.status(requestId);
   }
 
-  /**
-   * Open deletion requests past their deadline (default 5 days), as alarms: `deletion_overdue`
-   * while gates have not answered, `certificate_missing` when every receipt is in but no
-   * certificate could be issued.
-   */
+  /** Open deletion requests past their deadline (default 5 days), as alarms. */
   async alarms(): Promise<SiteAlarm[]> {
-    const now = this.o.clock.now();
-    return (await this.o.store.overdueDeletionRequests(now)).map((r) => {
-      const missingGates = r.gates.filter((g) => g.receipt === null).map((g) => g.gateId);
-      return { kind: missingGates.length > 0 ? "deletion_overdue" : "certificate_missing", requestId: r.id, ageMs: now - r.requestedAt, deadlineAt: r.deadlineAt, missingGates };
-    });
+    return this.deletions.alarms();
   }
 
-  /** Requests whose receipts are all in but which have no certificate yet: issues it now (once sitecert's port is given). */
+  /** Requests whose receipts are all in but which have no certificate yet: issues it now (with a site key). */
   async completePending(): Promise<number> {
-    let n = 0;
-    const run = this.completions.then(async () => {
-      for (const r of await this.o.store.openDeletionRequests()) if (r.gates.every((g) => g.receipt !== null) && (await this.complete(r))) n++;
-    });
-    this.completions = run.catch(() => undefined);
-    await run;
-    return n;
+    return this.deletions.completePending();
   }
 
   // ------------------------------------------------------------------ internals
-
-  private statusOf(request: DeletionRequestRow): DeletionStatus {
-    const now = this.o.clock.now();
-    const missingGates = request.gates.filter((g) => g.receipt === null).map((g) => g.gateId);
-    const state: DeletionState = request.completedAt !== null ? "complete" : missingGates.length === 0 ? "complete_pending_certificate" : "open";
-    return {
-      request,
-      state,
-      receipts: request.gates.length - missingGates.length,
-      expected: request.gates.length,
-      missingGates,
-      ageMs: (request.completedAt ?? now) - request.requestedAt,
-      overdue: request.completedAt === null && now >= request.deadlineAt,
-    };
-  }
 
   private remember(row: GateRow): void {
     const prev = this.gates.get(row.gateId);
@@ -518,59 +481,6 @@ export class SiteService {
       { ...(typeof templates === "number" ? { templateCount: templates } : {}), ...(r.result.outbox ? { pendingCount: r.result.outbox.pending } : {}), ...(r.result.software ? { softwareVersion: r.result.software } : {}) },
       this.o.clock.now(),
     );
-  }
-
-  /** A successful result: for a deletion, the receipt must prove it (else the item fails and the refusal is counted). */
-  private async applied(item: WorkRow, result: CommandResultMessage): Promise<void> {
-    if (item.kind !== "delete") return;
-    const request = await this.requestFor(item);
-    const gate = this.gates.get(item.gateId);
-    if (!request || !gate) throw new SiteServiceError("site_receipt_refused", "a deletion result for no open request");
-    const receipt = (result.result as { receipt?: unknown } | undefined)?.receipt;
-    const check = await checkReceipt(receipt, { siteId: this.o.siteId, subjectRef: item.subjectRef, gateKey: gate.signPublicKey, requestedAt: request.requestedAt });
-    if (!check.ok) {
-      this.refusedReceipts++;
-      this.o.logger.warn("refused a deletion receipt", { gate: item.gateId, request: request.id, why: check.reason });
-      throw new SiteServiceError("site_receipt_refused", check.reason, { gate: item.gateId, request: request.id });
-    }
-    await this.o.store.recordReceipt({ requestId: request.id, gateId: item.gateId, receipt: JSON.stringify(check.receipt), verifiedAt: this.o.clock.now() });
-    // Receipts of many gates arrive at once: whether all are in is read afresh, one check at a time.
-    const checked = this.completions.then(async () => {
-      const fresh = await this.o.store.getDeletionRequest(request.id);
-      if (fresh && fresh.completedAt === null && fresh.gates.every((g) => g.receipt !== null)) await this.complete(fresh);
-    });
-    this.completions = checked.catch(() => undefined);
-    await checked;
-  }
-
-  private async requestFor(item: WorkRow): Promise<DeletionRequestRow | null> {
-    if (item.ref) return this.o.store.getDeletionRequest(item.ref);
-    const open = (await this.o.store.deletionRequestsOf(item.subjectRef)).filter((r) => r.completedAt === null);
-    return open.sort((a, b) => b.requestedAt - a.requestedAt)[0] ?? null;
-  }
-
-  private async complete(request: DeletionRequestRow): Promise<boolean> {
-    const siteKey = this.o.siteKey;
-    if (!siteKey || request.completedAt !== null) return false;
-    const gates = await Promise.all(request.gates.map(async (g) => ({ gateId: g.gateId, signingPublicKey: (await this.o.store.requireGate(g.gateId)).signPublicKey })));
-    let certificate;
-    try {
-      certificate = await issueCertificate({
-        request: { requestId: request.id, siteId: this.o.siteId, subjectRef: request.subjectRef, reason: request.reason, requestedAt: request.requestedAt },
-        gates,
-        receipts: request.gates.map((g) => ({ gateId: g.gateId, receipt: JSON.parse(g.receipt!) as unknown })),
-        siteKey,
-        clock: this.o.clock,
-        newId: this.o.randomId,
-      });
-    } catch (err) {
-      // The receipts stay; the request shows complete-pending-certificate and `completePending` tries again.
-      this.o.logger.error("the site deletion certificate could not be issued", { request: request.id, error: err });
-      return false;
-    }
-    await this.o.store.completeDeletion(request.id, JSON.stringify(certificate), this.o.clock.now());
-    this.o.logger.info("deletion complete at every gate; certificate issued", { request: request.id, gates: gates.length });
-    return true;
   }
 
   private scheduleRetry(): void {
