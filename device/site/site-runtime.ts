@@ -83,10 +83,12 @@ export async function startSiteRuntime(o: { config: SiteConfig; clock: Clock; ti
   };
 }
 
-/** The HTTP API on the configured host and port (default 127.0.0.1:8470, see site-config.ts). */
+/** The HTTP API and the console on the configured host and port (default 127.0.0.1:8470, see site-config.ts). */
 async function startApi(http: NonNullable<SiteConfig["http"]>, o: { service: SiteService; store: SiteStore; clock: Clock; timers: Timers; logger: Logger }) {
-  const [{ createSiteApi, listenSiteApi }, { randomBytes }] = await Promise.all([import("../../sdk/site/api/site-api.js"), import("node:crypto")]);
+  const [{ createSiteApi, listenSiteApi }, { randomBytes }, { mountConsole }] = await Promise.all([import("../../sdk/site/api/site-api.js"), import("node:crypto"), import("./console/mount-console.js")]);
   const app = await createSiteApi({ ...o, logger: o.logger.child("api"), newToken: () => randomBytes(32).toString("base64url"), randomId: () => randomUUID(), sessionTtlMs: http.sessionTtlMs, secureCookies: http.secureCookies });
+  // The operator's console on the same instance, under / (issue 15).
+  mountConsole(app);
   try {
     const { url } = await listenSiteApi(app, { host: http.host, port: http.port });
     return { app, url };

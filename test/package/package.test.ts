@@ -97,7 +97,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("the packed tarball", () => {
   it("holds the build, the bin, the model manifest and the changelog; every export is in it", () => {
-    for (const f of ["package.json", "README.md", "CHANGELOG.md", "bin/facegate.mjs", "models/manifest.json", "dist/device/cli/facegate.js", "dist/sdk/vault/decrypt-worker.mjs"]) {
+    for (const f of ["package.json", "README.md", "CHANGELOG.md", "bin/facegate.mjs", "models/manifest.json", "dist/device/cli/facegate.js", "dist/sdk/vault/decrypt-worker.mjs", "dist/device/site/console/static/index.html", "dist/device/site/console/static/console.css", "dist/device/site/console/static/console.js"]) {
       expect(files, f).toContain(f);
     }
     for (const [entry, target] of Object.entries(repoPackage.exports)) {

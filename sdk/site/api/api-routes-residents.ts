@@ -4,7 +4,7 @@
  * type was signed with which key id, for which gates.
  */
 import type { Static } from "@sinclair/typebox";
-import { fromBase64 } from "../../protocol/index.js";
+import { fromBase64, toBase64 } from "../../protocol/index.js";
 import type { OperatorRow } from "../store/site-store.js";
 import { clearedCookie, type Authenticated, sessionCookie, tokenOf } from "./api-auth.js";
 import { ApiError } from "./api-error.js";
@@ -65,6 +65,17 @@ export function residentRoutes(d: ApiDeps): RouteDef[] {
         return { ok: true };
       },
     },
+    {
+      method: "GET",
+      url: "/api/site",
+      summary: "The site's id and the public key its deletion certificates are signed with (null when certificates are off)",
+      need: "read",
+      response: S.SiteInfo,
+      handler: async () => {
+        const info = service.siteInfo;
+        return { siteId: info.siteId, siteKey: info.siteKey ? { keyId: info.siteKey.keyId, publicKey: toBase64(info.siteKey.publicKey) } : null };
+      },
+    },
     // ------------------------------------------------------------ operators
     {
       method: "GET",
@@ -96,7 +107,7 @@ export function residentRoutes(d: ApiDeps): RouteDef[] {
       summary: "Every gate: online, last seen, software, template count, pending and failed work, audit chain",
       need: "read",
       response: S.GateList,
-      handler: async () => ({ gates: await Promise.all((await store.listGates()).map((g) => gateView(store, g))) }),
+      handler: async () => ({ gates: await Promise.all((await store.listGates()).map((g) => gateView(store, g, service.noticeOf(g.gateId)))) }),
     },
     {
       method: "GET",
@@ -109,7 +120,7 @@ export function residentRoutes(d: ApiDeps): RouteDef[] {
         const id = (req.params as { gateId: string }).gateId;
         const g = await store.getGate(id);
         if (!g) throw new ApiError("not_found", `no gate ${id}`);
-        return gateView(store, g);
+        return gateView(store, g, service.noticeOf(g.gateId));
       },
     },
     {
@@ -126,7 +137,7 @@ export function residentRoutes(d: ApiDeps): RouteDef[] {
         const people = await store.peopleForGate(row.gateId);
         const signed = [byService("operator.key_add", [row.gateId])];
         if (people.length > 0) signed.push(byService("person.upsert", [row.gateId]));
-        return { gate: await gateView(store, row), signed };
+        return { gate: await gateView(store, row, service.noticeOf(row.gateId)), signed };
       },
     },
     // ------------------------------------------------------------ people

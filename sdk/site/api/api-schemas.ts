@@ -36,6 +36,10 @@ export const Role = Type.Union([Type.Literal("admin"), Type.Literal("operator"),
 export const LoginBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
 export const OperatorOut = Type.Object({ id: Type.String(), name: Type.String(), role: Role, keyId: Type.String(), createdAt: Type.Integer(), disabledAt: Nullable(Type.Integer()) });
 export const SessionOut = Type.Object({ token: Type.String(), expiresAt: Type.Integer(), operator: OperatorOut });
+export const SiteInfo = Type.Object({
+  siteId: Type.String(),
+  siteKey: Nullable(Type.Object({ keyId: Type.String(), publicKey: Type.String({ description: "Ed25519, base64: what deletion certificates verify against" }) })),
+});
 export const WhoAmI = Type.Object({ expiresAt: Type.Integer(), operator: OperatorOut });
 export const Ok = Type.Object({ ok: Type.Boolean() });
 export const AddOperatorBody = Type.Object(
@@ -75,6 +79,7 @@ export const GateOut = Type.Object({
   failedWork: Type.Integer(),
   lastError: Nullable(WorkError),
   audit: Type.Object({ lastSequence: Type.Integer(), verifiedAt: Nullable(Type.Integer()), broken: Type.Boolean(), brokenDetail: Nullable(Type.String()) }),
+  notice: Nullable(Type.Object({ version: Type.String(), hash: Type.String() }, { description: "the processing notice the gate last announced" })),
 });
 export const GateList = Type.Object({ gates: Type.Array(GateOut) });
 export const AddGateOut = Type.Object({ gate: GateOut, signed: SignedList });

@@ -10,7 +10,7 @@ export function operatorView(op: OperatorRow) {
   return { id: op.id, name: op.name, role: op.role, keyId: operatorKeyId(op), createdAt: op.createdAt, disabledAt: op.disabledAt };
 }
 
-export async function gateView(store: SiteStore, g: GateRow) {
+export async function gateView(store: SiteStore, g: GateRow, notice: { version: string; hash: string } | null = null) {
   const [pending, sent, failed, cursor] = await Promise.all([store.countWork(g.gateId, "pending"), store.countWork(g.gateId, "sent"), store.workOfGate(g.gateId, ["failed"]), store.getAuditCursor(g.gateId)]);
   const last = failed.sort((a, b) => b.updatedAt - a.updatedAt)[0];
   return {
@@ -29,6 +29,7 @@ export async function gateView(store: SiteStore, g: GateRow) {
     failedWork: failed.length,
     lastError: last ? { kind: last.kind, subjectRef: last.subjectRef, code: last.errorCode ?? "unknown", message: last.errorMessage ?? "", at: last.updatedAt } : null,
     audit: { lastSequence: cursor.lastSequence, verifiedAt: cursor.verifiedAt, broken: cursor.broken, brokenDetail: cursor.brokenDetail },
+    notice: notice ? { version: notice.version, hash: notice.hash } : null,
   };
 }
 

@@ -561,6 +561,17 @@ export class SiteService {
   get operatorKeyId(): string {
     return this.o.operatorKey.keyId;
   }
+
+  /** The site's id and its certificate key (public half only), when certificates are on. */
+  get siteInfo(): { siteId: string; siteKey: { keyId: string; publicKey: Uint8Array } | null } {
+    const k = this.o.siteKey;
+    return { siteId: this.o.siteId, siteKey: k ? { keyId: k.keyId, publicKey: k.publicKey } : null };
+  }
+
+  /** The processing notice a gate last announced (its retained notice), if seen. */
+  noticeOf(gateId: string): { version: string; hash: string } | null {
+    return this.gates.get(gateId)?.notice ?? null;
+  }
 }
 
 function opaque(value: unknown, what: string): string {

@@ -199,6 +199,7 @@ describe("the OpenAPI document", () => {
         "POST /api/consents", "POST /api/consents/{consentId}/withdraw",
         "POST /api/deletions", "GET /api/deletions", "GET /api/deletions/{requestId}", "GET /api/deletions/{requestId}/certificate",
         "GET /api/events", "GET /api/events/stream", "GET /api/alarms", "GET /api/audit", "GET /api/openapi.json",
+        "GET /api/site",
       ].sort(),
     );
     // Every listed route is really served (not 404 for want of a route).
