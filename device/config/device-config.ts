@@ -5,8 +5,7 @@
  *
  * Paths inside the file are relative to the file's own folder.
  */
-import { readFileSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../../sdk/errors.js";
 import type { ProcessingNoticeContent } from "../../sdk/consent/notice.js";
 import { type GatePolicy, gatePolicyError, parseGatePolicies } from "../../sdk/policy/gate-policy.js";
@@ -15,6 +14,7 @@ import { compileChecker } from "../../sdk/schema/schema-check.js";
 import { type BrokerAuthFiles, brokerAuthProblems } from "../../sdk/transport/broker-credentials.js";
 import { CONFIG_VERSION, DeviceConfigFileSchema } from "./config-schema.js";
 import { type DriversConfig, parseDriversConfig } from "./drivers-config.js";
+import { loadJsonConfig } from "./load-json-config.js";
 
 export { CONFIG_VERSION };
 
@@ -99,22 +99,5 @@ export function parseDeviceConfig(raw: unknown, baseDir: string): DeviceConfig {
 }
 
 export function loadDeviceConfig(file: string): DeviceConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ConfigError(`${file}: cannot read the configuration file (${(err as NodeJS.ErrnoException).code ?? "error"})`, { file });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`, { file });
-  }
-  try {
-    return parseDeviceConfig(raw, dirname(resolve(file)));
-  } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(`${file}: ${err.message}`, { ...err.details, file });
-    throw err;
-  }
+  return loadJsonConfig(file, "configuration file", parseDeviceConfig);
 }

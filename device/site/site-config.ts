@@ -3,13 +3,13 @@
  * start; every error reads `path: problem`. Paths are resolved against the file's folder;
  * a `postgres://` database stays a URL, anything else is a SQLite file path.
  */
-import { readFileSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../../sdk/errors.js";
 import type { LogLevel } from "../../sdk/log/logger.js";
 import { compileChecker } from "../../sdk/schema/schema-check.js";
 import { type BrokerAuthFiles, brokerAuthProblems } from "../../sdk/transport/broker-credentials.js";
 import { SITE_CONFIG_VERSION, SiteConfigFileSchema } from "./site-config-schema.js";
+import { loadJsonConfig } from "../config/load-json-config.js";
 
 export interface SiteGateEntry {
   id: string;
@@ -97,22 +97,5 @@ export function parseSiteConfig(raw: unknown, baseDir: string): SiteConfig {
 }
 
 export function loadSiteConfig(file: string): SiteConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ConfigError(`${file}: cannot read the site configuration (${(err as NodeJS.ErrnoException).code ?? "error"})`, { file });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`, { file });
-  }
-  try {
-    return parseSiteConfig(raw, dirname(resolve(file)));
-  } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(`${file}: ${err.message}`, { ...err.details, file });
-    throw err;
-  }
+  return loadJsonConfig(file, "site configuration", parseSiteConfig);
 }
