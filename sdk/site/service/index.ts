@@ -8,3 +8,6 @@ export * from "./site-service-error.js";
 export type { DeletionState, DeletionStatus, SiteAlarm } from "./deletion-desk.js";
 export { checkReceipt, type ReceiptCheck, type ReceiptExpectation } from "./receipt-check.js";
 export { DELETE_REASON } from "./work-command.js";
+export * from "./audit-collector.js";
+export * from "./evidence-bundle.js";
+export * from "./verify-evidence-bundle.js";

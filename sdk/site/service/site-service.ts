@@ -27,7 +27,10 @@ import type { DeletionReason, DeletionRequestRow, GateRow, PersonRow, Scope, Sit
 import type { Signer } from "../../crypto/keys.js";
 import { DeletionDesk, type DeletionStatus, type SiteAlarm } from "./deletion-desk.js";
 import { SiteServiceError } from "./site-service-error.js";
+import { TransportError } from "../../errors.js";
 import { keyString, type SenderGate, WorkSender } from "./work-sender.js";
+import { type AuditAlarm, type AuditChainStatus, type AuditCollectOutcome, AuditCollector } from "./audit-collector.js";
+import { buildEvidenceBundle, type EvidenceBundle } from "./evidence-bundle.js";
 
 export interface SiteMqttOptions extends Omit<OperatorClientOptions, "logger" | "prefix"> {
   prefix: string;
@@ -62,6 +65,10 @@ export interface SiteServiceOptions {
   shareEvents?: string;
   /** false: this instance stores events and follows the gates but sends no work (another instance does). Default true. */
   sendWork?: boolean;
+  /** How often every gate's audit log is collected and checked (audit-collector.ts); absent or 0: on demand only. */
+  auditIntervalMs?: number;
+  /** Audit entries asked for per `audit.export` chunk. Default 500. */
+  auditChunk?: number;
 }
 
 export interface AddGate {
@@ -103,6 +110,7 @@ export class SiteService {
   private retryTimer: unknown;
   private started = false;
   private readonly deletions: DeletionDesk;
+  private readonly auditLogs: AuditCollector;
   /** Events this instance stored, and those it found stored already (a redelivery, or another instance's). */
   eventsStored = 0;
   eventDuplicates = 0;
@@ -116,6 +124,17 @@ export class SiteService {
       randomId: o.randomId,
       gateKey: (id) => this.gates.get(id)?.signPublicKey,
       ...(o.siteKey ? { siteKey: o.siteKey } : {}),
+    });
+    this.auditLogs = new AuditCollector({
+      store: o.store,
+      clock: o.clock,
+      timers: o.timers,
+      logger: o.logger.child("audit"),
+      gateKey: (id) => this.gates.get(id)?.signPublicKey,
+      gateIds: async () => [...this.gates.keys()].sort(),
+      fetchChunk: (gateId, offset, limit) => this.auditChunk(gateId, offset, limit),
+      ...(o.auditChunk !== undefined ? { chunk: o.auditChunk } : {}),
+      ...(o.auditIntervalMs !== undefined ? { intervalMs: o.auditIntervalMs } : {}),
     });
   }
 
@@ -178,12 +197,14 @@ export class SiteService {
     await op.start(timeoutMs);
     this.started = true;
     this.scheduleRetry();
+    this.auditLogs.start();
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
     this.o.timers.clearTimer(this.retryTimer);
+    this.auditLogs.stop();
     this.sender?.stop();
     await this.sender?.idle();
     for (const w of this.watches.splice(0)) await w.stop().catch(() => undefined);
@@ -337,6 +358,41 @@ export class SiteService {
   /** Requests whose receipts are all in but which have no certificate yet: issues it now (with a site key). */
   async completePending(): Promise<number> {
     return this.deletions.completePending();
+  }
+
+  // ------------------------------------------------------------------ audit and evidence
+
+  /** Fetches and checks the audit log of every gate (or one) from its cursor now. */
+  async collectAudit(gateId?: string): Promise<AuditCollectOutcome[]> {
+    return this.auditLogs.collect(gateId);
+  }
+
+  /** Per gate: how far its audit chain is checked, and whether it is broken (since when, why). */
+  async auditStatus(gateId?: string): Promise<AuditChainStatus[]> {
+    return this.auditLogs.status(gateId);
+  }
+
+  /** `audit_chain_broken` alarms: broken chains no operator has acknowledged yet. */
+  async auditAlarms(): Promise<AuditAlarm[]> {
+    return this.auditLogs.alarms();
+  }
+
+  async acknowledgeAuditAlarm(gateId: string): Promise<void> {
+    await this.auditLogs.acknowledge(gateId);
+  }
+
+  /** The subject's evidence bundle (evidence-bundle.ts), signed by the site key when there is one. */
+  async evidenceBundle(subject: string): Promise<EvidenceBundle> {
+    return buildEvidenceBundle({ store: this.o.store, siteId: this.o.siteId, subjectRef: opaque(subject, "subject"), now: this.o.clock.now(), ...(this.o.siteKey ? { siteKey: this.o.siteKey } : {}) });
+  }
+
+  private async auditChunk(gateId: string, offset: number, limit: number) {
+    const gate = this.gates.get(gateId);
+    if (!this.op || !gate) throw new SiteServiceError("site_service_not_started", "the service is not connected to the gates");
+    const command = await buildCommand({ site: this.o.siteId, gate: gateId, type: "audit.export", body: { offset, limit }, key: this.o.operatorKey, sealTo: gate.boxPublicKey, clock: this.o.clock, id: this.o.randomId() });
+    const r = await this.op.send(command, { devicePublicKey: gate.signPublicKey, timeoutMs: this.o.commandTimeoutMs ?? 10_000 });
+    if (r.status !== "ok" || !r.result) throw new TransportError("audit_export_incomplete", `gate ${gateId} refused audit.export: ${r.error?.code ?? "no result"}`);
+    return r.result;
   }
 
   // ------------------------------------------------------------------ internals

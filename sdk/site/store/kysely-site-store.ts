@@ -8,6 +8,7 @@
 import type { Kysely } from "kysely";
 import { FacegateError } from "../../errors.js";
 import * as audit from "./audit-cursor-records.js";
+import * as auditEntries from "./audit-entry-records.js";
 import * as consents from "./consent-records.js";
 import * as deletions from "./deletion-records.js";
 import * as events from "./event-records.js";
@@ -138,6 +139,11 @@ export class KyselySiteStore implements SiteStore {
   getAuditCursor: SiteStore["getAuditCursor"] = (id) => this.run((c) => audit.getAuditCursor(c, id));
   advanceAuditCursor: SiteStore["advanceAuditCursor"] = (id, input) => this.run((c) => audit.advanceAuditCursor(c, id, input));
   markAuditBroken: SiteStore["markAuditBroken"] = (id, detail, at) => this.run((c) => audit.markAuditBroken(c, id, detail, at));
+  appendAuditEntries: SiteStore["appendAuditEntries"] = (id, input) => this.run((c) => auditEntries.appendAuditEntries(c, id, input));
+  auditEntries: SiteStore["auditEntries"] = (id, range) => this.run((c) => auditEntries.auditEntries(c, id, range));
+  auditEntriesOf: SiteStore["auditEntriesOf"] = (subject) => this.run((c) => auditEntries.auditEntriesOf(c, subject));
+  auditCheckpoints: SiteStore["auditCheckpoints"] = (id) => this.run((c) => auditEntries.auditCheckpoints(c, id));
+  acknowledgeAuditBroken: SiteStore["acknowledgeAuditBroken"] = (id, at) => this.run((c) => auditEntries.acknowledgeAuditBroken(c, id, at));
 
   getMeta: SiteStore["getMeta"] = (key) =>
     this.run(async (c) => (await c.db.selectFrom("site_meta").select("value").where("key", "=", key).executeTakeFirst())?.value ?? null);

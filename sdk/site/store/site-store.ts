@@ -31,6 +31,7 @@ import type {
   AddGateInput,
   AddOperatorInput,
   AdvanceAuditInput,
+  AppendAuditInput,
   AuditCursorRow,
   ClaimWorkInput,
   ConsentRow,
@@ -55,6 +56,8 @@ import type {
   WorkKey,
   WorkRow,
 } from "./site-store-records.js";
+
+import type { AuditCheckpoint, AuditEntry } from "../../protocol/index.js";
 
 export type * from "./site-store-records.js";
 
@@ -182,6 +185,12 @@ export interface SiteStore {
   getAuditCursor(gateId: string): Promise<AuditCursorRow>;
   advanceAuditCursor(gateId: string, input: AdvanceAuditInput): Promise<boolean>;
   markAuditBroken(gateId: string, detail: string, at?: number): Promise<void>;
+  /** Stores a checked chunk of a gate's audit log and moves its cursor, in one transaction; false (nothing stored) when the cursor was not at `fromSequence`. */
+  appendAuditEntries(gateId: string, input: AppendAuditInput): Promise<boolean>;
+  auditEntries(gateId: string, range?: { fromSeq?: number; toSeq?: number }): Promise<AuditEntry[]>;
+  auditEntriesOf(subjectRef: string): Promise<Array<{ gateId: string; entry: AuditEntry }>>;
+  auditCheckpoints(gateId: string): Promise<AuditCheckpoint[]>;
+  acknowledgeAuditBroken(gateId: string, at?: number): Promise<void>;
 
   // small settings of the service (site id, key ids...): no secrets
   getMeta(key: string): Promise<string | null>;
