@@ -118,7 +118,7 @@ describe.each(SITE_ENGINES)("audit collection and evidence bundles on $name", (e
     const text = JSON.stringify(bundle);
     const doc = JSON.parse(text) as EvidenceBundle;
 
-    expect(doc.consents).toMatchObject([{ evidenceHash: "a".repeat(64), scope: { gates: [...GATES] } }]);
+    expect(doc.consents).toMatchObject([{ evidenceHash: "a".repeat(64), scope: { gates: [...GATES].sort() } }]);
     expect(doc.deletions).toHaveLength(1);
     expect(doc.deletions[0]!.receipts.filter((r) => r.receipt !== null)).toHaveLength(GATES.length);
     expect(doc.deletions[0]!.certificate).not.toBeNull();
