@@ -32,6 +32,8 @@ export interface SiteConfig {
   deletionDeadlineMs: number;
   retryMs: number;
   sendWork: boolean;
+  /** How often every gate's audit log is collected; 0: on demand only. */
+  auditIntervalMs: number;
   collectedBy: string;
   log: { level: LogLevel };
 }
@@ -86,6 +88,7 @@ export function parseSiteConfig(raw: unknown, baseDir: string): SiteConfig {
     deletionDeadlineMs: (c.deletionDeadlineDays ?? 5) * 86_400_000,
     retryMs: (c.retrySeconds ?? 30) * 1000,
     sendWork: c.sendWork ?? true,
+    auditIntervalMs: (c.auditSeconds ?? 300) * 1000,
     collectedBy: c.collectedBy ?? "site-office",
     log: { level: c.log?.level ?? "info" },
   };

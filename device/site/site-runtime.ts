@@ -49,6 +49,7 @@ export async function startSiteRuntime(o: { config: SiteConfig; clock: Clock; ti
     collectedBy: config.collectedBy,
     retryMs: config.retryMs,
     sendWork: config.sendWork,
+    auditIntervalMs: config.auditIntervalMs,
     ...(config.mqtt.shareEvents !== undefined ? { shareEvents: config.mqtt.shareEvents } : {}),
     ...(siteKey ? { siteKey } : {}),
   });

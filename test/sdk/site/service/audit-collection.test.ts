@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ed25519Signer, generateEd25519KeyPair, type Signer } from "../../../../sdk/crypto/keys.js";
-import { checkpointMessage, GENESIS_HASH, toBase64, type AuditEntry, type CommandEnvelope } from "../../../../sdk/protocol/index.js";
+import { checkpointMessage, GENESIS_HASH, toBase64, type AuditEntry } from "../../../../sdk/protocol/index.js";
 import { entryHash } from "../../../../sdk/audit/entry-hash.js";
 import { type EvidenceBundle, verifyEvidenceBundle } from "../../../../sdk/site/service/index.js";
 import { startTestBroker, type TestBroker } from "../../../support/broker.js";
