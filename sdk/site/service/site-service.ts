@@ -31,6 +31,7 @@ import { TransportError } from "../../errors.js";
 import { keyString, type SenderGate, WorkSender } from "./work-sender.js";
 import { type AuditAlarm, type AuditChainStatus, type AuditCollectOutcome, AuditCollector } from "./audit-collector.js";
 import { buildEvidenceBundle, type EvidenceBundle } from "./evidence-bundle.js";
+import { WorkClaims } from "./work-claims.js";
 
 export interface SiteMqttOptions extends Omit<OperatorClientOptions, "logger" | "prefix"> {
   prefix: string;
@@ -65,6 +66,13 @@ export interface SiteServiceOptions {
   shareEvents?: string;
   /** false: this instance stores events and follows the gates but sends no work (another instance does). Default true. */
   sendWork?: boolean;
+  /**
+   * Work shared with other instances on one database: each item is claimed (store
+   * `claimWork`, lease renewed while in flight) before it is sent, so both instances send
+   * work and no item is sent by both (work-claims.ts). `holder`: one id per process.
+   * Default lease: 3 x commandTimeoutMs.
+   */
+  shareWork?: { holder: string; leaseMs?: number };
   /** How often every gate's audit log is collected and checked (audit-collector.ts); absent or 0: on demand only. */
   auditIntervalMs?: number;
   /** Audit entries asked for per `audit.export` chunk. Default 500. */
@@ -111,6 +119,7 @@ export class SiteService {
   private started = false;
   private readonly deletions: DeletionDesk;
   private readonly auditLogs: AuditCollector;
+  private readonly claims: WorkClaims | undefined;
   /** Events this instance stored, and those it found stored already (a redelivery, or another instance's). */
   eventsStored = 0;
   eventDuplicates = 0;
@@ -125,6 +134,9 @@ export class SiteService {
       gateKey: (id) => this.gates.get(id)?.signPublicKey,
       ...(o.siteKey ? { siteKey: o.siteKey } : {}),
     });
+    this.claims = o.shareWork
+      ? new WorkClaims({ store: o.store, clock: o.clock, timers: o.timers, holder: o.shareWork.holder, leaseMs: o.shareWork.leaseMs ?? 3 * (o.commandTimeoutMs ?? 10_000) })
+      : undefined;
     this.auditLogs = new AuditCollector({
       store: o.store,
       clock: o.clock,
@@ -176,6 +188,7 @@ export class SiteService {
       onSettled: (key) => this.photos.delete(keyString(key)),
       commandTtlMs: o.commandTtlMs ?? 5 * 60_000,
       commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
+      ...(this.claims ? { claims: this.claims } : {}),
     });
     // Subscribers first, then the connection: what a persistent session kept while the
     // service was away arrives right after connecting and finds them in place.
@@ -430,7 +443,7 @@ export class SiteService {
     await this.o.store.updateGateStatus(s.gate, { online: s.online, lastSeenAt: this.o.clock.now(), ...(s.software !== undefined ? { softwareVersion: s.software } : {}) }, this.o.clock.now());
     if (s.online && !was) {
       // Back: what was sent and not answered goes again (re-signed if it expired), deletions first.
-      if (this.o.sendWork !== false && !this.sender?.busy(s.gate)) await this.o.store.requeueSent(s.gate, this.o.clock.now());
+      if (this.o.sendWork !== false && !this.sender?.busy(s.gate)) await this.requeueSent(s.gate);
       this.kick(s.gate);
       void this.refreshStatus(gate).catch((err: unknown) => this.o.logger.info("gate status not read", { gate: s.gate, error: err }));
     }
@@ -479,9 +492,13 @@ export class SiteService {
     await this.completePending();
     for (const g of this.gates.values()) {
       if (!g.online || this.sender?.busy(g.gateId)) continue;
-      await this.o.store.requeueSent(g.gateId, this.o.clock.now());
+      await this.requeueSent(g.gateId);
       this.kick(g.gateId);
     }
+  }
+
+  private async requeueSent(gateId: string): Promise<number> {
+    return this.claims ? this.claims.requeueSent(gateId) : this.o.store.requeueSent(gateId, this.o.clock.now());
   }
 
   /** The operator key id commands are signed with (what the gates' audit logs name, L12). */

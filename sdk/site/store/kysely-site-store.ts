@@ -120,7 +120,8 @@ export class KyselySiteStore implements SiteStore {
   markWorkSent: SiteStore["markWorkSent"] = (key, commandId, at) => this.run((c) => work.markWorkSent(c, key, commandId, at));
   markWorkApplied: SiteStore["markWorkApplied"] = (key, at) => this.run((c) => work.markWorkApplied(c, key, at));
   markWorkFailed: SiteStore["markWorkFailed"] = (key, error, at) => this.run((c) => work.markWorkFailed(c, key, error, at));
-  requeueSent: SiteStore["requeueSent"] = (id, at) => this.run((c) => work.requeueSent(c, id, at));
+  requeueSent: SiteStore["requeueSent"] = (id, at, options) => this.run((c) => work.requeueSent(c, id, at, options));
+  renewClaim: SiteStore["renewClaim"] = (key, input) => this.run((c) => work.renewClaim(c, key, input));
   countWork: SiteStore["countWork"] = (id, state) => this.run((c) => work.countWork(c, id, state));
 
   isTombstoned: SiteStore["isTombstoned"] = (ref) => this.run((c) => tombstones.isTombstoned(c, ref));

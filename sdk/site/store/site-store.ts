@@ -160,8 +160,13 @@ export interface SiteStore {
   markWorkSent(key: WorkKey, commandId: string, at?: number): Promise<void>;
   markWorkApplied(key: WorkKey, at?: number): Promise<void>;
   markWorkFailed(key: WorkKey, error: { code: string; message: string }, at?: number): Promise<void>;
-  /** Sent but unanswered work of a gate goes back to pending (to be re-signed); returns how many. */
-  requeueSent(gateId: string, at?: number): Promise<number>;
+  /**
+   * Sent but unanswered work of a gate goes back to pending (to be re-signed); returns how
+   * many. With a holder, items another holder claimed until after `at` stay as they are.
+   */
+  requeueSent(gateId: string, at?: number, options?: { holder?: string }): Promise<number>;
+  /** Extends the holder's claim on a pending or sent item to at + leaseMs; false when it is not the holder's any more. */
+  renewClaim(key: WorkKey, input: { holder: string; leaseMs: number; at?: number }): Promise<boolean>;
   countWork(gateId: string, state: WorkState): Promise<number>;
 
   // tombstones and deletion
