@@ -31,6 +31,8 @@ export interface TestSiteStore {
   store: SiteStore;
   /** The SQLite file, for the SQLite engine. */
   path?: string;
+  /** The PostgreSQL schema, for the PostgreSQL engine (a second instance opens the same). */
+  schema?: string;
   dataKey: Uint8Array;
   close(): Promise<void>;
 }
@@ -60,6 +62,7 @@ export async function openTestSiteStore(engine: SiteEngineCase, clock: Clock): P
   const store = await openSiteStore({ url: engine.url!, schema, clock, logger, dataKey, passwordLimits });
   return {
     store,
+    schema,
     dataKey,
     close: async () => {
       await store.close();
