@@ -32,6 +32,8 @@ export interface SiteConfig {
   deletionDeadlineMs: number;
   retryMs: number;
   sendWork: boolean;
+  /** Work shared with other instances through claims, with this lease; absent: not shared. */
+  shareWork?: { leaseMs: number };
   /** How often every gate's audit log is collected; 0: on demand only. */
   auditIntervalMs: number;
   collectedBy: string;
@@ -89,6 +91,7 @@ export function parseSiteConfig(raw: unknown, baseDir: string): SiteConfig {
     retryMs: (c.retrySeconds ?? 30) * 1000,
     sendWork: c.sendWork ?? true,
     auditIntervalMs: (c.auditSeconds ?? 300) * 1000,
+    ...(c.shareWork ? { shareWork: { leaseMs: (c.workLeaseSeconds ?? 30) * 1000 } } : {}),
     collectedBy: c.collectedBy ?? "site-office",
     log: { level: c.log?.level ?? "info" },
   };
