@@ -75,6 +75,11 @@ describe.each(SITE_ENGINES)("audit collection and evidence bundles on $name", (e
       expect(st).toMatchObject({ state: "ok", lastSequence: stored.length, lastEntryHash: stored[stored.length - 1]!.hash });
     }
     expect(await s.service.auditAlarms()).toEqual([]);
+
+    // Compare-and-set: a second instance that read the cursor before it moved stores nothing.
+    const stale = await db.store.appendAuditEntries("main", { fromSequence: heads.get("main")!, entries: gateEntries("main").slice(heads.get("main")!, heads.get("main")! + 1), checkpoints: [] });
+    expect(stale).toBe(false);
+    expect(await db.store.auditEntries("main")).toEqual(gateEntries("main").slice(0, (await s.service.auditStatus("main"))[0]!.lastSequence));
   });
 
   it.skipIf(engine.skip)("a gate whose log was edited after the stored head raises audit_chain_broken until acknowledged", async () => {
@@ -161,21 +166,22 @@ describe.each(SITE_ENGINES)("audit collection and evidence bundles on $name", (e
     expect(scan(text)).toEqual([]);
     expect(scan(text.replace(`"subjectRef":"${BEN.subject}"`, `"subjectRef":"${BEN.subject}","card":"${BEN.card}"`))).toEqual([BEN.card]);
   }, 60_000);
-  it.skipIf(engine.skip)("a hand-played gate: a good chunk is stored; one that does not continue the head, or is signed by another key, breaks the chain", async () => {
+  it.skipIf(engine.skip)("a hand-played gate: a good chunk is stored; one that does not continue the head, skips a position, runs back in time or is signed by another key breaks the chain", async () => {
     for (const [gateId, how] of [
       ["fake1", "fork"],
       ["fake2", "key"],
       ["fake3", "gap"],
+      ["fake4", "clock"],
     ] as const) {
       const fake = await startFakeGate(site, gateId);
       try {
         await fake.publishState(true);
         await s.service.addGate({ gateId, signingPublicKey: fake.signer.publicKey, boxPublicKey: fake.boxPublicKey });
         const other = await ed25519Signer((await generateEd25519KeyPair()).secretKey);
-        const chain = (from: number, n: number, prev: string): AuditEntry[] => {
+        const chain = (from: number, n: number, prev: string, at = site.clock.now()): AuditEntry[] => {
           const out: AuditEntry[] = [];
           for (let i = 1; i <= n; i++) {
-            const partial = { seq: from + i, at: site.clock.now(), type: "command.accepted", actor: "k", subject: null, details: {}, prevHash: prev };
+            const partial = { seq: from + i, at, type: "command.accepted", actor: "k", subject: null, details: {}, prevHash: prev };
             const e = { ...partial, hash: entryHash(partial) };
             out.push(e);
             prev = e.hash;
@@ -194,7 +200,8 @@ describe.each(SITE_ENGINES)("audit collection and evidence bundles on $name", (e
         await fake.answer(r1, { result: { offset: 0, total: 2, entries: good, nextOffset: null, checkpoints: [checkpoint(good[1]!, fake.signer)] } });
         expect(await round1).toEqual([{ gateId, outcome: "advanced", from: 0, to: 2 }]);
         // Round 2: the bad chunk.
-        const next = how === "fork" ? chain(2, 1, "f".repeat(64)) : how === "gap" ? chain(3, 1, good[1]!.hash) : chain(2, 1, good[1]!.hash);
+        const next =
+          how === "fork" ? chain(2, 1, "f".repeat(64)) : how === "gap" ? chain(3, 1, good[1]!.hash) : how === "clock" ? chain(2, 1, good[1]!.hash, good[1]!.at - 2 * 3_600_000) : chain(2, 1, good[1]!.hash);
         const signer = how === "key" ? other : fake.signer;
         const from2 = fake.requests.length;
         const round2 = s.service.collectAudit(gateId);
@@ -203,7 +210,7 @@ describe.each(SITE_ENGINES)("audit collection and evidence bundles on $name", (e
         const [o] = await round2;
         expect(o).toMatchObject({ gateId, outcome: "broken" });
         const detail = (o as { detail: string }).detail;
-        expect(detail).toMatch(how === "fork" ? /does not link/ : how === "gap" ? /missing/ : /not signed by the device key/);
+        expect(detail).toMatch(how === "fork" ? /does not link/ : how === "gap" ? /missing/ : how === "clock" ? /clock was set back/ : /not signed by the device key/);
         expect((await s.service.auditAlarms()).map((a) => a.gateId)).toContain(gateId);
         expect(await db.store.auditEntries(gateId)).toEqual(good);
       } finally {
