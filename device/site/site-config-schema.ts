@@ -56,6 +56,9 @@ export const SiteConfigFileSchema = Type.Object(
     deletionDeadlineDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, description: "Open deletion requests older than this raise an alarm; default 5 (SPEC section 1)." })),
     sendWork: Type.Optional(Type.Boolean({ description: "false: this instance stores events and follows the gates, another instance sends the work. Default true." })),
     retrySeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: "How often unanswered or newly queued work is sent again; default 30." })),
+    shareWork: Type.Optional(Type.Boolean({ description: "true: several instances on one database all send work, each item claimed before it is sent (a lease), none sent by two. Default false." })),
+    workLeaseSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: "How long a claim on work holds without renewal (a killed instance's work is taken over after it); default 30." })),
+    auditSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400, description: "How often every gate's audit log is fetched and its chain checked; 0: only on demand. Default 300." })),
     collectedBy: Type.Optional(Id("The office's opaque reference recorded with consents it collects.")),
     http: Type.Optional(
       Type.Object(

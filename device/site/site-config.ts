@@ -32,6 +32,10 @@ export interface SiteConfig {
   deletionDeadlineMs: number;
   retryMs: number;
   sendWork: boolean;
+  /** Work shared with other instances through claims, with this lease; absent: not shared. */
+  shareWork?: { leaseMs: number };
+  /** How often every gate's audit log is collected; 0: on demand only. */
+  auditIntervalMs: number;
   collectedBy: string;
   log: { level: LogLevel };
   /** The HTTP API, when configured. */
@@ -90,6 +94,8 @@ export function parseSiteConfig(raw: unknown, baseDir: string): SiteConfig {
     deletionDeadlineMs: (c.deletionDeadlineDays ?? 5) * 86_400_000,
     retryMs: (c.retrySeconds ?? 30) * 1000,
     sendWork: c.sendWork ?? true,
+    auditIntervalMs: (c.auditSeconds ?? 300) * 1000,
+    ...(c.shareWork ? { shareWork: { leaseMs: (c.workLeaseSeconds ?? 30) * 1000 } } : {}),
     collectedBy: c.collectedBy ?? "site-office",
     log: { level: c.log?.level ?? "info" },
     ...(c.http ? { http: { host: c.http.host ?? "127.0.0.1", port: c.http.port ?? DEFAULT_HTTP_PORT, sessionTtlMs: (c.http.sessionMinutes ?? 480) * 60_000, secureCookies: c.http.secureCookies ?? false } } : {}),

@@ -51,6 +51,9 @@ export async function startSiteRuntime(o: { config: SiteConfig; clock: Clock; ti
     collectedBy: config.collectedBy,
     retryMs: config.retryMs,
     sendWork: config.sendWork,
+    auditIntervalMs: config.auditIntervalMs,
+    // One holder per process: a restarted instance is a new one, its old claims run out.
+    ...(config.shareWork ? { shareWork: { holder: randomUUID(), leaseMs: config.shareWork.leaseMs } } : {}),
     ...(config.mqtt.shareEvents !== undefined ? { shareEvents: config.mqtt.shareEvents } : {}),
     ...(siteKey ? { siteKey } : {}),
   });

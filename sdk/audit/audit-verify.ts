@@ -40,6 +40,12 @@ export function verifyAuditChain(options: {
   verify: VerifyFn;
   /** Exports must end in a signed checkpoint; the live log may have an unsigned tail. Default true. */
   requireSignedTail?: boolean;
+  /**
+   * A later part of a log whose head up to `seq` (hash, time of that entry) was verified
+   * before: the entries must run on from seq + 1 and link to `hash`; checkpoints at or
+   * before `seq` are not checked again. Default: the whole log, from the genesis hash.
+   */
+  start?: { seq: number; hash: string; at?: number };
 }): AuditVerification {
   const { entries, checkpoints, publicKey } = options;
   const result = (head: string, firstBroken?: { seq: number; reason: string }): AuditVerification => ({
@@ -49,11 +55,12 @@ export function verifyAuditChain(options: {
     head,
     ...(firstBroken ? { firstBroken } : {}),
   });
-  let prev = GENESIS_HASH;
+  const base = options.start?.seq ?? 0;
+  let prev = options.start?.hash ?? GENESIS_HASH;
   const hashes = new Map<number, string>();
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
-    const expected = i + 1;
+    const expected = base + i + 1;
     if (e.seq !== expected) return result(prev, { seq: expected, reason: `entry ${expected} is missing (found ${e.seq} in its place)` });
     if (e.prevHash !== prev) return result(prev, { seq: e.seq, reason: "does not link to the previous entry" });
     let recomputed: string;
@@ -67,8 +74,8 @@ export function verifyAuditChain(options: {
     prev = e.hash;
   }
   const keyId = keyIdFor(publicKey);
-  let covered = 0;
-  const sorted = [...checkpoints].sort((a, b) => a.seq - b.seq);
+  let covered = base;
+  const sorted = [...checkpoints].filter((cp) => cp.seq > base).sort((a, b) => a.seq - b.seq);
   for (const cp of sorted) {
     const signature = (typeof cp.signature === "string" ? fromBase64(cp.signature) : undefined) ?? new Uint8Array(0);
 
@@ -81,8 +88,12 @@ export function verifyAuditChain(options: {
     }
     covered = cp.seq;
   }
-  if ((options.requireSignedTail ?? true) && entries.length > covered) {
+  if ((options.requireSignedTail ?? true) && base + entries.length > covered) {
     return result(prev, { seq: covered + 1, reason: `entries from ${covered + 1} on are not covered by a signed checkpoint` });
+  }
+  const startAt = options.start?.at;
+  if (startAt !== undefined && entries.length > 0 && startAt - entries[0]!.at > MAX_CLOCK_STEP_BACK_MS) {
+    return result(prev, { seq: entries[0]!.seq, reason: `is dated ${describeSpan(startAt - entries[0]!.at)} before entry ${base}: the device clock was set back, and times from here on prove nothing` });
   }
   for (let i = 1; i < entries.length; i++) {
     const back = entries[i - 1]!.at - entries[i]!.at;

@@ -19,8 +19,10 @@
  */
 import type { CliIo } from "../cli-io.js";
 import { commandUsage, dispatch, type Subcommand } from "../usage.js";
+import * as audit from "../../site/cli/audit.js";
 import * as deleteSubject from "../../site/cli/delete.js";
 import * as deletions from "../../site/cli/deletions.js";
+import * as evidence from "../../site/cli/evidence.js";
 import * as gates from "../../site/cli/gates.js";
 import * as keygen from "../../site/cli/keygen.js";
 import * as operator from "../../site/cli/operator.js";
@@ -34,8 +36,10 @@ interface SiteSubcommand extends Subcommand {
 }
 
 const SUBCOMMANDS: Readonly<Record<string, SiteSubcommand>> = {
+  audit,
   delete: deleteSubject,
   deletions,
+  evidence,
   gates,
   keygen,
   operator,

@@ -9,3 +9,6 @@ export type { DeletionState, DeletionStatus, SiteAlarm } from "./deletion-desk.j
 export { checkReceipt, type ReceiptCheck, type ReceiptExpectation } from "./receipt-check.js";
 export { DELETE_REASON } from "./work-command.js";
 export { TemplateRelay, type ReEnrollment, type TemplateSyncState } from "./template-relay.js";
+export * from "./audit-collector.js";
+export * from "./evidence-bundle.js";
+export * from "./verify-evidence-bundle.js";

@@ -27,8 +27,12 @@ import type { DeletionReason, DeletionRequestRow, GateRow, PersonRow, Scope, Sit
 import type { Signer } from "../../crypto/keys.js";
 import { DeletionDesk, type DeletionStatus, type SiteAlarm } from "./deletion-desk.js";
 import { SiteServiceError } from "./site-service-error.js";
+import { TransportError } from "../../errors.js";
 import { keyString, type SenderGate, WorkSender } from "./work-sender.js";
 import { type ReEnrollment, TemplateRelay, type TemplateSyncState } from "./template-relay.js";
+import { type AuditAlarm, type AuditChainStatus, type AuditCollectOutcome, AuditCollector } from "./audit-collector.js";
+import { buildEvidenceBundle, type EvidenceBundle } from "./evidence-bundle.js";
+import { WorkClaims } from "./work-claims.js";
 
 export interface SiteMqttOptions extends Omit<OperatorClientOptions, "logger" | "prefix"> {
   prefix: string;
@@ -63,6 +67,17 @@ export interface SiteServiceOptions {
   shareEvents?: string;
   /** false: this instance stores events and follows the gates but sends no work (another instance does). Default true. */
   sendWork?: boolean;
+  /**
+   * Work shared with other instances on one database: each item is claimed (store
+   * `claimWork`, lease renewed while in flight) before it is sent, so both instances send
+   * work and no item is sent by both (work-claims.ts). `holder`: one id per process.
+   * Default lease: 3 x commandTimeoutMs.
+   */
+  shareWork?: { holder: string; leaseMs?: number };
+  /** How often every gate's audit log is collected and checked (audit-collector.ts); absent or 0: on demand only. */
+  auditIntervalMs?: number;
+  /** Audit entries asked for per `audit.export` chunk. Default 500. */
+  auditChunk?: number;
 }
 
 export interface AddGate {
@@ -113,6 +128,8 @@ export class SiteService {
   private retryTimer: unknown;
   private started = false;
   private readonly deletions: DeletionDesk;
+  private readonly auditLogs: AuditCollector;
+  private readonly claims: WorkClaims | undefined;
   /** Events this instance stored, and those it found stored already (a redelivery, or another instance's). */
   eventsStored = 0;
   eventDuplicates = 0;
@@ -127,6 +144,20 @@ export class SiteService {
       randomId: o.randomId,
       gateKey: (id) => this.gates.get(id)?.signPublicKey,
       ...(o.siteKey ? { siteKey: o.siteKey } : {}),
+    });
+    this.claims = o.shareWork
+      ? new WorkClaims({ store: o.store, clock: o.clock, timers: o.timers, holder: o.shareWork.holder, leaseMs: o.shareWork.leaseMs ?? 3 * (o.commandTimeoutMs ?? 10_000) })
+      : undefined;
+    this.auditLogs = new AuditCollector({
+      store: o.store,
+      clock: o.clock,
+      timers: o.timers,
+      logger: o.logger.child("audit"),
+      gateKey: (id) => this.gates.get(id)?.signPublicKey,
+      gateIds: async () => [...this.gates.keys()].sort(),
+      fetchChunk: (gateId, offset, limit) => this.auditChunk(gateId, offset, limit),
+      ...(o.auditChunk !== undefined ? { chunk: o.auditChunk } : {}),
+      ...(o.auditIntervalMs !== undefined ? { intervalMs: o.auditIntervalMs } : {}),
     });
   }
 
@@ -175,6 +206,7 @@ export class SiteService {
       },
       commandTtlMs: o.commandTtlMs ?? 5 * 60_000,
       commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
+      ...(this.claims ? { claims: this.claims } : {}),
     });
     // Subscribers first, then the connection: what a persistent session kept while the
     // service was away arrives right after connecting and finds them in place.
@@ -196,12 +228,14 @@ export class SiteService {
     await op.start(timeoutMs);
     this.started = true;
     this.scheduleRetry();
+    this.auditLogs.start();
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
     this.o.timers.clearTimer(this.retryTimer);
+    this.auditLogs.stop();
     this.sender?.stop();
     await this.sender?.idle();
     for (const w of this.watches.splice(0)) await w.stop().catch(() => undefined);
@@ -453,6 +487,41 @@ export class SiteService {
     return this.deletions.completePending();
   }
 
+  // ------------------------------------------------------------------ audit and evidence
+
+  /** Fetches and checks the audit log of every gate (or one) from its cursor now. */
+  async collectAudit(gateId?: string): Promise<AuditCollectOutcome[]> {
+    return this.auditLogs.collect(gateId);
+  }
+
+  /** Per gate: how far its audit chain is checked, and whether it is broken (since when, why). */
+  async auditStatus(gateId?: string): Promise<AuditChainStatus[]> {
+    return this.auditLogs.status(gateId);
+  }
+
+  /** `audit_chain_broken` alarms: broken chains no operator has acknowledged yet. */
+  async auditAlarms(): Promise<AuditAlarm[]> {
+    return this.auditLogs.alarms();
+  }
+
+  async acknowledgeAuditAlarm(gateId: string): Promise<void> {
+    await this.auditLogs.acknowledge(gateId);
+  }
+
+  /** The subject's evidence bundle (evidence-bundle.ts), signed by the site key when there is one. */
+  async evidenceBundle(subject: string): Promise<EvidenceBundle> {
+    return buildEvidenceBundle({ store: this.o.store, siteId: this.o.siteId, subjectRef: opaque(subject, "subject"), now: this.o.clock.now(), ...(this.o.siteKey ? { siteKey: this.o.siteKey } : {}) });
+  }
+
+  private async auditChunk(gateId: string, offset: number, limit: number) {
+    const gate = this.gates.get(gateId);
+    if (!this.op || !gate) throw new SiteServiceError("site_service_not_started", "the service is not connected to the gates");
+    const command = await buildCommand({ site: this.o.siteId, gate: gateId, type: "audit.export", body: { offset, limit }, key: this.o.operatorKey, sealTo: gate.boxPublicKey, clock: this.o.clock, id: this.o.randomId() });
+    const r = await this.op.send(command, { devicePublicKey: gate.signPublicKey, timeoutMs: this.o.commandTimeoutMs ?? 10_000 });
+    if (r.status !== "ok" || !r.result) throw new TransportError("audit_export_incomplete", `gate ${gateId} refused audit.export: ${r.error?.code ?? "no result"}`);
+    return r.result;
+  }
+
   // ------------------------------------------------------------------ internals
 
   private remember(row: GateRow): void {
@@ -490,7 +559,7 @@ export class SiteService {
     await this.o.store.updateGateStatus(s.gate, { online: s.online, lastSeenAt: this.o.clock.now(), ...(s.software !== undefined ? { softwareVersion: s.software } : {}) }, this.o.clock.now());
     if (s.online && !was) {
       // Back: what was sent and not answered goes again (re-signed if it expired), deletions first.
-      if (this.o.sendWork !== false && !this.sender?.busy(s.gate)) await this.o.store.requeueSent(s.gate, this.o.clock.now());
+      if (this.o.sendWork !== false && !this.sender?.busy(s.gate)) await this.requeueSent(s.gate);
       this.kick(s.gate);
       void this.refreshStatus(gate).catch((err: unknown) => this.o.logger.info("gate status not read", { gate: s.gate, error: err }));
     }
@@ -552,9 +621,13 @@ export class SiteService {
     await this.completePending();
     for (const g of this.gates.values()) {
       if (!g.online || this.sender?.busy(g.gateId)) continue;
-      await this.o.store.requeueSent(g.gateId, this.o.clock.now());
+      await this.requeueSent(g.gateId);
       this.kick(g.gateId);
     }
+  }
+
+  private async requeueSent(gateId: string): Promise<number> {
+    return this.claims ? this.claims.requeueSent(gateId) : this.o.store.requeueSent(gateId, this.o.clock.now());
   }
 
   /** The operator key id commands are signed with (what the gates' audit logs name, L12). */

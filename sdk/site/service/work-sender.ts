@@ -28,6 +28,7 @@ import type { Logger } from "../../log/logger.js";
 import { FacegateError } from "../../errors.js";
 import type { SiteStore, WorkKey, WorkRow } from "../store/site-store.js";
 import { type GateView, type WorkCommandContext, workCommand } from "./work-command.js";
+import type { WorkClaims } from "./work-claims.js";
 
 /** Errors after which the same work is simply tried again with a new command. */
 const RETRY_CODES = new Set(["command_expired", "command_interrupted", "command_not_yet_valid"]);
@@ -60,6 +61,8 @@ export interface WorkSenderOptions {
   onSettled(item: WorkKey): void;
   commandTtlMs: number;
   commandTimeoutMs: number;
+  /** Work shared with other instances on the database: items are claimed before they are sent (work-claims.ts). */
+  claims?: WorkClaims;
 }
 
 interface Sent {
@@ -129,7 +132,7 @@ export class WorkSender {
     for (;;) {
       const gate = this.o.gate(gateId);
       if (this.stopped || !gate?.online) return;
-      const [item] = await this.o.store.nextWork(gateId, 1);
+      const item = this.o.claims ? await this.o.claims.next(gateId) : (await this.o.store.nextWork(gateId, 1))[0];
       if (!item) return;
       if (!(await this.sendOne(item, gate))) return;
     }
@@ -163,6 +166,16 @@ export class WorkSender {
       this.latest.set(k, sent);
       this.sent.set(envelope.id, sent);
     }
+    const claim = this.o.claims ? await this.o.claims.hold(sent.key) : undefined;
+    if (claim && !claim.held) return true; // another instance took it over
+    try {
+      return await this.post(sent, item, gate, now);
+    } finally {
+      claim?.release();
+    }
+  }
+
+  private async post(sent: Sent, item: WorkRow, gate: SenderGate, now: number): Promise<boolean> {
     const id = sent.envelope.id;
     await this.o.store.markWorkSent(sent.key, id, now);
     const answered = new Promise<void>((resolve) => this.waiters.set(id, resolve));

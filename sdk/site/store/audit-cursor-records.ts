@@ -12,7 +12,7 @@ import { nowOr, type StoreContext } from "./store-context.js";
 export async function getAuditCursor(ctx: StoreContext, gateId: string): Promise<AuditCursorRow> {
   const r = await ctx.db.selectFrom("site_audit_cursors").selectAll().where("gate_id", "=", gateId).executeTakeFirst();
   if (!r) throw unknownGate(gateId);
-  return { gateId: r.gate_id, lastSequence: r.last_sequence, lastEntryHash: r.last_entry_hash, verifiedAt: r.verified_at, broken: r.broken === 1, brokenDetail: r.broken_detail, brokenAt: r.broken_at };
+  return { gateId: r.gate_id, lastSequence: r.last_sequence, lastEntryHash: r.last_entry_hash, verifiedAt: r.verified_at, broken: r.broken === 1, brokenDetail: r.broken_detail, brokenAt: r.broken_at, acknowledgedAt: r.acknowledged_at };
 }
 
 export async function advanceAuditCursor(ctx: StoreContext, gateId: string, input: AdvanceAuditInput): Promise<boolean> {
@@ -33,6 +33,6 @@ export async function advanceAuditCursor(ctx: StoreContext, gateId: string, inpu
 export async function markAuditBroken(ctx: StoreContext, gateId: string, detail: string, at?: number): Promise<void> {
   const when = checkMs(nowOr(ctx, at), "at");
   const text = checkText(detail, "detail", 2000);
-  const r = await ctx.db.updateTable("site_audit_cursors").set({ broken: 1, broken_detail: text, broken_at: when }).where("gate_id", "=", gateId).executeTakeFirst();
+  const r = await ctx.db.updateTable("site_audit_cursors").set({ broken: 1, broken_detail: text, broken_at: when, acknowledged_at: null }).where("gate_id", "=", gateId).executeTakeFirst();
   if (Number(r.numUpdatedRows) === 0) throw unknownGate(gateId);
 }

@@ -8,6 +8,7 @@
 import type { Kysely } from "kysely";
 import { FacegateError } from "../../errors.js";
 import * as audit from "./audit-cursor-records.js";
+import * as auditEntries from "./audit-entry-records.js";
 import * as consents from "./consent-records.js";
 import * as deletions from "./deletion-records.js";
 import * as events from "./event-records.js";
@@ -119,7 +120,8 @@ export class KyselySiteStore implements SiteStore {
   markWorkSent: SiteStore["markWorkSent"] = (key, commandId, at) => this.run((c) => work.markWorkSent(c, key, commandId, at));
   markWorkApplied: SiteStore["markWorkApplied"] = (key, at) => this.run((c) => work.markWorkApplied(c, key, at));
   markWorkFailed: SiteStore["markWorkFailed"] = (key, error, at) => this.run((c) => work.markWorkFailed(c, key, error, at));
-  requeueSent: SiteStore["requeueSent"] = (id, at) => this.run((c) => work.requeueSent(c, id, at));
+  requeueSent: SiteStore["requeueSent"] = (id, at, options) => this.run((c) => work.requeueSent(c, id, at, options));
+  renewClaim: SiteStore["renewClaim"] = (key, input) => this.run((c) => work.renewClaim(c, key, input));
   countWork: SiteStore["countWork"] = (id, state) => this.run((c) => work.countWork(c, id, state));
 
   isTombstoned: SiteStore["isTombstoned"] = (ref) => this.run((c) => tombstones.isTombstoned(c, ref));
@@ -138,6 +140,11 @@ export class KyselySiteStore implements SiteStore {
   getAuditCursor: SiteStore["getAuditCursor"] = (id) => this.run((c) => audit.getAuditCursor(c, id));
   advanceAuditCursor: SiteStore["advanceAuditCursor"] = (id, input) => this.run((c) => audit.advanceAuditCursor(c, id, input));
   markAuditBroken: SiteStore["markAuditBroken"] = (id, detail, at) => this.run((c) => audit.markAuditBroken(c, id, detail, at));
+  appendAuditEntries: SiteStore["appendAuditEntries"] = (id, input) => this.run((c) => auditEntries.appendAuditEntries(c, id, input));
+  auditEntries: SiteStore["auditEntries"] = (id, range) => this.run((c) => auditEntries.auditEntries(c, id, range));
+  auditEntriesOf: SiteStore["auditEntriesOf"] = (subject) => this.run((c) => auditEntries.auditEntriesOf(c, subject));
+  auditCheckpoints: SiteStore["auditCheckpoints"] = (id) => this.run((c) => auditEntries.auditCheckpoints(c, id));
+  acknowledgeAuditBroken: SiteStore["acknowledgeAuditBroken"] = (id, at) => this.run((c) => auditEntries.acknowledgeAuditBroken(c, id, at));
 
   getMeta: SiteStore["getMeta"] = (key) =>
     this.run(async (c) => (await c.db.selectFrom("site_meta").select("value").where("key", "=", key).executeTakeFirst())?.value ?? null);

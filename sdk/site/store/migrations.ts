@@ -191,10 +191,33 @@ async function workClaims(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable("site_work").addColumn("claimed_until", MS).execute();
 }
 
+/** The gates' audit entries and signed checkpoints as collected and checked (evidence bundles), and the acknowledgement of a broken chain. */
+async function auditEntries(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable("site_audit_entries")
+    .addColumn("gate_id", "text", (c) => c.notNull().references("site_gates.gate_id"))
+    .addColumn("seq", MS, (c) => c.notNull())
+    .addColumn("at", MS, (c) => c.notNull())
+    .addColumn("subject_ref", "text")
+    .addColumn("entry", "text", (c) => c.notNull())
+    .addPrimaryKeyConstraint("site_audit_entries_pk", ["gate_id", "seq"])
+    .execute();
+  await db.schema.createIndex("site_audit_entries_subject").on("site_audit_entries").columns(["subject_ref", "gate_id", "seq"]).execute();
+  await db.schema
+    .createTable("site_audit_checkpoints")
+    .addColumn("gate_id", "text", (c) => c.notNull().references("site_gates.gate_id"))
+    .addColumn("seq", MS, (c) => c.notNull())
+    .addColumn("checkpoint", "text", (c) => c.notNull())
+    .addPrimaryKeyConstraint("site_audit_checkpoints_pk", ["gate_id", "seq"])
+    .execute();
+  await db.schema.alterTable("site_audit_cursors").addColumn("acknowledged_at", MS).execute();
+}
+
 /** The migrations by name, in order. */
 export const SITE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001_initial": { up: initial },
   "0002_work_claims": { up: workClaims },
+  "0003_audit_entries": { up: auditEntries },
 };
 
 /** Names of the migrations this build knows; a database that ran others is from a newer build. */

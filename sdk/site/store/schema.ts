@@ -141,6 +141,23 @@ export interface AuditCursorsTable {
   broken: number;
   broken_detail: string | null;
   broken_at: number | null;
+  acknowledged_at: number | null;
+}
+
+export interface AuditEntriesTable {
+  gate_id: string;
+  seq: number;
+  at: number;
+  subject_ref: string | null;
+  /** The entry as the gate sent it (JSON). */
+  entry: string;
+}
+
+export interface AuditCheckpointsTable {
+  gate_id: string;
+  seq: number;
+  /** The signed checkpoint as the gate sent it (JSON). */
+  checkpoint: string;
 }
 
 export interface MetaTable {
@@ -164,6 +181,8 @@ export interface SiteSchema {
   site_deletion_gates: DeletionGatesTable;
   site_events: EventsTable;
   site_audit_cursors: AuditCursorsTable;
+  site_audit_entries: AuditEntriesTable;
+  site_audit_checkpoints: AuditCheckpointsTable;
   site_meta: MetaTable;
 }
 

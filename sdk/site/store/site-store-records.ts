@@ -3,6 +3,7 @@
  * as callers give them, rows as the store reads them back. Times are integer milliseconds
  * since the Unix epoch; ids are opaque text.
  */
+import type { AuditCheckpoint, AuditEntry } from "../../protocol/index.js";
 import type { DeletionReason, OperatorRole, WorkKind, WorkState } from "./site-store.js";
 
 /** Gates and gate groups a right or a consent covers. Either list may be empty. */
@@ -275,6 +276,18 @@ export interface AuditCursorRow {
   broken: boolean;
   brokenDetail: string | null;
   brokenAt: number | null;
+  /** When an operator acknowledged the broken chain (the alarm ends; the chain stays broken). */
+  acknowledgedAt: number | null;
+}
+
+export interface AppendAuditInput {
+  /** The cursor's sequence the chunk continues from (compare-and-set). */
+  fromSequence: number;
+  /** Entries fromSequence + 1, + 2, ..., already checked against the gate's pinned key. */
+  entries: readonly AuditEntry[];
+  /** The gate's signed checkpoints that came with them (those after fromSequence are stored). */
+  checkpoints: readonly AuditCheckpoint[];
+  verifiedAt?: number;
 }
 
 export interface AdvanceAuditInput {

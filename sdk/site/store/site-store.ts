@@ -31,6 +31,7 @@ import type {
   AddGateInput,
   AddOperatorInput,
   AdvanceAuditInput,
+  AppendAuditInput,
   AuditCursorRow,
   ClaimWorkInput,
   ConsentRow,
@@ -55,6 +56,8 @@ import type {
   WorkKey,
   WorkRow,
 } from "./site-store-records.js";
+
+import type { AuditCheckpoint, AuditEntry } from "../../protocol/index.js";
 
 export type * from "./site-store-records.js";
 
@@ -171,8 +174,13 @@ export interface SiteStore {
   markWorkSent(key: WorkKey, commandId: string, at?: number): Promise<void>;
   markWorkApplied(key: WorkKey, at?: number): Promise<void>;
   markWorkFailed(key: WorkKey, error: { code: string; message: string }, at?: number): Promise<void>;
-  /** Sent but unanswered work of a gate goes back to pending (to be re-signed); returns how many. */
-  requeueSent(gateId: string, at?: number): Promise<number>;
+  /**
+   * Sent but unanswered work of a gate goes back to pending (to be re-signed); returns how
+   * many. With a holder, items another holder claimed until after `at` stay as they are.
+   */
+  requeueSent(gateId: string, at?: number, options?: { holder?: string }): Promise<number>;
+  /** Extends the holder's claim on a pending or sent item to at + leaseMs; false when it is not the holder's any more. */
+  renewClaim(key: WorkKey, input: { holder: string; leaseMs: number; at?: number }): Promise<boolean>;
   countWork(gateId: string, state: WorkState): Promise<number>;
 
   // tombstones and deletion
@@ -196,6 +204,12 @@ export interface SiteStore {
   getAuditCursor(gateId: string): Promise<AuditCursorRow>;
   advanceAuditCursor(gateId: string, input: AdvanceAuditInput): Promise<boolean>;
   markAuditBroken(gateId: string, detail: string, at?: number): Promise<void>;
+  /** Stores a checked chunk of a gate's audit log and moves its cursor, in one transaction; false (nothing stored) when the cursor was not at `fromSequence`. */
+  appendAuditEntries(gateId: string, input: AppendAuditInput): Promise<boolean>;
+  auditEntries(gateId: string, range?: { fromSeq?: number; toSeq?: number }): Promise<AuditEntry[]>;
+  auditEntriesOf(subjectRef: string): Promise<Array<{ gateId: string; entry: AuditEntry }>>;
+  auditCheckpoints(gateId: string): Promise<AuditCheckpoint[]>;
+  acknowledgeAuditBroken(gateId: string, at?: number): Promise<void>;
 
   // small settings of the service (site id, key ids...): no secrets
   getMeta(key: string): Promise<string | null>;

@@ -175,15 +175,35 @@ export async function markWorkFailed(ctx: StoreContext, key: WorkKey, error: { c
   await update(ctx, key, { state: "failed", error_code: code, error_message: message, updated_at: when });
 }
 
-export async function requeueSent(ctx: StoreContext, gateId: string, at?: number): Promise<number> {
+export async function requeueSent(ctx: StoreContext, gateId: string, at?: number, options: { holder?: string } = {}): Promise<number> {
   const when = checkMs(nowOr(ctx, at), "at");
-  const r = await ctx.db
+  let q = ctx.db
     .updateTable("site_work")
     .set({ state: "pending", updated_at: when, claimed_by: null, claimed_until: null })
     .where("gate_id", "=", gateId)
-    .where("state", "=", "sent")
-    .executeTakeFirst();
+    .where("state", "=", "sent");
+  // With a holder: what another instance sent under a live claim is still its own (its answer may be on the way).
+  if (options.holder !== undefined) {
+    const holder = checkId(options.holder, "holder");
+    q = q.where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<=", when), eb("claimed_by", "=", holder)]));
+  }
+  const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows);
+}
+
+/** Extends the holder's claim on an item (pending or sent) to at + leaseMs; false when the claim is no longer the holder's. */
+export async function renewClaim(ctx: StoreContext, key: WorkKey, input: { holder: string; leaseMs: number; at?: number }): Promise<boolean> {
+  const k = checkKey(key);
+  const holder = checkId(input.holder, "holder");
+  const at = checkMs(nowOr(ctx, input.at), "at");
+  const r = await ctx.db
+    .updateTable("site_work")
+    .set({ claimed_until: at + checkMs(input.leaseMs, "leaseMs") })
+    .where((eb) => eb.and(keyColumns(k)))
+    .where("claimed_by", "=", holder)
+    .where("state", "in", ["pending", "sent"])
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 export async function countWork(ctx: StoreContext, gateId: string, state: WorkState): Promise<number> {

@@ -31,7 +31,7 @@ export interface TestSiteStore {
   store: SiteStore;
   /** The SQLite file, for the SQLite engine. */
   path?: string;
-  /** The PostgreSQL schema, for the PostgreSQL engine. */
+  /** The PostgreSQL schema, for the PostgreSQL engine (a second instance opens the same). */
   schema?: string;
   dataKey: Uint8Array;
   close(): Promise<void>;

@@ -93,7 +93,7 @@ describe.each(SITE_ENGINES)("events and audit cursors on $engine", ({ engine, av
     }, 60_000);
 
     it("moves an audit cursor by compare-and-set, and keeps a broken chain as an alarm", async () => {
-      expect(await store.getAuditCursor("g1")).toEqual({ gateId: "g1", lastSequence: 0, lastEntryHash: null, verifiedAt: null, broken: false, brokenDetail: null, brokenAt: null });
+      expect(await store.getAuditCursor("g1")).toEqual({ gateId: "g1", lastSequence: 0, lastEntryHash: null, verifiedAt: null, broken: false, brokenDetail: null, brokenAt: null, acknowledgedAt: null });
       expect(await store.advanceAuditCursor("g1", { fromSequence: 0, lastSequence: 50, lastEntryHash: "h50" })).toBe(true);
       // Another instance that read the cursor at 0 loses: the cursor stays where the first put it.
       expect(await store.advanceAuditCursor("g1", { fromSequence: 0, lastSequence: 40, lastEntryHash: "h40" })).toBe(false);
