@@ -72,6 +72,21 @@ export function recordRoutes(d: ApiDeps): RouteDef[] {
     },
     {
       method: "GET",
+      url: "/api/people/:subject/evidence",
+      summary: "The subject's evidence bundle as a JSON file: consents, enrollments, deletions, every gate's receipt, certificates, audit entries and the keys to check them offline",
+      need: "read",
+      params: S.SubjectParams,
+      response: S.EvidenceBundle,
+      handler: async ({ req, reply }) => {
+        const subject = (req.params as { subject: string }).subject;
+        if (!(await store.getPerson(subject))) throw new ApiError("not_found", `no person ${subject}`);
+        const bundle = await service.evidenceBundle(subject);
+        void reply.header("content-type", "application/json; charset=utf-8").header("content-disposition", `attachment; filename="evidence-${subject}.json"`);
+        return reply.send(bundle);
+      },
+    },
+    {
+      method: "GET",
       url: "/api/events",
       summary: "Stored gate events (in the store's order), filtered by gate, subject, type and time",
       need: "read",

@@ -177,6 +177,7 @@ export const DeletionDetail = Type.Object({
 export const DeletionList = Type.Object({ deletions: Type.Array(DeletionOut) });
 export const DeletionListQuery = Type.Object({ state: Type.Optional(Type.Union([Type.Literal("open"), Type.Literal("all")])) }, { additionalProperties: false });
 export const DeletionActionOut = Type.Object({ deletion: DeletionOut, signed: SignedList });
+export const EvidenceBundle = Type.Unknown({ description: "the subject's evidence bundle (facegate-evidence-bundle/1), signed by the site key; verifyEvidenceBundle checks it offline" });
 export const Certificate = Type.Unknown({ description: "the site deletion certificate (facegate site verify-certificate checks it offline)" });
 
 // ------------------------------------------------------------------ events, alarms, audit

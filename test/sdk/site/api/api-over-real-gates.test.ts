@@ -21,6 +21,7 @@ import { toBase64, type DeletionReceipt } from "../../../../sdk/protocol/index.j
 import { createSiteApi, listenSiteApi } from "../../../../sdk/site/api/site-api.js";
 import { createOperator } from "../../../../sdk/site/api/index.js";
 import { verifyCertificate } from "../../../../sdk/site/certificate/index.js";
+import { verifyEvidenceBundle } from "../../../../sdk/site/service/index.js";
 import { createFacePipeline, type FacePipeline } from "../../../../sdk/vision/index.js";
 import { systemTimers } from "../../../../device/runtime/system-timers.js";
 import { startTestBroker, type TestBroker } from "../../../support/broker.js";
@@ -202,6 +203,13 @@ describe.each(SITE_ENGINES)("the site API over real gates on $name", (engine) =>
     expect(await verifyCertificate(JSON.parse(cert.text), { siteKey: siteKey.publicKey })).toMatchObject({ ok: true });
     const tampered = cert.text.replace(AMY.subject, "r-0102");
     expect((await verifyCertificate(JSON.parse(tampered), { siteKey: siteKey.publicKey })).ok).toBe(false);
+
+    // The auditor exports the resident's evidence: it verifies offline with the site key alone.
+    const evidence = await call("GET", `/api/people/${AMY.subject}/evidence`, { cookie: auditor });
+    expect(evidence.status).toBe(200);
+    expect(evidence.headers.get("content-disposition")).toBe(`attachment; filename="evidence-${AMY.subject}.json"`);
+    expect(await verifyEvidenceBundle(JSON.parse(evidence.text), { siteKey: siteKey.publicKey })).toMatchObject({ ok: true });
+    expect((await call("GET", "/api/people/r-nobody/evidence", { cookie: auditor })).status).toBe(404);
 
     const out = await call("DELETE", "/api/session", { cookie: op });
     expect(out.status).toBe(200);

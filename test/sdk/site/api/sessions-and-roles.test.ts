@@ -195,7 +195,7 @@ describe("the OpenAPI document", () => {
         "POST /api/session", "GET /api/session", "DELETE /api/session",
         "GET /api/operators", "POST /api/operators",
         "GET /api/gates", "GET /api/gates/{gateId}", "POST /api/gates",
-        "GET /api/people", "GET /api/people/{subject}", "POST /api/people", "PUT /api/people/{subject}/rights", "POST /api/people/{subject}/end-access", "POST /api/people/{subject}/enrollment",
+        "GET /api/people", "GET /api/people/{subject}", "GET /api/people/{subject}/evidence", "POST /api/people", "PUT /api/people/{subject}/rights", "POST /api/people/{subject}/end-access", "POST /api/people/{subject}/enrollment",
         "POST /api/consents", "POST /api/consents/{consentId}/withdraw",
         "POST /api/deletions", "GET /api/deletions", "GET /api/deletions/{requestId}", "GET /api/deletions/{requestId}/certificate",
         "GET /api/events", "GET /api/events/stream", "GET /api/alarms", "GET /api/audit", "GET /api/openapi.json",
