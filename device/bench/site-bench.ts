@@ -1,5 +1,5 @@
 /**
- * `facegate bench site [--url URL] [--mqtt-version 4|5] [--gates N] [--residents R] [--rounds K] [--db URL] [--json]`
+ * `facegate bench site [--url URL] [--mqtt-version 4|5] [--gates N] [--residents R] [--rounds K] [--db URL] [--gate-data DIR] [--json]`
  *
  * The site service (issue 13) over N light gates: real gate runtimes on simulated hardware
  * without face models (buildSimulatedGate, pipeline null), one broker (--url, else
@@ -15,13 +15,13 @@
  *
  * Every gate runs in this one process, on one event loop, each with its own SQLite files
  * (synchronous=FULL): on a real disk the figures are dominated by the gates' own fsyncs
- * done one after another, which separate terminals do in parallel. Run it with
- * TMPDIR=/dev/shm too, to see the service's own share.
+ * done one after another, which separate terminals do in parallel. `--gate-data /dev/shm`
+ * keeps the gates' databases in memory and the site's on disk: the service's own share.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ed25519Signer, generateEd25519KeyPair } from "../../sdk/crypto/keys.js";
 import { createLogger } from "../../sdk/log/logger.js";
 import { toBase64 } from "../../sdk/protocol/index.js";
@@ -38,9 +38,10 @@ import { summarize } from "./stats.js";
 const TARGET_DELETION_P95_MS = 2_000;
 
 export const usage = [
-  "usage: facegate bench site [--url URL] [--mqtt-version 4|5] [--gates N] [--residents R] [--rounds K] [--db URL] [--json]",
+  "usage: facegate bench site [--url URL] [--mqtt-version 4|5] [--gates N] [--residents R] [--rounds K] [--db URL] [--gate-data DIR] [--json]",
   "  The site service over N light gates (default 100) and R residents (default 10000): time to push one",
   "  new resident to every gate, deletion request to verified certificate (target p95 < 2 s), events stored per second.",
+  "  --gate-data DIR: where the gates keep their databases (e.g. /dev/shm: one disk serialises 100 gates' fsyncs).",
 ].join("\n");
 
 async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -52,7 +53,7 @@ async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, what:
 }
 
 export async function runBench(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["url", "gates", "residents", "rounds", "db", "mqtt-version"], usage });
+  const args = parseArgs(argv, { values: ["url", "gates", "residents", "rounds", "db", "mqtt-version", "gate-data"], usage });
   const url = args.values["url"] ?? io.env["FACEGATE_MQTT_URL"] ?? "mqtt://127.0.0.1:1883";
   const gateCount = intValue(args, "gates", 100);
   const residents = intValue(args, "residents", 10_000);
@@ -66,6 +67,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
   const logger = createLogger({ sink: () => {}, level: "error" });
   const clock = new ManualClock(Date.now());
   const dir = mkdtempSync(join(tmpdir(), "fg-bench-site-"));
+  const gateData = args.values["gate-data"] ? mkdtempSync(join(resolve(io.cwd, args.values["gate-data"]), "fg-bench-gates-")) : undefined;
   const gates: SimulatedGate[] = [];
   let store: SiteStore | undefined;
   let service: SiteService | undefined;
@@ -75,6 +77,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
       gates.push(
         await buildSimulatedGate({
           gates: [{ gateId: `g${i}`, mode: "face_or_card_or_pin" }],
+          ...(gateData ? { dataDir: join(gateData, `g${i}`) } : {}),
           start: clock.now(),
           site: { id: siteId, processorId: "bench-property" },
           pipeline: null,
@@ -157,6 +160,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     await store?.close().catch(() => undefined);
     for (const g of gates) await g.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
+    if (gateData) rmSync(gateData, { recursive: true, force: true });
   }
 }
 
