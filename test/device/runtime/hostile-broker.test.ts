@@ -96,6 +96,10 @@ describe("a subscriber to everything on the broker", () => {
     expect(answers["enroll.photo"]).toBe("command_unsupported"); // opened and checked; this gate runs without a face pipeline
     for (const code of Object.values(answers)) expect(code).not.toMatch(/^command_(unsealable|malformed|bad_signature)$/);
 
+    // The sniffer is another client of the broker: the last request may reach it after the
+    // gate's answer reached the office. Wait (bounded) until it has seen every request.
+    const sealedSeen = () => spy.payloads.filter((p) => p.includes('"sealed"')).length;
+    for (const until = Date.now() + 10_000; sealedSeen() < COMMAND_TYPES.length && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
     await spy.stop();
     const requests = spy.payloads.filter((p) => p.includes('"sealed"'));
     expect(requests.length).toBeGreaterThanOrEqual(COMMAND_TYPES.length);
