@@ -13,11 +13,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIo } from "../../../device/cli/cli-io.js";
 import { main } from "../../../device/cli/main.js";
-import { writeOperatorKeyFile } from "../../../sdk/operator/key-file.js";
-import { toBase64 } from "../../../sdk/protocol/index.js";
 import { startTestBroker, type TestBroker } from "../../support/broker.js";
 import { cliArgs } from "../../support/cli-process.js";
 import { type SiteHarness, startSiteHarness } from "../../support/site-harness.js";
+import { writeSiteConfig } from "../../support/site-serve-process.js";
 
 async function cli(cwd: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout: string[] = [];
@@ -60,21 +59,7 @@ beforeAll(async () => {
   broker = await startTestBroker();
   site = await startSiteHarness({ broker, gateIds: ["north", "south"], pipeline: null, start: Date.now() });
   dir = mkdtempSync(join(tmpdir(), "fg-site-api-"));
-  writeOperatorKeyFile(join(dir, "office.key"), site.admin);
-  writeFileSync(
-    join(dir, "site.json"),
-    JSON.stringify({
-      version: 1,
-      site: { id: site.site, processorId: site.processorId },
-      database: "site.db",
-      dataKeyFile: "keys/data.key",
-      operatorKeyFile: "office.key",
-      mqtt: { url: broker.url, prefix: site.prefix, protocolVersion: broker.protocolVersion },
-      gates: site.gates.map((g) => ({ id: g.gateId, signingPublicKey: toBase64(g.signingPublicKey), boxPublicKey: toBase64(g.boxPublicKey) })),
-      retrySeconds: 1,
-      http: { port: 0 },
-    }),
-  );
+  writeSiteConfig(dir, { site, broker, extra: { retrySeconds: 1, http: { port: 0 } } });
   writeFileSync(join(dir, "desk.pw"), "desk-password-1\n", { mode: 0o600 });
 }, 60_000);
 afterAll(async () => {

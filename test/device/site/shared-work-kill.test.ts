@@ -6,7 +6,6 @@
  * exactly once (counted at the gates: their audit logs). On PostgreSQL when
  * FACEGATE_PG_URL is set, else on one SQLite file shared by the two processes.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,26 +20,15 @@ import { openSiteStore } from "../../../sdk/site/store/open-site-store.js";
 import type { SiteStore } from "../../../sdk/site/store/site-store.js";
 import { systemClock } from "../../../sdk/time/clock.js";
 import { startTestBroker, type TestBroker } from "../../support/broker.js";
-import { cliArgs } from "../../support/cli-process.js";
 import { type SiteHarness, startSiteHarness } from "../../support/site-harness.js";
+import { type SiteServeProcess, startSiteServe } from "../../support/site-serve-process.js";
 
 const pgUrl = process.env["FACEGATE_PG_URL"];
 const GATES = ["g1", "g2", "g3"];
 const RESIDENTS = Array.from({ length: 20 }, (_, i) => `r-${String(i + 1).padStart(3, "0")}`);
 
-interface Instance {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-function serve(config: string, cwd: string): Instance {
-  const child = spawn(process.execPath, cliArgs(["site", "serve", "--config", config]), { stdio: ["ignore", "pipe", "pipe"], cwd });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out, exit: new Promise((resolve) => child.on("exit", (code) => resolve(code))) };
-}
+type Instance = SiteServeProcess;
+const serve = startSiteServe;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000, every = 100): Promise<T> {
   const end = Date.now() + ms;

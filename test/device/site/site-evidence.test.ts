@@ -6,7 +6,7 @@
  * no card number; a gate whose log is edited on its disk shows BROKEN with exit 1.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -15,14 +15,14 @@ import { main } from "../../../device/cli/main.js";
 import type { CliIo } from "../../../device/cli/cli-io.js";
 import { readDataKeyFile } from "../../../device/site/data-key-file.js";
 import { createLogger } from "../../../sdk/log/logger.js";
-import { writeOperatorKeyFile } from "../../../sdk/operator/key-file.js";
-import { fromBase64, toBase64 } from "../../../sdk/protocol/index.js";
+import { fromBase64 } from "../../../sdk/protocol/index.js";
 import { verifyEvidenceBundle } from "../../../sdk/site/service/verify-evidence-bundle.js";
 import { openSiteStore } from "../../../sdk/site/store/open-site-store.js";
 import { systemClock } from "../../../sdk/time/clock.js";
 import { startTestBroker, type TestBroker } from "../../support/broker.js";
 import { cliArgs } from "../../support/cli-process.js";
 import { type SiteHarness, startSiteHarness } from "../../support/site-harness.js";
+import { writeSiteConfig } from "../../support/site-serve-process.js";
 
 const run = promisify(execFile);
 
@@ -58,24 +58,9 @@ beforeAll(async () => {
   broker = await startTestBroker();
   site = await startSiteHarness({ broker, gateIds: ["north", "south"], pipeline: null, start: Date.now() });
   dir = mkdtempSync(join(tmpdir(), "fg-site-evidence-"));
-  writeOperatorKeyFile(join(dir, "office.key"), site.admin);
   const a: CliIo = { out: () => {}, err: () => {}, env: {}, cwd: dir };
   expect(await main(["site", "keygen", "--out", "site.key"], a)).toBe(0);
-  writeFileSync(
-    join(dir, "site.json"),
-    JSON.stringify({
-      version: 1,
-      site: { id: site.site, processorId: site.processorId },
-      database: "site.db",
-      dataKeyFile: "keys/data.key",
-      operatorKeyFile: "office.key",
-      siteKeyFile: "site.key",
-      mqtt: { url: broker.url, prefix: site.prefix, protocolVersion: broker.protocolVersion },
-      gates: site.gates.map((g) => ({ id: g.gateId, signingPublicKey: toBase64(g.signingPublicKey), boxPublicKey: toBase64(g.boxPublicKey), groups: ["Estate"] })),
-      retrySeconds: 1,
-      auditSeconds: 1,
-    }),
-  );
+  writeSiteConfig(dir, { site, broker, groups: ["Estate"], extra: { siteKeyFile: "site.key", retrySeconds: 1, auditSeconds: 1 } });
 }, 60_000);
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill("SIGKILL");

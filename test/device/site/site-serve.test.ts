@@ -15,14 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIo } from "../../../device/cli/cli-io.js";
 import { main } from "../../../device/cli/main.js";
 import { readDataKeyFile } from "../../../device/site/data-key-file.js";
-import { writeOperatorKeyFile } from "../../../sdk/operator/key-file.js";
 import { createLogger } from "../../../sdk/log/logger.js";
-import { toBase64 } from "../../../sdk/protocol/index.js";
 import { openSiteStore } from "../../../sdk/site/store/open-site-store.js";
 import { systemClock } from "../../../sdk/time/clock.js";
 import { startTestBroker, type TestBroker } from "../../support/broker.js";
 import { cliArgs } from "../../support/cli-process.js";
 import { type SiteHarness, startSiteHarness } from "../../support/site-harness.js";
+import { writeSiteConfig } from "../../support/site-serve-process.js";
 
 function io(cwd: string): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -56,22 +55,8 @@ beforeAll(async () => {
   broker = await startTestBroker();
   site = await startSiteHarness({ broker, gateIds: ["north", "south"], pipeline: null, start: Date.now() });
   dir = mkdtempSync(join(tmpdir(), "fg-site-serve-"));
-  writeOperatorKeyFile(join(dir, "office.key"), site.admin);
   expect((await cli(dir, "site", "keygen", "--out", "site.key")).code).toBe(0);
-  writeFileSync(
-    join(dir, "site.json"),
-    JSON.stringify({
-      version: 1,
-      site: { id: site.site, processorId: site.processorId },
-      database: "site.db",
-      dataKeyFile: "keys/data.key",
-      operatorKeyFile: "office.key",
-      siteKeyFile: "site.key",
-      mqtt: { url: broker.url, prefix: site.prefix, protocolVersion: broker.protocolVersion },
-      gates: site.gates.map((g) => ({ id: g.gateId, signingPublicKey: toBase64(g.signingPublicKey), boxPublicKey: toBase64(g.boxPublicKey), groups: ["Estate"] })),
-      retrySeconds: 1,
-    }),
-  );
+  writeSiteConfig(dir, { site, broker, groups: ["Estate"], extra: { siteKeyFile: "site.key", retrySeconds: 1 } });
 }, 60_000);
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill("SIGKILL");

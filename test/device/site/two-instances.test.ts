@@ -9,7 +9,6 @@
  * a visible message where the binary is missing. On PostgreSQL when FACEGATE_PG_URL is
  * set, else on one SQLite file (WAL) shared by the two processes.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,28 +24,17 @@ import { openSiteStore } from "../../../sdk/site/store/open-site-store.js";
 import type { SiteStore } from "../../../sdk/site/store/site-store.js";
 import { systemClock } from "../../../sdk/time/clock.js";
 import { mosquittoAvailable, type RestartableBroker, startRestartableBroker } from "../../support/broker.js";
-import { cliArgs } from "../../support/cli-process.js";
 import { type SiteHarness, startSiteHarness } from "../../support/site-harness.js";
 import { type FakeGate, startFakeGate } from "../../sdk/site/service/fake-gate.js";
+import { type SiteServeProcess, startSiteServe } from "../../support/site-serve-process.js";
 
 const hasMosquitto = mosquittoAvailable();
 if (!hasMosquitto) console.warn("\n*** two site service instances on shared subscriptions: SKIPPED (no mosquitto binary; MQTT 5 needed) ***\n");
 const pgUrl = process.env["FACEGATE_PG_URL"];
 const EVENTS = 1_000;
 
-interface Instance {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-function serve(config: string): Instance {
-  const child = spawn(process.execPath, cliArgs(["site", "serve", "--config", config]), { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out, exit: new Promise((resolve) => child.on("exit", (code) => resolve(code))) };
-}
+type Instance = SiteServeProcess;
+const serve = startSiteServe;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;

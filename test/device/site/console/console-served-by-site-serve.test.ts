@@ -5,17 +5,16 @@
  * running program with no error and no request to anything but the service.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeOperatorKeyFile } from "../../../../sdk/operator/key-file.js";
-import { toBase64 } from "../../../../sdk/protocol/index.js";
 import { CONSOLE_CSP, consoleLanguage } from "../../../../device/site/console/mount-console.js";
 import { startTestBroker, type TestBroker } from "../../../support/broker.js";
 import { cliArgs } from "../../../support/cli-process.js";
 import { type SiteHarness, startSiteHarness } from "../../../support/site-harness.js";
 import { chromiumAvailable, launchChromium } from "./browser.js";
+import { writeSiteConfig } from "../../../support/site-serve-process.js";
 
 async function until<T>(what: string, probe: () => T | undefined, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -52,20 +51,7 @@ describe("facegate site serve serves the console", () => {
     broker = await startTestBroker();
     site = await startSiteHarness({ broker, gateIds: ["lobby"], pipeline: null, start: Date.now() });
     dir = mkdtempSync(join(tmpdir(), "fg-console-"));
-    writeOperatorKeyFile(join(dir, "office.key"), site.admin);
-    writeFileSync(
-      join(dir, "site.json"),
-      JSON.stringify({
-        version: 1,
-        site: { id: site.site, processorId: site.processorId },
-        database: "site.db",
-        dataKeyFile: "keys/data.key",
-        operatorKeyFile: "office.key",
-        mqtt: { url: broker.url, prefix: site.prefix, protocolVersion: broker.protocolVersion },
-        gates: site.gates.map((g) => ({ id: g.gateId, signingPublicKey: toBase64(g.signingPublicKey), boxPublicKey: toBase64(g.boxPublicKey) })),
-        http: { port: 0 },
-      }),
-    );
+    writeSiteConfig(dir, { site, broker, extra: { http: { port: 0 } } });
     child = spawn(process.execPath, cliArgs(["site", "serve", "--config", join(dir, "site.json")]), { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
     child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
