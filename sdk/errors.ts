@@ -189,6 +189,7 @@ export type TransportErrorCode =
   | "mqtt_not_started"
   | "mqtt_offline"
   | "mqtt_publish_failed"
+  | "mqtt_publish_held"
   | "mqtt_subscribe_failed"
   | "mqtt_subscribe_refused"
   | "topic_invalid";

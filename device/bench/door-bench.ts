@@ -25,21 +25,27 @@
  * ../shared/faces) are enrolled through the store from their photos; each presentation
  * is <name>2.png, decoded once up front. The broker: --url, else FACEGATE_MQTT_URL, else
  * an in-process aedes broker.
+ *
+ * The bench runs in a process started as the systemd unit starts a gate (its Node flags
+ * and environment, device/runtime/gate-process.ts): invoked without them, it starts
+ * itself again with them and relays the child's output.
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
+import { PerformanceObserver, constants, monitorEventLoopDelay } from "node:perf_hooks";
 import { defaultModelsDir } from "../../models/manifest.js";
+import { moduleExt } from "../../models/package-root.js";
+import { gateExecArgv, gateFlagsActive, gateProcessEnv } from "../runtime/gate-process.js";
 import { verifiedModels } from "../../models/verify.js";
 import { generateEd25519KeyPair } from "../../sdk/crypto/keys.js";
 import type { FacegateEvent } from "../../sdk/events/event.js";
 import type { RawRgbFrame } from "../../sdk/hal/camera.js";
 import { createLogger } from "../../sdk/log/logger.js";
 import { mulberry32, randomUnitVector } from "../../sdk/matcher/synthetic-embeddings.js";
-import { buildCommand } from "../../sdk/operator/command-builder.js";
-import { OperatorClient } from "../../sdk/operator/operator-client.js";
-import { untilAnswered } from "../../sdk/operator/until-answered.js";
 import { type GateMode, parseGatePolicies } from "../../sdk/policy/gate-policy.js";
 import { faceAloneStatus } from "../../sdk/gate/face-alone-capacity.js";
 import { toBase64 } from "../../sdk/protocol/index.js";
@@ -56,6 +62,7 @@ import { SIM_NOTICE } from "../scenario/simulated-gate.js";
 import { intValue, parseArgs } from "../cli/args.js";
 import { type CliIo, UsageError } from "../cli/cli-io.js";
 import { buildVault } from "./startup-bench.js";
+import { type OfficeLoad, startOfficeLoad } from "./office-load.js";
 import { type LatencySummary, summarize } from "./stats.js";
 
 const GATE = "gate-1";
@@ -71,6 +78,8 @@ const UNLOCK_MS = 100;
 /** Frames of one face that must agree before face alone decides (the runtime's default track settings). */
 const FRAMES_REQUIRED = DEFAULT_TRACK_SETTINGS.framesRequired;
 const PIN_ENTRIES = 16;
+/** perf_hooks' GC entry kinds (NODE_PERFORMANCE_GC_*). */
+const GC_KINDS: Record<number, string> = { [constants.NODE_PERFORMANCE_GC_MINOR]: "minor", [constants.NODE_PERFORMANCE_GC_MAJOR]: "major", [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental", [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weak callbacks" };
 
 /** Resident i's keypad user code and PIN. */
 function pinOf(i: number): { code: string; pin: string } {
@@ -97,15 +106,19 @@ interface SizeResult {
   /** Last key of a user code and PIN to the relay (PIN_ENTRIES entries, Argon2id at the device's limits). */
   pinToRelayMs: LatencySummary;
   searchMs: LatencySummary;
-  /** Event-loop delay over the presentations; `idleMaxStallMs`: the same process idle for 1 s before (the machine's scheduling noise). */
-  eventLoop: { maxStallMs: number; p99Ms: number; meanMs: number; longestGcMs: number; idleMaxStallMs: number };
+  /** Event-loop delay over the presentations; `idleMaxStallMs`: the same process idle for 1 s before, with no load running (the machine's scheduling noise). */
+  eventLoop: { maxStallMs: number; p99Ms: number; meanMs: number; longestGcMs: number; longestGcKind: string; idleMaxStallMs: number };
   sweeps: { catchUpPasses: number; expiredDeleted: number };
   /** Access events seen over the run, by type, method and reason. */
   outcomes: Record<string, number>;
   mqtt: { commandsAnswered: number; commandP95Ms: number };
 }
 
+/** Set in the environment of the bench's own child process (see `runAsGate`). */
+const CHILD_ENV = "FACEGATE_DOOR_BENCH_CHILD";
+
 export async function runBench(argv: string[], io: CliIo): Promise<number> {
+  if (io.env[CHILD_ENV] !== "1" && !gateFlagsActive(process.execArgv, io.env["NODE_OPTIONS"])) return runAsGate(argv, io);
   const args = parseArgs(argv, { values: ["sizes", "presentations", "url", "images", "models", "load"], usage });
   const load = args.values["load"] ?? "sweep,mqtt";
   const withSweep = load.split(",").includes("sweep");
@@ -157,6 +170,8 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     presentations,
     results,
     stallTargetMs: STALL_TARGET_MS,
+    /** This process (the gate's runtime, pipeline and models, plus the bench's operator client and broker, if in-process): its Node flags and resident set at the end, and its peak. */
+    process: { nodeFlags: process.execArgv.filter((a) => a.startsWith("--max-")), rssBytes: process.memoryUsage().rss, peakRssBytes: process.resourceUsage().maxRSS * 1024 },
     meets: results.every((r) => r.eventLoop.maxStallMs < STALL_TARGET_MS && (!base || r.frameToRelayMs.p95 <= base.frameToRelayMs.p95 + r.searchMs.p50)),
   };
   if (json) io.out(JSON.stringify(report));
@@ -175,6 +190,23 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     );
   }
   return 0;
+}
+
+/** Runs `facegate bench door` again in a process started as a gate is, relaying its output line by line. */
+function runAsGate(argv: string[], io: CliIo): Promise<number> {
+  const ext = moduleExt(import.meta.url);
+  const cli = fileURLToPath(new URL(`../cli/facegate${ext}`, import.meta.url));
+  const child = spawn(process.execPath, [...gateExecArgv(ext === ".ts" ? ["--import", "tsx"] : []), cli, "bench", "door", ...argv], {
+    cwd: io.cwd,
+    env: { PATH: process.env["PATH"], ...gateProcessEnv(io.env), [CHILD_ENV]: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  createInterface({ input: child.stdout }).on("line", (l) => io.out(l));
+  createInterface({ input: child.stderr }).on("line", (l) => io.err(l));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code ?? 1));
+  });
 }
 
 function listIdentities(facesDir: string): string[] {
@@ -208,7 +240,7 @@ async function runSize(o: {
   const keyFile = join(dataDir, "keys", "device.key");
   const filler = Math.max(0, o.size - o.identities.length);
   let runtime: GateRuntime | undefined;
-  let op: OperatorClient | undefined;
+  let office: OfficeLoad | undefined;
   try {
     await buildVault({ paths: { dbPath: join(dataDir, "facegate.db"), keyPath: keyFile }, size: filler, perSubject: 2, seed: 18, onProgress: (d) => d % 20_000 === 0 && o.progress(`  vault: ${d}/${filler}`) });
     // Face alone compares a stranger with every template: past the gallery size its
@@ -292,14 +324,11 @@ async function runSize(o: {
       store.vault.enroll({ subjectId, gateId: GATE, embeddings: [randomUnitVector(random)], actor: "bench" });
     }
 
-    op = new OperatorClient({ url: o.url, prefix, protocolVersion: o.protocolVersion });
-    await op.start();
     await rt.link!.connection.waitConnected(10_000);
-    const client = op;
-    const devicePublicKey = store.publicKeys.signingPublicKey;
-    const status = async () => client.send(await buildCommand({ site: SITE.id, gate: GATE, type: "gate.status", body: {}, key: admin, sealTo: store.publicKeys.boxPublicKey, clock: systemClock }), { devicePublicKey, timeoutMs: 10_000 });
-    await untilAnswered(status);
 
+    // The partition (from 20,000 templates) is built in the background after the load: the
+    // door is measured once it is in use, as a gate runs all but its first seconds.
+    while (rt.index.partitionDue) await new Promise((r) => setTimeout(r, 50));
     // Search alone, at this size (what a bigger gallery adds to the door).
     const searchSamples: number[] = [];
     for (let i = 0; i < 200; i++) {
@@ -309,7 +338,15 @@ async function runSize(o: {
       searchSamples.push(performance.now() - t);
     }
 
-    // Background load: catch-up sweeps back to back, and MQTT bursts.
+    // The machine's own noise first: the longest stall over a second in which this process
+    // does nothing (no background load yet).
+    const idle = monitorEventLoopDelay({ resolution: 1 });
+    idle.enable();
+    await new Promise((r) => setTimeout(r, 1_000));
+    idle.disable();
+
+    // Background load: catch-up sweeps back to back here, and MQTT bursts from an office in
+    // a process of its own (office-load.ts).
     let running = true;
     let catchUpPasses = 0;
     const sweeper = (async () => {
@@ -321,28 +358,18 @@ async function runSize(o: {
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    const commandMs: number[] = [];
-    const burster = (async () => {
-      while (running && o.withMqtt) {
-        await Promise.all(
-          Array.from({ length: BURST.commands }, async () => {
-            const t = performance.now();
-            const r = await status().catch(() => undefined);
-            if (r?.status === "ok") commandMs.push(performance.now() - t);
-          }),
-        );
-        await new Promise((r) => setTimeout(r, BURST.everyMs));
-      }
-    })();
+    office = o.withMqtt
+      ? await startOfficeLoad({ url: o.url, prefix, protocolVersion: o.protocolVersion, site: SITE.id, gate: GATE, admin, devicePublicKey: store.publicKeys.signingPublicKey, boxPublicKey: store.publicKeys.boxPublicKey, burst: BURST })
+      : undefined;
 
-    // The machine's own noise first: the longest stall over a second in which this process does nothing.
-    const idle = monitorEventLoopDelay({ resolution: 1 });
-    idle.enable();
-    await new Promise((r) => setTimeout(r, 1_000));
-    idle.disable();
     let longestGcMs = 0;
+    let longestGcKind = "";
     const gc = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) longestGcMs = Math.max(longestGcMs, e.duration);
+      for (const e of list.getEntries()) {
+        if (e.duration <= longestGcMs) continue;
+        longestGcMs = e.duration;
+        longestGcKind = GC_KINDS[((e as { detail?: { kind?: number } }).detail)?.kind ?? 0] ?? "other";
+      }
     });
     const loop = monitorEventLoopDelay({ resolution: 1 });
     const relaySamples: number[] = [];
@@ -407,7 +434,9 @@ async function runSize(o: {
     loop.disable();
     gc.disconnect();
     running = false;
-    await Promise.all([sweeper, burster]);
+    await sweeper;
+    const commandMs = (await office?.stop()) ?? [];
+    office = undefined;
     const expiredDeleted = Array.from({ length: EXPIRING }, (_, i) => `exp-${i}`).filter((s) => !store.vault.hasData(s)).length;
     return {
       templates: rt.index.size,
@@ -419,13 +448,13 @@ async function runSize(o: {
       mode,
       pinToRelayMs: summarize(pinSamples),
       searchMs: summarize(searchSamples),
-      eventLoop: { maxStallMs: round(loop.max / 1e6), p99Ms: round(loop.percentile(99) / 1e6), meanMs: round(loop.mean / 1e6), longestGcMs: round(longestGcMs), idleMaxStallMs: round(idle.max / 1e6) },
+      eventLoop: { maxStallMs: round(loop.max / 1e6), p99Ms: round(loop.percentile(99) / 1e6), meanMs: round(loop.mean / 1e6), longestGcMs: round(longestGcMs), longestGcKind, idleMaxStallMs: round(idle.max / 1e6) },
       sweeps: { catchUpPasses, expiredDeleted },
       outcomes,
       mqtt: { commandsAnswered: commandMs.length, commandP95Ms: summarize(commandMs).p95 },
     };
   } finally {
-    await op?.stop().catch(() => undefined);
+    await office?.stop().catch(() => undefined);
     await runtime?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

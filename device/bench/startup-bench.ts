@@ -14,7 +14,8 @@
  * does not pay one fsync per subject. Embeddings are seeded random unit vectors.
  *
  * Measurement: each run is a fresh Node process (like a device boot; the set-up's heap
- * does not count) that opens the store and calls `vault.loadInto(new GalleryIndex())`
+ * does not count), started as the systemd unit starts the gate (its Node flags and
+ * environment: device/runtime/gate-process.ts), that opens the store and calls `vault.loadInto(new GalleryIndex())`
  * (`--decrypt` forces where templates are decrypted; "auto" is what the device does).
  * It reports the wall time of open and load, the CPU time they took (above the wall time
  * when both cores work), templates/s, memory and a sanity check (a few enrolled vectors
@@ -50,6 +51,7 @@ import { type SecureStoreConfig, openSecureStore } from "../../sdk/privacy/secur
 import { systemClock } from "../../sdk/time/clock.js";
 import { intValue, parseArgs } from "../cli/args.js";
 import { moduleExt } from "../../models/package-root.js";
+import { gateExecArgv, gateProcessEnv } from "../runtime/gate-process.js";
 import { type CliIo, UsageError } from "../cli/cli-io.js";
 
 /** SPEC section 5: 100,000 templates decrypted and indexed in at most 3 s. */
@@ -245,8 +247,9 @@ function measureInChild(request: ProbeRequest): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), [], {
       // The sources need the TypeScript loader (tsx, a development dependency); the build does not.
-      execArgv: [...(moduleExt(import.meta.url) === ".ts" ? ["--import", "tsx"] : []), "--expose-gc"],
-      env: { ...process.env, [PROBE_ENV]: "1" },
+      // Started as the systemd unit starts a gate: its Node flags and glibc's freed-memory wipe (device/runtime/gate-process.ts).
+      execArgv: gateExecArgv([...(moduleExt(import.meta.url) === ".ts" ? ["--import", "tsx"] : []), "--expose-gc"]),
+      env: { ...gateProcessEnv(process.env), [PROBE_ENV]: "1" },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let result: RunResult | undefined;

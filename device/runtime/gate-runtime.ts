@@ -63,6 +63,8 @@ export interface GateRuntimeOptions {
    * path (card and PIN only). A pipeline passed in is not closed by the runtime.
    */
   pipeline?: FacePipeline | null;
+  /** A monotonic clock in milliseconds, for sizing background work (default performance.now). */
+  monotonicMs?: () => number;
   pinHashing?: PinHashing;
   gateSettings?: Partial<GateSettings>;
   /** Wraps the face analyzer (the simulator injects faults through it). */
@@ -145,6 +147,9 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
         maxMinorConsentDays: config.consent.maxMinorDays,
       },
       migrations: [accessMigrations, outboxMigrations, commandsMigrations, runtimeMigrations, deviceHandlerMigrations],
+      // Commits are synced off the event loop; the link publishes nothing before they are
+      // on the disk (beforePublish below; sdk/store/wal-durability.ts).
+      commitSync: "deferred",
     });
     cleanups.push(() => store.close());
     const identity = { site: config.site.id, gate: config.gateId };
@@ -216,7 +221,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
     await gate.start();
     cleanups.push(() => gate.stop());
     // Large galleries: the coarse partition is built in the background, searches exhaustive until then.
-    const partitionTask = startPartitionTask({ index, timers, log: logger.child("matcher") });
+    const partitionTask = startPartitionTask({ index, timers, log: logger.child("matcher"), monotonicMs: options.monotonicMs ?? (() => performance.now()) });
     cleanups.push(() => partitionTask.stop());
 
     // Consent expiry and the end of access rights both delete face data here, offline (L7, L9).
@@ -256,6 +261,7 @@ export async function startGateRuntime(options: GateRuntimeOptions): Promise<Gat
         outbox,
         commands: processor,
         notice: () => currentNotice(store),
+        beforePublish: () => store.durable(),
       });
       registerBuiltinHandlers({
         processor,

@@ -42,6 +42,11 @@ export interface ExpirySchedulerOptions {
   maxIntervalMs?: number;
   /** Subjects looked at per turn of the event loop; default 64 (~1 ms). */
   stepsPerTurn?: number;
+  /**
+   * A turn also ends once the clock has moved this far since it began (default 3 ms), so
+   * a slow disk or a busy core makes turns shorter instead of longer.
+   */
+  maxTurnMs?: number;
   logger?: Logger;
 }
 
@@ -101,9 +106,10 @@ export class ExpiryScheduler {
     }
     const pass = this.pass;
     const budget = this.o.stepsPerTurn ?? 64;
+    const endBy = this.o.clock.now() + (this.o.maxTurnMs ?? 3);
     let done = false;
     try {
-      for (let spent = 0; spent < budget; ) {
+      for (let spent = 0; spent < budget && (spent === 0 || this.o.clock.now() < endBy); ) {
         const step = pass.steps.next();
         if (step.done) {
           done = true;

@@ -32,6 +32,7 @@ import type { Clock } from "../time/clock.js";
 import type { DeletionReceipt } from "../protocol/index.js";
 import { vaultMigrations } from "../vault/vault-migrations.js";
 import { TemplateVault } from "../vault/template-vault.js";
+import { WalDurability } from "../store/wal-durability.js";
 import { type Db, type MigrationSet, checkpointTruncate, openDatabase } from "../store/database.js";
 import { recordPolicy, storeMetaMigrations } from "./store-meta.js";
 import { type SubjectStatus, listSubjectIds, subjectStatus } from "./subject-status.js";
@@ -56,6 +57,12 @@ export interface OpenSecureStoreOptions {
   events?: EventRecorder;
   /** Other modules' migrations (outbox, access...), run in the same open after ours. */
   migrations?: readonly MigrationSet[];
+  /**
+   * "full" (default): every commit is fsynced before it returns. "deferred": commits return
+   * without a sync and `durable()` syncs them off the event loop (store/wal-durability.ts);
+   * for a caller that announces nothing before `durable()` resolves (the gate runtime).
+   */
+  commitSync?: "full" | "deferred";
 }
 
 /** Where access rights are kept (sdk/access): whose ended, and when the next one ends. */
@@ -87,7 +94,12 @@ export interface SecureStore {
   subjectStatus(subjectId: string): SubjectStatus;
   listSubjects(): SubjectStatus[];
   /** Starts the on-device expiry sweep (sweeps at once, then at each expiry). */
-  startExpiryScheduler(options: { setTimer: SetTimer; clearTimer?: ClearTimer; maxIntervalMs?: number; stepsPerTurn?: number; rights?: RightsSchedule; massExpiry?: MassExpiryGuard }): ExpiryScheduler;
+  startExpiryScheduler(options: { setTimer: SetTimer; clearTimer?: ClearTimer; maxIntervalMs?: number; stepsPerTurn?: number; maxTurnMs?: number; rights?: RightsSchedule; massExpiry?: MassExpiryGuard }): ExpiryScheduler;
+  /**
+   * Resolves once every commit made before the call is on the disk (at once under
+   * "full" commits, where each commit was synced before it returned).
+   */
+  durable(): Promise<void>;
   close(): void;
 }
 
@@ -144,7 +156,9 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
     }
     // The preflight ran quick_check on this file: not again (it reads every page; start-up, SPEC section 5).
     if (dbPath !== ":memory:") privateDatabaseFile(dbPath, logger);
-    db = openDatabase({ path: dbPath, migrations: [...secureStoreMigrations, ...(options.migrations ?? [])], checked: dbExists });
+    const deferred = options.commitSync === "deferred" && dbPath !== ":memory:";
+    db = openDatabase({ path: dbPath, migrations: [...secureStoreMigrations, ...(options.migrations ?? [])], checked: dbExists, commitSync: deferred ? "deferred" : "full" });
+    const durability = deferred ? new WalDurability(dbPath) : undefined;
     const audit = new AuditLog({ db, signer: keys.signer, clock, checkpointEvery: config.auditCheckpointEvery });
     const openDb = db;
     openDb.transaction(() => {
@@ -227,6 +241,7 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
         scheduler.start();
         return scheduler;
       },
+      durable: () => durability?.durable() ?? Promise.resolve(),
       close: () => {
         schedulers.forEach((s) => s.stop());
         if (openDb.open) {

@@ -1,6 +1,8 @@
 /**
  * The device's one SQLite database (better-sqlite3). Opened with WAL, synchronous=FULL
- * (a committed transaction survives power loss), secure_delete=ON (freed pages are
+ * (a committed transaction survives power loss) unless the caller defers the sync to a
+ * WalDurability (`commitSync: "deferred"`: the running gate, which announces nothing
+ * before its commits are synced; wal-durability.ts), secure_delete=ON (freed pages are
  * zeroed, L7) and foreign keys. Every module owns a `MigrationSet`; migrations run at
  * open, each step in its own transaction, recorded in `schema_migrations`.
  *
@@ -40,6 +42,12 @@ export interface OpenDatabaseOptions {
    * read-only preflight): the check is not repeated. Never set it otherwise.
    */
   checked?: boolean;
+  /**
+   * "full" (default): each commit is fsynced before it returns. "deferred": synchronous =
+   * NORMAL, for a caller that makes its commits durable through a WalDurability before it
+   * tells anyone about them (wal-durability.ts). Tools that write and exit keep "full".
+   */
+  commitSync?: "full" | "deferred";
 }
 
 /** The page size of every device database (see the file comment). */
@@ -60,7 +68,7 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
     if (!options.readonly && path !== ":memory:") db = usePageSize(db, path, PAGE_SIZE);
     if (!options.readonly) {
       db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = FULL");
+      db.pragma(options.commitSync === "deferred" ? "synchronous = NORMAL" : "synchronous = FULL");
     }
     db.pragma("secure_delete = ON");
     db.pragma("foreign_keys = ON");

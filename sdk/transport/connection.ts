@@ -72,6 +72,12 @@ export interface MqttConnectionOptions {
    * promise settles, so a message is acknowledged only once it has been dealt with.
    */
   onMessage?: (topic: string, payload: Buffer, packet: IPublishPacket) => Promise<void> | void;
+  /**
+   * Awaited before every publish: the gate passes its store's `durable()`, so nothing a
+   * commit did (a command's result, a deletion receipt, an event) reaches the broker
+   * before the commit is on the disk (store/wal-durability.ts). Publishes keep their order.
+   */
+  beforePublish?: () => Promise<void>;
 }
 
 interface ConnectionEvents {
@@ -87,6 +93,8 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   private stopping = false;
   private lastFailure: string | undefined;
   private readonly logger: Logger;
+  /** Settles once the latest publish held by `beforePublish` has gone out (or failed). */
+  private publishTail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: MqttConnectionOptions) {
     super();
@@ -191,23 +199,33 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
 
   /** Publishes if connected; rejects at once otherwise (callers keep their own queue). */
   publish(topic: string, payload: Buffer | string, opts: { qos: 0 | 1; retain?: boolean }): Promise<void> {
-    const client = this.client;
-    if (!client?.connected) return Promise.reject(new TransportError("mqtt_offline", "not connected to the broker"));
+    if (!this.client?.connected) return Promise.reject(new TransportError("mqtt_offline", "not connected to the broker"));
     return new Promise((resolve, reject) => {
-      client.publish(topic, payload, { qos: opts.qos, retain: opts.retain ?? false }, (err) =>
-        err ? reject(new TransportError("mqtt_publish_failed", err.message, {}, { cause: err })) : resolve(),
-      );
+      this.publishWithCallback(topic, payload, opts.qos, (err) => (err ? reject(err) : resolve()), opts.retain ?? false);
     });
   }
 
   /** Low-level publish with a callback, for the outbox publisher's window of unacked messages. */
-  publishWithCallback(topic: string, payload: Buffer, qos: 0 | 1, callback: (err?: Error) => void): void {
-    const client = this.client;
-    if (!client?.connected) {
-      setImmediate(callback, new TransportError("mqtt_offline", "not connected to the broker"));
-      return;
-    }
-    client.publish(topic, payload, { qos, retain: false }, (err) => callback(err ?? undefined));
+  publishWithCallback(topic: string, payload: Buffer | string, qos: 0 | 1, callback: (err?: Error) => void, retain = false): void {
+    const send = (): void => {
+      const client = this.client;
+      if (!client?.connected) {
+        setImmediate(callback, new TransportError("mqtt_offline", "not connected to the broker"));
+        return;
+      }
+      client.publish(topic, payload, { qos, retain }, (err) => callback(err ? new TransportError("mqtt_publish_failed", err.message, {}, { cause: err }) : undefined));
+    };
+    const barrier = this.options.beforePublish;
+    if (!barrier) return send();
+    // The barrier is taken now (it covers what was committed before this call); the
+    // publish goes out once it has passed and every earlier publish has gone out.
+    const passed = barrier();
+    const turn = Promise.all([this.publishTail, passed.catch(() => undefined)]).then(() =>
+      passed.then(send, (err: unknown) =>
+        callback(new TransportError("mqtt_publish_held", `not published: the changes it reports are not yet on the disk (${(err as Error).message})`, {}, { cause: err })),
+      ),
+    );
+    this.publishTail = turn.catch(() => undefined);
   }
 
   subscribe(filters: string[], qos: 0 | 1 = 1): Promise<void> {

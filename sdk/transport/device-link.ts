@@ -56,6 +56,8 @@ export interface DeviceLinkOptions {
   commands?: CommandSink;
   /** The notice to (re)publish retained on every connect. */
   notice?: () => NoticeFields | undefined;
+  /** Awaited before every publish: the store's `durable()` (MqttConnectionOptions.beforePublish). */
+  beforePublish?: () => Promise<void>;
 }
 
 export class DeviceLink {
@@ -87,6 +89,7 @@ export class DeviceLink {
         payload: () => encodePayload("state", this.state(false, "connection_lost", this.sessionStart)),
       },
       onMessage: (topic, payload) => this.onMessage(topic, payload),
+      ...(options.beforePublish ? { beforePublish: options.beforePublish } : {}),
     });
     this.publisher = options.outbox
       ? new OutboxPublisher({

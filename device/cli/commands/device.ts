@@ -41,6 +41,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (onGlibc() && !mallocWipeActive(process.env)) {
     logger.warn(`freed memory is not wiped: start the gate with GLIBC_TUNABLES=${MALLOC_WIPE_TUNABLE} (the systemd unit sets it; README: Installing a terminal)`);
   }
+  const { gateFlagsActive, GATE_NODE_FLAGS } = await import("../../runtime/gate-process.js");
+  if (!gateFlagsActive(process.execArgv, process.env["NODE_OPTIONS"])) {
+    logger.warn(`node runs without ${GATE_NODE_FLAGS.join(" ")}: the young generation may grow and hold ~30 MiB more than it needs (the systemd unit passes it; README: Installing a terminal)`);
+  }
   const drivers = await createDeviceDrivers(config, systemClock, { logger });
   const runtime = await startGateRuntime({
     config,

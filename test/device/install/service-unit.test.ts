@@ -10,6 +10,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { MALLOC_WIPE_TUNABLE, mallocWipeActive, withMallocWipe } from "../../../device/runtime/malloc-wipe.js";
+import { GATE_NODE_FLAGS, gateExecArgv, gateFlagsActive } from "../../../device/runtime/gate-process.js";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,6 +76,16 @@ describe("device/install/facegate.service", () => {
     expect(mallocWipeActive(env)).toBe(true);
     expect(mallocWipeActive({})).toBe(false);
     expect(withMallocWipe({ GLIBC_TUNABLES: "glibc.malloc.arena_max=2:glibc.malloc.perturb=7" })["GLIBC_TUNABLES"]).toBe(`glibc.malloc.arena_max=2:${MALLOC_WIPE_TUNABLE}`);
+  });
+
+  it("starts node with the gate's flags (a bounded young generation), which the gate checks for at start", () => {
+    const words = one("ExecStart")!.split(/\s+/);
+    const script = words.findIndex((w) => w.endsWith("/bin/facegate.mjs"));
+    expect(words[0]).toMatch(/\/node$/);
+    expect(gateFlagsActive(words.slice(1, script))).toBe(true);
+    expect(gateFlagsActive([])).toBe(false);
+    expect(gateFlagsActive([], `--enable-source-maps ${GATE_NODE_FLAGS.join(" ")}`)).toBe(true);
+    expect(gateExecArgv(["--import", "tsx", "--max-semi-space-size=16"])).toEqual(["--import", "tsx", ...GATE_NODE_FLAGS]);
   });
 
   it("restarts on failure, but not on what a restart cannot fix, and stops by SIGTERM within TimeoutStopSec", () => {

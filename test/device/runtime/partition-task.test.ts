@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startPartitionTask } from "../../../device/runtime/partition-task.js";
+import { TARGET_STEP_MS, startPartitionTask } from "../../../device/runtime/partition-task.js";
 import { createLogger, type LogRecord } from "../../../sdk/log/logger.js";
 import { GalleryIndex } from "../../../sdk/matcher/gallery-index.js";
 import { mulberry32, SyntheticFaces } from "../../../sdk/matcher/synthetic-embeddings.js";
@@ -33,7 +33,7 @@ describe("the runtime's partition task", () => {
     // Timers whose turns the test runs one by one (ManualTimers would run the chain at once).
     const queue: Array<() => void> = [];
     const turnTimers = { setTimer: (fn: () => void) => queue.push(fn), clearTimer: () => {} };
-    startPartitionTask({ index, timers: turnTimers, log });
+    startPartitionTask({ index, timers: turnTimers, log, monotonicMs: () => performance.now() });
     expect(index.partitionState).toBe("exhaustive"); // nothing runs before the first turn
     let turns = 0;
     while (queue.length > 0) {
@@ -52,16 +52,42 @@ describe("the runtime's partition task", () => {
     for (const v of vectors.slice(0, 50)) expect(index.search(v, 1)[0]!.score).toBeGreaterThan(0.99);
   });
 
+  it("sizes each step to take about TARGET_STEP_MS by the clock passed in: small while steps are slow, growing (at most doubling) while they are fast", () => {
+    for (const [msPerVector, expected] of [
+      [0.25, 8],
+      [0.01, 200],
+    ] as const) {
+      const { index } = gallery(1200);
+      const { log } = timersAndLog();
+      let now = 0;
+      const budgets: number[] = [];
+      const step = index.partitionStep.bind(index);
+      index.partitionStep = (budget?: number) => {
+        budgets.push(budget!);
+        now += budget! * msPerVector;
+        return step(budget);
+      };
+      const queue: Array<() => void> = [];
+      startPartitionTask({ index, timers: { setTimer: (fn: () => void) => queue.push(fn), clearTimer: () => {} }, log, monotonicMs: () => now });
+      while (queue.length > 0) queue.shift()!();
+      expect(index.partitionState).toBe("partitioned");
+      expect(budgets[0]).toBe(8);
+      expect(Math.max(...budgets)).toBe(expected);
+      for (let i = 1; i < budgets.length; i++) expect(budgets[i]!).toBeLessThanOrEqual(budgets[i - 1]! * 2);
+      expect(budgets.every((b) => b * msPerVector <= TARGET_STEP_MS + 1e-9)).toBe(true);
+    }
+  });
+
   it("sets no timer for a gallery below the partition's minimum, and stops when told", () => {
     const small = gallery(999);
     const a = timersAndLog();
-    startPartitionTask({ index: small.index, timers: a.timers, log: a.log });
+    startPartitionTask({ index: small.index, timers: a.timers, log: a.log, monotonicMs: () => 0 });
     expect(a.timers.runDue()).toBe(0);
     expect(small.index.partitionState).toBe("exhaustive");
 
     const big = gallery(1200);
     const b = timersAndLog();
-    const task = startPartitionTask({ index: big.index, timers: b.timers, log: b.log });
+    const task = startPartitionTask({ index: big.index, timers: b.timers, log: b.log, monotonicMs: () => performance.now() });
     task.stop();
     expect(b.timers.runDue()).toBe(0);
     expect(big.index.partitionState).toBe("exhaustive");

@@ -35,6 +35,30 @@ function listTimers(f: Fixture) {
 }
 
 describe("expiry sweep", () => {
+  it("ends a turn once the clock has moved maxTurnMs, however few steps it took: slow steps make turns shorter", async () => {
+    const f = await openFixture();
+    for (let i = 0; i < 30; i++) enroll(f, `s${String(i).padStart(3, "0")}`, 30 + i);
+    const timers = listTimers(f);
+    // Every subject looked at takes the clock 2 ms on (a slow disk, a busy core).
+    const original = f.store.deletion.expireIfDue.bind(f.store.deletion);
+    const looked = vi.spyOn(f.store.deletion, "expireIfDue").mockImplementation((subjectId, now) => {
+      f.clock.advance(2);
+      return original(subjectId, now);
+    });
+    const scheduler = f.store.startExpiryScheduler({ setTimer: timers.setTimer, clearTimer: timers.clearTimer, stepsPerTurn: 64, maxTurnMs: 5, maxIntervalMs: 7 * DAY });
+    const perTurn = [looked.mock.calls.length];
+    let before = looked.mock.calls.length;
+    while (scheduler.sweeping) {
+      timers.fireNext();
+      perTurn.push(looked.mock.calls.length - before);
+      before = looked.mock.calls.length;
+    }
+    // 64 steps were allowed per turn; 5 ms at 2 ms a step ends each turn after three.
+    expect(Math.max(...perTurn)).toBeLessThanOrEqual(3);
+    expect(perTurn.length).toBeGreaterThanOrEqual(10);
+    scheduler.stop();
+  });
+
   it("catches up in bounded turns: at most stepsPerTurn subjects looked at per turn, the rest on a zero-delay timer", async () => {
     const f = await openFixture();
     for (let i = 0; i < 40; i++) enroll(f, `r${String(i).padStart(3, "0")}`, 30 + i);
