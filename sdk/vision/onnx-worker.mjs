@@ -15,12 +15,12 @@ import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 
 // Inference yields to the gate's event loop: this thread (only this one: on Linux the nice
-// value is per thread) runs at nice 10, so on a 2-core terminal the main thread, which
+// value is per thread) runs at nice 5, so on a 2-core terminal the main thread, which
 // serves the card reader, the keypad, the door sensors and MQTT, is scheduled ahead of it
 // whenever both want a core (issue 18: at equal priority the event loop waited up to tens
 // of milliseconds behind inference). Where lowering it is refused, it stays as it is.
 try {
-  setPriority(0, 10);
+  setPriority(0, 5);
 } catch {
   // not permitted or not supported here
 }

@@ -8,11 +8,20 @@ import { INTERACTIVE_PIN_HASHING, MIN_PIN_HASHING } from "../../../sdk/access/se
 import { loadPasswordHashing } from "../../../sdk/crypto/password-hashing.js";
 import { inThreadPinHasher, workerPinHasher } from "../../../sdk/crypto/pin-hasher.js";
 import { turnsDuring } from "../../support/event-loop-turns.js";
+import { mainThreadNice, threadNices, threadNicesAvailable } from "../../support/thread-nice.js";
 
 const { opsLimit, memLimit } = MIN_PIN_HASHING;
 
 
 describe("PIN hasher", () => {
+  it.skipIf(!threadNicesAvailable)("hashes on a thread that yields to the event loop (nice 5), leaving the event loop's own thread as it was", async () => {
+    const mainBefore = mainThreadNice();
+    expect(threadNices()).not.toContain(5); // no worker yet: the first test of this file
+    await workerPinHasher().hash("482913", opsLimit, memLimit);
+    expect(threadNices()).toContain(5);
+    expect(mainThreadNice()).toBe(mainBefore);
+  });
+
   it("makes hashes that libsodium on this thread verifies, and verifies the ones it makes", async () => {
     const worker = workerPinHasher();
     const local = inThreadPinHasher(await loadPasswordHashing());

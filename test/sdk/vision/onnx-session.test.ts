@@ -11,6 +11,7 @@ import { mulberry32 } from "../../../sdk/matcher/synthetic-embeddings.js";
 import { createVerifiedSession, ort, runSession, sessionPlace } from "../../../sdk/vision/onnx-session.js";
 import type { ModelSource } from "../../../sdk/vision/model-source.js";
 import { turnsDuring } from "../../support/event-loop-turns.js";
+import { mainThreadNice, threadNices, threadNicesAvailable } from "../../support/thread-nice.js";
 
 const models = verifiedModels(defaultModelsDir());
 const SHAPES = { feature: [1, 3, 112, 112], liveness: [1, 3, 128, 128], detect: [1, 3, 240, 320] } as const;
@@ -54,6 +55,14 @@ describe("ONNX sessions on worker threads", () => {
         expect(Array.from(a[k]!.data as Float32Array)).toEqual(Array.from(b[k]!.data as Float32Array));
       }
     }
+  });
+
+  it.skipIf(!threadNicesAvailable)("runs models on threads that yield to the event loop (nice 5); a session on this thread leaves its priority alone", async () => {
+    const mainBefore = mainThreadNice();
+    await runSession(featureWorker, input(SHAPES.feature, 3));
+    await runSession(featureHere, input(SHAPES.feature, 3));
+    expect(threadNices()).toContain(5);
+    expect(mainThreadNice()).toBe(mainBefore);
   });
 
   it("leaves the event loop turning while a model runs (on this thread it does not)", async () => {
