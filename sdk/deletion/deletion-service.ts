@@ -171,7 +171,7 @@ export class DeletionService {
     })();
     vault.removeFromSink(subjectId);
     try {
-      checkpointTruncate(db);
+      if (!checkpointTruncate(db)) logger.warn("WAL checkpoint after deletion could not finish (the database was busy); retried at the next deletion or close");
     } catch (err) {
       logger.warn("WAL checkpoint after deletion failed; retried at the next deletion or close", { error: err as Error });
     }

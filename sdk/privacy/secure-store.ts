@@ -32,7 +32,6 @@ import type { Clock } from "../time/clock.js";
 import type { DeletionReceipt } from "../protocol/index.js";
 import { vaultMigrations } from "../vault/vault-migrations.js";
 import { TemplateVault } from "../vault/template-vault.js";
-import { WalCheckpointer } from "../store/wal-checkpointer.js";
 import { WalDurability } from "../store/wal-durability.js";
 import { type Db, type MigrationSet, checkpointTruncate, openDatabase } from "../store/database.js";
 import { recordPolicy, storeMetaMigrations } from "./store-meta.js";
@@ -174,8 +173,6 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
     const vault = new TemplateVault({ db, keys, consents, audit, sink: options.sink, clock, logger: logger.child("vault"), events: options.events });
     const deletion = new DeletionService({ db, vault, consents, audit, signer: keys.signer, clock, logger: logger.child("deletion"), events: options.events });
     const schedulers: ExpiryScheduler[] = [];
-    // Deferred commits come with checkpoints off the event loop too, asked after each sync.
-    const checkpointer = deferred ? new WalCheckpointer(dbPath, (message) => log.warn(message)) : undefined;
     log.info("secure store open", { keyId: keys.publicKeys.keyId });
     return {
       db, keys, publicKeys: keys.publicKeys, signer: keys.signer, audit, consents, vault, deletion,
@@ -244,10 +241,9 @@ export async function openSecureStore(options: OpenSecureStoreOptions): Promise<
         scheduler.start();
         return scheduler;
       },
-      durable: () => (durability ? durability.durable().then(() => checkpointer?.request()) : Promise.resolve()),
+      durable: () => durability?.durable() ?? Promise.resolve(),
       close: () => {
         schedulers.forEach((s) => s.stop());
-        void checkpointer?.close();
         if (openDb.open) {
           try {
             checkpointTruncate(openDb);

@@ -168,10 +168,14 @@ export function runMigrations(db: Db, sets: readonly MigrationSet[]): void {
 /**
  * Makes deleted data unrecoverable from the WAL: checkpoints every frame into the main
  * file (where secure_delete has zeroed freed pages) and truncates the WAL to zero bytes.
+ * False when SQLite could not finish (a reader or another checkpointer held on past the
+ * busy timeout): the WAL may still hold old frames.
  */
-export function checkpointTruncate(db: Db): void {
-  db.pragma("wal_checkpoint(TRUNCATE)");
+export function checkpointTruncate(db: Db): boolean {
+  const [r] = db.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number }>;
+  return r?.busy === 0;
 }
+
 
 export interface TableStats {
   rows: number;

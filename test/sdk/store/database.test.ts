@@ -2,12 +2,35 @@ import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openDatabase } from "../../../sdk/store/database.js";
+import Database from "better-sqlite3";
+import { statSync } from "node:fs";
+import { checkpointTruncate, openDatabase } from "../../../sdk/store/database.js";
 import { StoreError } from "../../../sdk/errors.js";
 
 const set = { module: "demo", steps: ["CREATE TABLE t (x INTEGER)", "ALTER TABLE t ADD COLUMN y TEXT"] };
 
 describe("database", () => {
+  it("checkpointTruncate says when it could not empty the WAL (a reader held an old snapshot), and empties it once it can", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "fg-db-")), "device.db");
+    const db = openDatabase({ path, migrations: [{ module: "t", steps: ["CREATE TABLE t (x BLOB)"] }] });
+    const reader = new Database(path, { readonly: true });
+    try {
+      db.prepare("INSERT INTO t VALUES (zeroblob(5000))").run();
+      reader.prepare("BEGIN").run();
+      reader.prepare("SELECT COUNT(*) FROM t").get(); // holds the snapshot
+      db.prepare("INSERT INTO t VALUES (zeroblob(5000))").run();
+      db.pragma("busy_timeout = 20");
+      expect(checkpointTruncate(db)).toBe(false);
+      expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
+      reader.prepare("COMMIT").run();
+      expect(checkpointTruncate(db)).toBe(true);
+      expect(statSync(`${path}-wal`).size).toBe(0);
+    } finally {
+      reader.close();
+      db.close();
+    }
+  });
+
   it("opens with WAL, synchronous FULL, secure_delete and foreign keys, and runs migrations once", () => {
     const path = join(mkdtempSync(join(tmpdir(), "fg-db-")), "d.db");
     const db = openDatabase({ path, migrations: [set] });

@@ -8,6 +8,7 @@ import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MqttConnection } from "../../../sdk/transport/connection.js";
 import { type TestBroker, startTestBroker } from "../../support/broker.js";
+import { waitFor as until } from "../../support/device-process.js";
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -25,14 +26,6 @@ async function watcher(topic: string): Promise<{ seen: string[]; stop: () => Pro
   client.on("message", (_t, payload) => seen.push(payload.toString()));
   await client.subscribeAsync(topic, { qos: 1 });
   return { seen, stop: () => client.endAsync() };
-}
-
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe("the publish barrier", () => {
