@@ -176,7 +176,6 @@ export function checkpointTruncate(db: Db): boolean {
   return r?.busy === 0;
 }
 
-
 export interface TableStats {
   rows: number;
   /** Highest rowid (moves on every insert, even one deleted again); null for WITHOUT ROWID tables or an empty table. */
