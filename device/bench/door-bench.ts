@@ -170,7 +170,7 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
     presentations,
     results,
     stallTargetMs: STALL_TARGET_MS,
-    /** This process (the gate's runtime, pipeline and models, plus the bench's operator client and broker, if in-process): its Node flags and resident set at the end, and its peak. */
+    /** This process (the gate's runtime, pipeline and models, and the broker when it is in-process; the office has a process of its own): its Node flags and resident set at the end, and its peak. */
     process: { nodeFlags: process.execArgv.filter((a) => a.startsWith("--max-")), rssBytes: process.memoryUsage().rss, peakRssBytes: process.resourceUsage().maxRSS * 1024 },
     meets: results.every((r) => r.eventLoop.maxStallMs < STALL_TARGET_MS && (!base || r.frameToRelayMs.p95 <= base.frameToRelayMs.p95 + r.searchMs.p50)),
   };
