@@ -44,3 +44,8 @@ export function packageJson(): { name: string; version: string; engines?: { node
 export function moduleExt(moduleUrl: string): ".ts" | ".js" {
   return moduleUrl.endsWith(".ts") ? ".ts" : ".js";
 }
+
+/** Node arguments a child process needs to run a sibling of this module: the TypeScript loader when the sources run, none for the build. */
+export function loaderArgs(moduleUrl: string): string[] {
+  return moduleExt(moduleUrl) === ".ts" ? ["--import", "tsx"] : [];
+}

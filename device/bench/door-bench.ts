@@ -38,7 +38,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PerformanceObserver, constants, monitorEventLoopDelay } from "node:perf_hooks";
 import { defaultModelsDir } from "../../models/manifest.js";
-import { moduleExt } from "../../models/package-root.js";
+import { loaderArgs, moduleExt } from "../../models/package-root.js";
 import { gateExecArgv, gateFlagsActive, gateProcessEnv } from "../runtime/gate-process.js";
 import { verifiedModels } from "../../models/verify.js";
 import { generateEd25519KeyPair } from "../../sdk/crypto/keys.js";
@@ -194,9 +194,8 @@ export async function runBench(argv: string[], io: CliIo): Promise<number> {
 
 /** Runs `facegate bench door` again in a process started as a gate is, relaying its output line by line. */
 function runAsGate(argv: string[], io: CliIo): Promise<number> {
-  const ext = moduleExt(import.meta.url);
-  const cli = fileURLToPath(new URL(`../cli/facegate${ext}`, import.meta.url));
-  const child = spawn(process.execPath, [...gateExecArgv(ext === ".ts" ? ["--import", "tsx"] : []), cli, "bench", "door", ...argv], {
+  const cli = fileURLToPath(new URL(`../cli/facegate${moduleExt(import.meta.url)}`, import.meta.url));
+  const child = spawn(process.execPath, [...gateExecArgv(loaderArgs(import.meta.url)), cli, "bench", "door", ...argv], {
     cwd: io.cwd,
     env: { PATH: process.env["PATH"], ...gateProcessEnv(io.env), [CHILD_ENV]: "1" },
     stdio: ["ignore", "pipe", "pipe"],

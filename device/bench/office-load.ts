@@ -11,7 +11,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { moduleExt } from "../../models/package-root.js";
+import { loaderArgs } from "../../models/package-root.js";
 import type { Ed25519KeyPair } from "../../sdk/crypto/keys.js";
 import { buildCommand } from "../../sdk/operator/command-builder.js";
 import { OperatorClient } from "../../sdk/operator/operator-client.js";
@@ -40,8 +40,7 @@ export interface OfficeLoad {
 
 /** Starts the office process and resolves once its first command was answered. */
 export function startOfficeLoad(setup: OfficeSetup): Promise<OfficeLoad> {
-  const ext = moduleExt(import.meta.url);
-  const child = spawn(process.execPath, [...(ext === ".ts" ? ["--import", "tsx"] : []), fileURLToPath(import.meta.url)], {
+  const child = spawn(process.execPath, [...loaderArgs(import.meta.url), fileURLToPath(import.meta.url)], {
     env: { ...process.env, [OFFICE_ENV]: "1" },
     stdio: ["pipe", "pipe", "inherit"],
   });

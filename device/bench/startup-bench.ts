@@ -50,7 +50,7 @@ import type { TemplateSink } from "../../sdk/matcher/template-sink.js";
 import { type SecureStoreConfig, openSecureStore } from "../../sdk/privacy/secure-store.js";
 import { systemClock } from "../../sdk/time/clock.js";
 import { intValue, parseArgs } from "../cli/args.js";
-import { moduleExt } from "../../models/package-root.js";
+import { loaderArgs } from "../../models/package-root.js";
 import { gateExecArgv, gateProcessEnv } from "../runtime/gate-process.js";
 import { startPartitionTask } from "../runtime/partition-task.js";
 import { type CliIo, UsageError } from "../cli/cli-io.js";
@@ -249,7 +249,7 @@ function measureInChild(request: ProbeRequest): Promise<RunResult> {
     const child = fork(fileURLToPath(import.meta.url), [], {
       // The sources need the TypeScript loader (tsx, a development dependency); the build does not.
       // Started as the systemd unit starts a gate: its Node flags and glibc's freed-memory wipe (device/runtime/gate-process.ts).
-      execArgv: gateExecArgv([...(moduleExt(import.meta.url) === ".ts" ? ["--import", "tsx"] : []), "--expose-gc"]),
+      execArgv: gateExecArgv([...loaderArgs(import.meta.url), "--expose-gc"]),
       env: { ...gateProcessEnv(process.env), [PROBE_ENV]: "1" },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
